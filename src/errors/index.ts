@@ -1,0 +1,2 @@
+export { ERROR_CODES, type ErrorCode } from './codes.js';
+export { type ErrorReport, invalidOption, isSquishError, SquishError } from './squish-error.js';
