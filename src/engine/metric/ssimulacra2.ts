@@ -19,7 +19,7 @@ export interface RgbImage {
 }
 
 interface S2Module {
-  initSync(module: BufferSource): unknown;
+  initSync(module: Uint8Array): unknown;
   new_buffer(key: string, len: number): number;
   remove_buffer(key: string): void;
   calc_s2(a: string, b: string, width: number, height: number): number;
@@ -28,16 +28,16 @@ interface S2Module {
 /** The smallest side SSIMULACRA2 gives stable answers for (its 6 scales halve the image 5 times). */
 export const MIN_METRIC_SIDE = 64;
 
-let loaded: { mod: S2Module; memory: WebAssembly.Memory } | undefined;
+let loaded: { mod: S2Module; memory: { buffer: ArrayBuffer } } | undefined;
 
-async function load(): Promise<{ mod: S2Module; memory: WebAssembly.Memory }> {
+async function load(): Promise<{ mod: S2Module; memory: { buffer: ArrayBuffer } }> {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
   const jsPath = require.resolve('calc-s2-rust/calc_s2_rust.js');
   // The package is ESM without "type": "module"; Node 20.19+ detects the syntax and loads it.
   const mod = (await import(jsPath)) as S2Module;
   const exports = mod.initSync(readFileSync(jsPath.replace(/\.js$/, '_bg.wasm'))) as {
-    memory: WebAssembly.Memory;
+    memory: { buffer: ArrayBuffer };
   };
   loaded = { mod, memory: exports.memory };
   return loaded;
@@ -106,12 +106,23 @@ function quietly<T>(fn: () => T): T {
  * Decodes an encoded image (first frame) to RGB, flattening alpha on white, the way the
  * benchmark and the lossy search compare images.
  */
-export async function decodeToRgb(encoded: Uint8Array, options: { density?: number } = {}): Promise<RgbImage> {
-  const { data, info } = await sharp(encoded, { failOn: 'none', density: options.density, limitInputPixels: false })
+export async function decodeToRgb(
+  encoded: Uint8Array,
+  options: { density?: number } = {},
+): Promise<RgbImage> {
+  const { data, info } = await sharp(encoded, {
+    failOn: 'none',
+    density: options.density,
+    limitInputPixels: false,
+  })
     .flatten({ background: '#ffffff' })
     .removeAlpha()
     .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+  };
 }

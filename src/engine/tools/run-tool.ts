@@ -60,18 +60,22 @@ export function runTool(name: string, args: readonly string[], options: RunToolO
       child.kill('SIGKILL');
     };
     const timer = setTimeout(
-      () => fail(new SquishError('PROCESSING_TIMEOUT', `${name} did not finish within ${options.timeoutMs} ms`)),
+      () =>
+        fail(new SquishError('PROCESSING_TIMEOUT', `${name} did not finish within ${options.timeoutMs} ms`)),
       Math.max(1, options.timeoutMs),
     );
     child.stdout.on('data', (chunk: Buffer) => {
       outputBytes += chunk.length;
-      if (outputBytes > maxOutput) fail(new SquishError('CODEC_FAILED', `${name} wrote more than ${maxOutput} bytes`));
+      if (outputBytes > maxOutput)
+        fail(new SquishError('CODEC_FAILED', `${name} wrote more than ${maxOutput} bytes`));
       else chunks.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 8192) stderr += chunk.toString('utf8');
     });
-    child.on('error', (error) => fail(new SquishError('CODEC_FAILED', `${name} failed to start`, { cause: error })));
+    child.on('error', (error) =>
+      fail(new SquishError('CODEC_FAILED', `${name} failed to start`, { cause: error })),
+    );
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (failure) reject(failure);
