@@ -1,0 +1,227 @@
+/**
+ * Decodes a GIF into the canvases a browser shows: every frame composited over what the previous
+ * frames left behind, honouring disposal (0/1 keep, 2 clear to transparent, 3 restore previous),
+ * transparency, local palettes and interlace. The lossless GIF path proves its output with it and
+ * the benchmark and lossy search measure GIFs on its canvases.
+ *
+ * omggif does the LZW decoding and de-interlacing; the compositing is written here because libvips
+ * composes disposal differently (sharp's round trip breaks pil-dispose_bgnd.gif, SSIMULACRA2 −114,
+ * notes/codecs.md §7.4) and omggif leaves compositing to its caller.
+ */
+import { GifReader } from 'omggif';
+import { SquishError } from '../../errors/index.js';
+import { DEFAULT_LIMITS } from '../limits.js';
+import { DISPOSAL, type GifFrameRecord, type GifStructure, parseGifStructure } from './gif-structure.js';
+
+/** One displayed state of the animation. */
+export interface GifCanvasFrame {
+  /** Whole-canvas RGBA, 4 bytes per pixel; transparent pixels are all zero. */
+  rgba: Uint8Array;
+  /** How long this canvas stays, in ms, as stored in the file (browsers stretch 0–10 ms to ~100 ms). */
+  delayMs: number;
+}
+
+export interface DecodedGif {
+  width: number;
+  height: number;
+  /** Loop count of the NETSCAPE2.0 extension (0 = forever); undefined when there is none (play once). */
+  loopCount: number | undefined;
+  frames: GifCanvasFrame[];
+}
+
+/**
+ * Decodes every frame of a GIF into full-canvas RGBA.
+ * @param options.maxPixels limit on width × height × frames (and on the frames' own areas, which is
+ * what the LZW decoder allocates); default {@link DEFAULT_LIMITS}.maxPixels.
+ * @throws SquishError CORRUPT_IMAGE for malformed or truncated data, TOO_MANY_PIXELS over the limit.
+ */
+export function decodeGifFrames(bytes: Uint8Array, options: { maxPixels?: number } = {}): DecodedGif {
+  const structure = parseGifStructure(bytes);
+  assertWithinPixelLimit(structure, options.maxPixels ?? DEFAULT_LIMITS.maxPixels);
+  const { width, height } = structure;
+  const frames: GifCanvasFrame[] = [];
+  let canvas = new Uint8Array(width * height * 4);
+  for (const record of structure.frames) {
+    const saved = record.disposal === DISPOSAL.previous ? canvas.slice() : undefined;
+    drawOver(canvas, width, height, record, decodeFramePixels(bytes, record));
+    frames.push({ rgba: canvas.slice(), delayMs: record.delayCs * 10 });
+    if (record.disposal === DISPOSAL.background) clearRect(canvas, width, height, record);
+    else if (saved) canvas = saved;
+  }
+  return { width, height, loopCount: structure.loopCount, frames };
+}
+
+/**
+ * Checks a parsed GIF against a pixel budget before anything is decoded.
+ * @throws SquishError TOO_MANY_PIXELS
+ */
+export function assertWithinPixelLimit(structure: GifStructure, maxPixels: number): void {
+  const canvasPixels = structure.width * structure.height * structure.frames.length;
+  const framePixels = structure.frames.reduce((sum, f) => sum + f.width * f.height, 0);
+  const pixels = Math.max(canvasPixels, framePixels);
+  if (pixels > maxPixels) {
+    throw new SquishError(
+      'TOO_MANY_PIXELS',
+      `The GIF has ${pixels} pixels over its frames, more than the limit of ${maxPixels}.`,
+    );
+  }
+}
+
+/**
+ * The canvas on screen at each instant (ms from the start of one loop). A frame shows from the sum of
+ * the delays before it until its own delay has passed; instants at or past the end get the last frame.
+ */
+export function framesAtInstants(gif: DecodedGif, instantsMs: number[]): GifCanvasFrame[] {
+  const starts = startTimes(gif.frames);
+  const last = gif.frames[gif.frames.length - 1]!;
+  return instantsMs.map((instant) => {
+    for (let i = 0; i < gif.frames.length; i++) {
+      const frame = gif.frames[i]!;
+      if (starts[i]! <= instant && instant < starts[i]! + frame.delayMs) return frame;
+    }
+    return last;
+  });
+}
+
+/**
+ * Whether two GIFs play the same animation: same size and loop count, and the same canvas at every
+ * frame-start instant of either, with the same total duration. Consecutive identical canvases are
+ * merged first (summing their delays), which is what gifsicle does to them, and the merged
+ * sequences are compared whole, so a zero-delay frame still counts (browsers show it ~100 ms).
+ */
+export function sameAnimation(a: DecodedGif, b: DecodedGif): { equal: boolean; detail: string } {
+  if (a.width !== b.width || a.height !== b.height) {
+    return { equal: false, detail: `size ${a.width}x${a.height} vs ${b.width}x${b.height}` };
+  }
+  if (a.loopCount !== b.loopCount) {
+    return { equal: false, detail: `loop count ${a.loopCount} vs ${b.loopCount}` };
+  }
+  const runsA = mergeIdenticalRuns(a.frames);
+  const runsB = mergeIdenticalRuns(b.frames);
+  const startsA = startTimes(runsA);
+  const count = Math.max(runsA.length, runsB.length);
+  for (let i = 0; i < count; i++) {
+    const x = runsA[i];
+    const y = runsB[i];
+    const at = `displayed state ${i} (at ${startsA[i] ?? 'end'} ms)`;
+    if (!x || !y) return { equal: false, detail: `${at}: only one animation has it` };
+    if (!equalBytes(x.rgba, y.rgba)) {
+      return { equal: false, detail: `${at}: ${countDifferentPixels(x.rgba, y.rgba)} pixels differ` };
+    }
+    if (x.delayMs !== y.delayMs)
+      return { equal: false, detail: `${at}: lasts ${x.delayMs} vs ${y.delayMs} ms` };
+  }
+  return {
+    equal: true,
+    detail: `${runsA.length} displayed states, ${a.frames.length} vs ${b.frames.length} frames`,
+  };
+}
+
+function startTimes(frames: GifCanvasFrame[]): number[] {
+  let time = 0;
+  return frames.map((frame) => {
+    const start = time;
+    time += frame.delayMs;
+    return start;
+  });
+}
+
+function mergeIdenticalRuns(frames: GifCanvasFrame[]): GifCanvasFrame[] {
+  const runs: GifCanvasFrame[] = [];
+  for (const frame of frames) {
+    const previous = runs[runs.length - 1];
+    if (previous && equalBytes(previous.rgba, frame.rgba)) {
+      runs[runs.length - 1] = { rgba: previous.rgba, delayMs: previous.delayMs + frame.delayMs };
+    } else {
+      runs.push(frame);
+    }
+  }
+  return runs;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+function countDifferentPixels(a: Uint8Array, b: Uint8Array): number {
+  let diff = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2] || a[i + 3] !== b[i + 3]) diff++;
+  }
+  return diff;
+}
+
+/**
+ * One frame's own pixels (frame-sized RGBA, transparent = 0). omggif decodes only whole files, so
+ * the frame is wrapped in a minimal GIF of its own: a screen of the frame's size, its graphic
+ * control (omggif would otherwise inherit a previous frame's), and its palette padded to 256
+ * entries, so out-of-range indices read black instead of the bytes that follow the palette.
+ */
+function decodeFramePixels(bytes: Uint8Array, frame: GifFrameRecord): Uint8Array {
+  const pixels = new Uint8Array(frame.width * frame.height * 4);
+  if (pixels.length === 0) return pixels;
+  const data = bytes.subarray(frame.dataStart, frame.dataEnd);
+  const wrapped = new Uint8Array(13 + 8 + 10 + 768 + data.length + 1);
+  const size = (at: number, w: number, h: number) => {
+    wrapped.set([w & 0xff, w >> 8, h & 0xff, h >> 8], at);
+  };
+  wrapped.set([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]); // GIF89a
+  size(6, frame.width, frame.height); // no global colour table
+  const transparent = frame.transparentIndex;
+  wrapped.set([0x21, 0xf9, 4, transparent === undefined ? 0 : 1, 0, 0, transparent ?? 0, 0], 13);
+  wrapped.set([0x2c, 0, 0, 0, 0], 21);
+  size(26, frame.width, frame.height);
+  wrapped[30] = 0x80 | (frame.interlaced ? 0x40 : 0) | 0x07; // local table of 256 entries
+  const paletteBytes = Math.min(frame.paletteEntries, 256) * 3;
+  wrapped.set(bytes.subarray(frame.paletteOffset, frame.paletteOffset + paletteBytes), 31);
+  wrapped.set(data, 31 + 768);
+  wrapped[wrapped.length - 1] = 0x3b;
+  withoutConsoleLog(() => new GifReader(wrapped).decodeAndBlitFrameRGBA(0, pixels));
+  return pixels;
+}
+
+/**
+ * omggif reports short or overlong LZW streams with console.log (and keeps the pixels it got, as
+ * browsers do); that would spam the worker's output, so it is silenced for the synchronous call.
+ */
+function withoutConsoleLog(fn: () => void): void {
+  const log = console.log;
+  console.log = () => {};
+  try {
+    fn();
+  } finally {
+    console.log = log;
+  }
+}
+
+/** Draws a frame's opaque pixels over the canvas, clipped to the screen. */
+function drawOver(
+  canvas: Uint8Array,
+  width: number,
+  height: number,
+  frame: GifFrameRecord,
+  pixels: Uint8Array,
+): void {
+  const x0 = Math.min(frame.left, width);
+  const x1 = Math.min(frame.left + frame.width, width);
+  const y1 = Math.min(frame.top + frame.height, height);
+  for (let y = frame.top; y < y1; y++) {
+    let src = ((y - frame.top) * frame.width + (x0 - frame.left)) * 4;
+    let dst = (y * width + x0) * 4;
+    for (let x = x0; x < x1; x++, src += 4, dst += 4) {
+      if (pixels[src + 3] === 0) continue;
+      canvas[dst] = pixels[src]!;
+      canvas[dst + 1] = pixels[src + 1]!;
+      canvas[dst + 2] = pixels[src + 2]!;
+      canvas[dst + 3] = 255;
+    }
+  }
+}
+
+/** Disposal 2: the frame's area (clipped to the screen) goes back to transparent. */
+function clearRect(canvas: Uint8Array, width: number, height: number, frame: GifFrameRecord): void {
+  const x0 = Math.min(frame.left, width);
+  const x1 = Math.min(frame.left + frame.width, width);
+  const y1 = Math.min(frame.top + frame.height, height);
+  for (let y = frame.top; y < y1; y++) canvas.fill(0, (y * width + x0) * 4, (y * width + x1) * 4);
+}
