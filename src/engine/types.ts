@@ -35,6 +35,15 @@ export interface Candidate {
   score?: number;
   /** Things the user should know (script removed, frames merged, ...). */
   notes?: string[];
+  /**
+   * True when the input itself must not be returned (the SVG sanitizer removed something from it):
+   * the engine then uses this candidate even when it is not smaller.
+   */
+  unsafeInput?: boolean;
+  /** Output dimensions, when they differ from the input's or were not known from its headers (SVG). */
+  width?: number;
+  height?: number;
+  frames?: number;
 }
 
 /** What a codec gets besides the bytes. */
