@@ -159,9 +159,8 @@ export function parseGifStructure(bytes: Uint8Array): GifStructure {
 
 /** NETSCAPE2.0 (or its ANIMEXTS1.0 twin) with a loop sub-block: id 1, then a 16-bit count. */
 function isLoopExtension(blocks: Uint8Array[]): boolean {
-  const id = blocks[0];
-  const data = blocks[1];
-  if (!id || id.length !== 11 || !data || data.length < 3 || data[0] !== 1) return false;
+  const [id, data] = blocks;
+  if (id?.length !== 11 || data === undefined || data.length < 3 || data[0] !== 1) return false;
   const name = String.fromCharCode(...id);
   return name === 'NETSCAPE2.0' || name === 'ANIMEXTS1.0';
 }
