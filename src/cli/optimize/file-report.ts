@@ -1,0 +1,55 @@
+/**
+ * What `squish optimize` reports for each input file: the record behind both the JSON lines and
+ * the summary table.
+ */
+import { ERROR_CODES, type ErrorReport } from '../../errors/index.js';
+
+/** The outcome of one input file. */
+export interface FileReport {
+  /** The input path as the user would write it. */
+  file: string;
+  /** The detected input format, or null when the bytes are not a supported image (or were not read). */
+  format: string | null;
+  /** The written output path, or null when nothing was written. */
+  output: string | null;
+  originalSize: number | null;
+  optimizedSize: number | null;
+  width: number | null;
+  height: number | null;
+  /** Wall time for this file: read, optimize and write. */
+  ms: number;
+  error: ErrorReport | null;
+  /**
+   * True when the failure is ours or the machine's (I/O error, codec crash, internal error) rather
+   * than a clear refusal of the input; any such file makes the run exit non-zero.
+   */
+  unexpected: boolean;
+}
+
+/**
+ * Whether an error code refuses the input (4xx: unsupported, corrupt, over a limit) rather than
+ * reporting a failure of Squish itself (5xx: codec failed, internal).
+ */
+export function isRefusal(code: ErrorReport['code']): boolean {
+  return ERROR_CODES[code].status < 500;
+}
+
+/** The JSON line for one file, with exactly the documented keys in the documented order. */
+export function toJsonLine(report: FileReport): string {
+  const saved =
+    report.originalSize !== null && report.optimizedSize !== null
+      ? report.originalSize - report.optimizedSize
+      : null;
+  return JSON.stringify({
+    file: report.file,
+    format: report.format,
+    output: report.output,
+    original_size: report.originalSize,
+    optimized_size: report.optimizedSize,
+    saved_bytes: saved,
+    width: report.width,
+    height: report.height,
+    ms: Math.round(report.ms),
+    error: report.error,
+  });
+}
