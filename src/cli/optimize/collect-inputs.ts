@@ -63,7 +63,9 @@ async function walk(root: string, rootStats: Stats, skip: readonly string[]): Pr
     const key = `${dirStats.dev}:${dirStats.ino}`;
     if (visited.has(key)) return;
     visited.add(key);
-    if (skip.includes(await realOrResolved(dir))) return;
+    // The output folder is skipped below a given folder, never as the given folder itself: that
+    // case is an --out onto the inputs, which checkOutputs refuses with a clear message.
+    if (prefix && skip.includes(await realOrResolved(dir))) return;
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });

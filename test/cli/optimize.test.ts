@@ -1,0 +1,200 @@
+/**
+ * `squish optimize`, run as a child process on a small tree: a JPEG, a 16-bit PNG, a hidden file,
+ * a text file, a PNG with a broken CRC and a symbolic link loop, plus one file given by itself.
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { ERROR_CODES, type ErrorCode } from '../../src/errors/index.js';
+import { assertSamePixels } from '../helpers/pixels.js';
+import { runCli } from './run-cli.js';
+
+const FIXTURES = new URL('../fixtures/cli/', import.meta.url);
+const fixture = (name: string) => new URL(name, FIXTURES);
+
+const JSON_KEYS = [
+  'file',
+  'format',
+  'output',
+  'original_size',
+  'optimized_size',
+  'saved_bytes',
+  'width',
+  'height',
+  'ms',
+  'error',
+];
+
+interface JsonLine {
+  file: string;
+  format: string | null;
+  output: string | null;
+  original_size: number | null;
+  optimized_size: number | null;
+  saved_bytes: number | null;
+  width: number | null;
+  height: number | null;
+  ms: number;
+  error: { code: ErrorCode; message: string } | null;
+}
+
+/** Every file under `dir`, relative, hidden ones included. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+    .sort();
+}
+
+describe('squish optimize', () => {
+  let work: string;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'squish-cli-'));
+    await mkdir(join(work, 'in/nested/deeper'), { recursive: true });
+    await mkdir(join(work, 'in/broken'), { recursive: true });
+    await mkdir(join(work, 'solo'), { recursive: true });
+    await copyFile(fixture('pil-hopper.jpg'), join(work, 'in/photo.jpg'));
+    await copyFile(fixture('pil-hopper.jpg'), join(work, 'in/.hidden.jpg'));
+    await copyFile(fixture('pngsuite-basn6a16.png'), join(work, 'in/nested/deeper/alpha16.png'));
+    await copyFile(fixture('pngsuite-xcsn0g01-bad-idat-crc.png'), join(work, 'in/broken/bad-crc.png'));
+    await writeFile(join(work, 'in/notes.txt'), 'Not an image, just some notes.\n');
+    // A link back to the folder itself: walking it must neither loop nor list files twice.
+    await symlink('..', join(work, 'in/nested/loop'));
+    await copyFile(fixture('pngsuite-basn6a16.png'), join(work, 'solo/icon.png'));
+  });
+
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('writes every optimized file under --out with its relative name and prints one JSON line per input', async () => {
+    const run = await runCli(['optimize', 'in', 'solo/icon.png', '--out', 'out', '--json'], { cwd: work });
+    assert.equal(run.code, 0, run.stderr);
+
+    const lines = run.stdout.trim().split('\n');
+    const records = lines.map((line) => JSON.parse(line) as JsonLine);
+    for (const record of records) assert.deepEqual(Object.keys(record), JSON_KEYS);
+    const byFile = new Map(records.map((record) => [record.file, record]));
+    assert.deepEqual(
+      [...byFile.keys()].sort(),
+      [
+        'in/broken/bad-crc.png',
+        'in/nested/deeper/alpha16.png',
+        'in/notes.txt',
+        'in/photo.jpg',
+        'solo/icon.png',
+      ],
+      'hidden file skipped, loop followed once',
+    );
+
+    const optimized = [
+      { file: 'in/photo.jpg', output: 'out/photo.jpg', format: 'jpeg' },
+      { file: 'in/nested/deeper/alpha16.png', output: 'out/nested/deeper/alpha16.png', format: 'png' },
+      { file: 'solo/icon.png', output: 'out/icon.png', format: 'png' },
+    ];
+    for (const expected of optimized) {
+      const record = byFile.get(expected.file)!;
+      assert.equal(record.error, null, `${expected.file}: ${JSON.stringify(record.error)}`);
+      assert.equal(record.output, expected.output);
+      assert.equal(record.format, expected.format);
+      const input = await readFile(join(work, expected.file));
+      const output = await readFile(join(work, expected.output));
+      assert.equal(record.original_size, input.length);
+      assert.equal(record.optimized_size, output.length, 'optimized_size is the written size');
+      assert.equal(record.saved_bytes, input.length - output.length);
+      assert.ok(output.length <= input.length, 'never larger');
+      const meta = await sharp(input).metadata();
+      assert.equal(record.width, meta.width);
+      assert.equal(record.height, meta.height);
+      assert.ok(Number.isInteger(record.ms) && record.ms >= 0);
+      await assertSamePixels(input, output, expected.file);
+    }
+
+    const notes = byFile.get('in/notes.txt')!;
+    assert.equal(notes.format, null);
+    assert.equal(notes.output, null);
+    assert.equal(notes.optimized_size, null);
+    assert.equal(notes.error?.code, 'UNSUPPORTED_FORMAT');
+
+    const corrupt = byFile.get('in/broken/bad-crc.png')!;
+    assert.equal(corrupt.output, null);
+    assert.ok(corrupt.error, 'the corrupt PNG is refused');
+    assert.ok(ERROR_CODES[corrupt.error.code].status < 500, `a clear refusal, got ${corrupt.error.code}`);
+
+    assert.deepEqual(
+      await listFiles(join(work, 'out')),
+      ['icon.png', 'nested/deeper/alpha16.png', 'photo.jpg'],
+      'only the optimized files, no temporary leftovers',
+    );
+  });
+
+  it('prints a summary with a per-format breakdown and the errors when not in JSON mode', async () => {
+    const run = await runCli(['optimize', 'in', '--out', 'summary-out'], { cwd: work });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Files\s*│\s*4\s*│/);
+    assert.match(run.stdout, /Failed\s*│\s*2\s*│/);
+    assert.match(run.stdout, /Bytes before/);
+    assert.match(run.stdout, /│ jpeg\s*│\s*1\s*│\s*0\s*│/);
+    assert.match(run.stdout, /in\/notes\.txt\s+UNSUPPORTED_FORMAT\s+The input is not an image/);
+    assert.match(run.stdout, /in\/broken\/bad-crc\.png\s+[A-Z_]+\s+\S/);
+    assert.equal(run.stderr, '', 'no progress bar when stderr is not a terminal');
+    assert.deepEqual(await listFiles(join(work, 'summary-out')), ['nested/deeper/alpha16.png', 'photo.jpg']);
+  });
+
+  it('refuses an --out that would overwrite the inputs, and leaves them untouched', async () => {
+    const before = await readFile(join(work, 'in/photo.jpg'));
+    const run = await runCli(['optimize', 'in', '--out', 'in'], { cwd: work });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /Refusing to overwrite the input/);
+    assert.deepEqual(await readFile(join(work, 'in/photo.jpg')), before);
+    assert.equal((await stat(join(work, 'in/photo.jpg'))).size, before.length);
+  });
+
+  it('refuses two inputs that would be written to the same output', async () => {
+    const run = await runCli(
+      ['optimize', 'in/nested/deeper/alpha16.png', 'solo/icon.png', 'in/photo.jpg', '--out', 'x'],
+      {
+        cwd: work,
+      },
+    );
+    assert.equal(run.code, 0, 'different names do not collide');
+    await copyFile(fixture('pil-hopper.jpg'), join(work, 'solo/photo.jpg'));
+    try {
+      const clash = await runCli(['optimize', 'in/photo.jpg', 'solo/photo.jpg', '--out', 'y'], { cwd: work });
+      assert.equal(clash.code, 2);
+      assert.match(clash.stderr, /would both be written to y\/photo\.jpg/);
+    } finally {
+      await rm(join(work, 'solo/photo.jpg'));
+    }
+  });
+
+  it('exits 2 with a clear message for bad arguments', async () => {
+    const cases: { args: string[]; message: RegExp }[] = [
+      { args: ['optimize', 'in'], message: /required option '-o, --out <dir>' not specified/ },
+      { args: ['optimize', 'missing', '--out', 'o'], message: /Cannot read missing/ },
+      {
+        args: ['optimize', 'in', '--out', 'o', '--lossy', '--quality', '0'],
+        message: /integer from 1 to 100/,
+      },
+      { args: ['optimize', 'in', '--out', 'o', '--quality', '80'], message: /add --lossy/ },
+      {
+        args: ['optimize', 'in', '--out', 'o', '--lossy', '--target', 'high'],
+        message: /number from 30 to 100/,
+      },
+      { args: ['optimize', 'in', '--out', 'o', '--concurrency', '0'], message: /integer from 1 to 256/ },
+      { args: ['optimize', 'in', '--out', 'in/photo.jpg'], message: /exists and is not a folder/ },
+      { args: ['frobnicate'], message: /unknown command 'frobnicate'/ },
+    ];
+    for (const { args, message } of cases) {
+      const run = await runCli(args, { cwd: work });
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message, args.join(' '));
+      assert.equal(run.stdout, '', `${args.join(' ')} prints nothing on stdout`);
+    }
+  });
+});
