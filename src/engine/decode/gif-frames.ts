@@ -194,7 +194,10 @@ function withoutConsoleLog(fn: () => void): void {
   }
 }
 
-/** Draws a frame's opaque pixels over the canvas, clipped to the screen. */
+/**
+ * Draws a frame's opaque pixels over the canvas, clipped to the screen. Pixels move as 32-bit
+ * words: a transparent one is all zero, an opaque one is copied whole.
+ */
 function drawOver(
   canvas: Uint8Array,
   width: number,
@@ -202,18 +205,17 @@ function drawOver(
   frame: GifFrameRecord,
   pixels: Uint8Array,
 ): void {
+  const target = new Uint32Array(canvas.buffer, canvas.byteOffset, canvas.length / 4);
+  const source = new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length / 4);
   const x0 = Math.min(frame.left, width);
   const x1 = Math.min(frame.left + frame.width, width);
   const y1 = Math.min(frame.top + frame.height, height);
   for (let y = frame.top; y < y1; y++) {
-    let src = ((y - frame.top) * frame.width + (x0 - frame.left)) * 4;
-    let dst = (y * width + x0) * 4;
-    for (let x = x0; x < x1; x++, src += 4, dst += 4) {
-      if (pixels[src + 3] === 0) continue;
-      canvas[dst] = pixels[src]!;
-      canvas[dst + 1] = pixels[src + 1]!;
-      canvas[dst + 2] = pixels[src + 2]!;
-      canvas[dst + 3] = 255;
+    let src = (y - frame.top) * frame.width + (x0 - frame.left);
+    let dst = y * width + x0;
+    for (let x = x0; x < x1; x++, src++, dst++) {
+      const pixel = source[src]!;
+      if (pixel !== 0) target[dst] = pixel;
     }
   }
 }
