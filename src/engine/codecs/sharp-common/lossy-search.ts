@@ -1,0 +1,93 @@
+/**
+ * The lossy search shared by the sharp-encoded formats: encode the whole image at a quality,
+ * decode it, judge it against the input, and let `searchQuality` pick the next quality to try.
+ * Judging the real full encode (rather than an encode of the tiles alone) keeps the score honest:
+ * rate control and filters in WebP and AV1 depend on the whole picture.
+ */
+import type { OptimizePlan } from '../../../plan/index.js';
+import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
+import { searchQuality } from '../../search/perceptual-search.js';
+import { checkDeadline } from './deadline.js';
+import type { RgbaFrames } from './frames.js';
+import type { PerceptualReference } from './perceptual-reference.js';
+import { encoding } from './sharp-errors.js';
+
+export interface LossySearchOptions {
+  /** Encodes the input at an integer quality. */
+  encode(quality: number): Promise<Uint8Array>;
+  /** Decodes one of `encode`'s outputs (same frame layout as the reference). */
+  decode(encoded: Uint8Array): Promise<RgbaFrames>;
+  reference: PerceptualReference;
+  plan: OptimizePlan;
+  deadline: number;
+  /** Quality range of the encoder worth searching. */
+  min: number;
+  max: number;
+  /** First quality to try for a given target (a good prior saves an encode). */
+  start(target: number): number;
+  /** Score points gained per quality step, near the target. */
+  slope: number;
+  /** Encodes allowed; bounds the search's cost in multiples of one encode. */
+  maxEvaluations: number;
+}
+
+export interface LossyEncoding {
+  data: Uint8Array;
+  quality: number;
+  /** SSIMULACRA2 of `data` against the input (worst sampled view). */
+  score: number;
+  /** Target the search aimed at, undefined for a fixed quality. */
+  target?: number;
+  /** False when even the highest quality missed the target. */
+  reached: boolean;
+  evaluations: number;
+}
+
+/**
+ * Encodes at `plan.quality` when the plan fixes one, else finds the lowest quality whose output
+ * reaches `plan.target` (default {@link DEFAULT_LOSSY_TARGET}).
+ */
+export async function findLossyEncoding(options: LossySearchOptions): Promise<LossyEncoding> {
+  const { plan, deadline } = options;
+  const encoded = new Map<number, Uint8Array>();
+  const evaluate = async (quality: number): Promise<number> => {
+    checkDeadline(deadline);
+    const data = await options.encode(quality);
+    encoded.set(quality, data);
+    checkDeadline(deadline);
+    const decoded = await encoding('decoding the candidate', () => options.decode(data));
+    return options.reference.score(decoded);
+  };
+
+  if (plan.quality !== undefined) {
+    const score = await evaluate(plan.quality);
+    return { data: encoded.get(plan.quality)!, quality: plan.quality, score, reached: true, evaluations: 1 };
+  }
+  const target = plan.target ?? DEFAULT_LOSSY_TARGET;
+  const result = await searchQuality({
+    min: options.min,
+    max: options.max,
+    target,
+    evaluate,
+    deadline,
+    start: options.start(target),
+    slope: options.slope,
+    maxEvaluations: options.maxEvaluations,
+  });
+  return {
+    data: encoded.get(result.quality)!,
+    quality: result.quality,
+    score: result.score,
+    target,
+    reached: result.reached,
+    evaluations: result.evaluations,
+  };
+}
+
+/** The notes a lossy candidate carries for the user. */
+export function lossyNotes(result: LossyEncoding): string[] {
+  if (result.target === undefined || result.reached) return [];
+  return [
+    `SSIMULACRA2 target ${result.target} not reached: best was ${result.score.toFixed(1)} at quality ${result.quality}`,
+  ];
+}
