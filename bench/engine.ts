@@ -1,0 +1,147 @@
+/**
+ * Engine benchmark: `npm run bench:engine -- [folder] [--only jpeg,png] [--limit N] [--no-metrics]`.
+ *
+ * For each category folder of the corpus, every file goes through Squish lossless, Squish lossy and
+ * each installed reference tool, sequentially, in the same run; then the outputs are checked
+ * (pixel-exactness, SSIMULACRA2) in two worker threads. Prints the markdown report on stdout, writes
+ * every per-file row to bench/results/engine-<timestamp>.json and, for full runs, the report and a
+ * chart to docs/bench/.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import type { EnginePool } from '../src/engine/index.js';
+import { renderChart } from './lib/chart.js';
+import { evaluateChecks } from './lib/checks.js';
+import { equalScoreComparisons } from './lib/comparisons.js';
+import { listFiles } from './lib/corpus.js';
+import { runHostile } from './lib/hostile.js';
+import { renderMarkdown } from './lib/markdown.js';
+import { openMetricPool } from './lib/metric-pool.js';
+import { parseOptions } from './lib/options.js';
+import { openProgress } from './lib/progress.js';
+import { referenceTools } from './lib/references.js';
+import { runCategory } from './lib/run-category.js';
+import { openEnginePool, squishTools } from './lib/squish.js';
+import { summarise } from './lib/summary.js';
+import {
+  BENCH_CATEGORIES,
+  type BenchCategory,
+  type BenchTool,
+  type FileRow,
+  type HostileRow,
+  type SummaryRow,
+} from './lib/types.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+const options = parseOptions(process.argv.slice(2));
+const startedAt = new Date();
+const startLoad = loadavg()[0] ?? 0;
+const progress = openProgress();
+
+let pool: EnginePool | string;
+try {
+  pool = await openEnginePool();
+} catch (error) {
+  pool = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`;
+}
+const metrics = options.metrics ? openMetricPool(2) : undefined;
+
+const rows: FileRow[] = [];
+const summaries: SummaryRow[] = [];
+const skipped: BenchTool[] = [];
+const categories: BenchCategory[] = [];
+const fileCounts: string[] = [];
+let hostile: HostileRow[] | undefined;
+try {
+  for (const category of BENCH_CATEGORIES) {
+    if (options.only && !options.only.has(category)) continue;
+    const files = await listFiles(join(options.corpus, category), options.limit);
+    if (files.length === 0) continue;
+    categories.push(category);
+    fileCounts.push(`${category} ${files.length}`);
+    const tools = [...squishTools(category, pool), ...referenceTools(category)];
+    skipped.push(...tools.filter((tool) => tool.unavailable));
+    const categoryRows = await runCategory(category, files, tools, {
+      progress,
+      ...(metrics ? { metrics } : {}),
+    });
+    rows.push(...categoryRows);
+    for (const tool of tools.filter((t) => !t.unavailable)) {
+      summaries.push(
+        summarise(
+          tool,
+          categoryRows.filter((row) => row.tool === tool.id),
+        ),
+      );
+    }
+  }
+  if (!options.only || options.only.has('hostile')) {
+    const files = await listFiles(join(options.corpus, 'hostile'), options.limit);
+    if (files.length > 0 && typeof pool !== 'string') {
+      fileCounts.push(`hostile ${files.length}`);
+      hostile = await runHostile(pool, files, progress);
+    }
+  }
+} finally {
+  progress.stop();
+  await metrics?.close();
+  if (typeof pool !== 'string') await pool.close();
+}
+
+const comparisons = equalScoreComparisons(summaries);
+const checks = evaluateChecks({
+  categories,
+  summaries,
+  rows,
+  hostile,
+  comparisons,
+  metrics: options.metrics,
+});
+const elapsedS = (Date.now() - startedAt.getTime()) / 1000;
+const header = [
+  `Run ${startedAt.toISOString()} (${elapsedS.toFixed(0)} s), command: \`npm run bench:engine -- ${process.argv.slice(2).join(' ')}\``,
+  `Corpus: ${options.corpus} (${fileCounts.join(', ')} files${options.limit ? `, first ${options.limit} per category` : ''})`,
+  `Commit ${gitCommit()}; Node ${process.version}; sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`,
+  `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}; load average ${startLoad.toFixed(1)} at start (shared machine: times are indicative)`,
+  ...(typeof pool === 'string' ? [`Squish rows missing: ${pool}`] : []),
+];
+const markdown = renderMarkdown({ header, summaries, rows, skipped, comparisons, hostile, checks });
+process.stdout.write(markdown);
+
+const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+const resultsDir = join(REPO_ROOT, 'bench', 'results');
+await mkdir(resultsDir, { recursive: true });
+const jsonPath = join(resultsDir, `engine-${stamp}.json`);
+await writeFile(
+  jsonPath,
+  `${JSON.stringify({ startedAt, options: { ...options, only: options.only && [...options.only] }, header, summaries, comparisons, checks, hostile, rows }, null, 2)}\n`,
+);
+const written = [jsonPath];
+if (options.docs) {
+  const docsDir = join(REPO_ROOT, 'docs', 'bench');
+  await mkdir(docsDir, { recursive: true });
+  await writeFile(join(docsDir, 'engine.md'), markdown);
+  await writeFile(
+    join(docsDir, 'engine.svg'),
+    renderChart(summaries, `Squish engine benchmark, saved % (${startedAt.toISOString().slice(0, 10)})`),
+  );
+  written.push(join(docsDir, 'engine.md'), join(docsDir, 'engine.svg'));
+}
+process.stderr.write(`Wrote ${written.join(', ')}\n`);
+
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return commit;
+  } catch {
+    return 'unknown';
+  }
+}

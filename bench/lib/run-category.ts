@@ -1,0 +1,133 @@
+/**
+ * One category of the corpus: every file through every tool, one job at a time (so per-file times
+ * compare), then the metrics of all outputs in the worker pool, after the timed part.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { MetricPool } from './metric-pool.js';
+import type { Progress } from './progress.js';
+import type { BenchCategory, BenchTool, FileRow } from './types.js';
+
+export interface CategoryOptions {
+  /** Undefined with --no-metrics. */
+  metrics?: MetricPool;
+  progress: Progress;
+}
+
+export async function runCategory(
+  category: BenchCategory,
+  paths: readonly string[],
+  tools: readonly BenchTool[],
+  options: CategoryOptions,
+): Promise<FileRow[]> {
+  const runnable = tools.filter((tool) => !tool.unavailable);
+  const inputs = await Promise.all(
+    paths.map(async (path) => ({ name: basename(path), bytes: await readFile(path) })),
+  );
+  options.progress.add(inputs.length * runnable.length);
+  await warmUp(runnable, inputs, options.progress);
+
+  const rows: FileRow[] = [];
+  const kept = new Map<FileRow, { original: Uint8Array; result: Uint8Array }>();
+  for (const input of inputs) {
+    for (const tool of runnable) {
+      options.progress.show(`${category} ${tool.id} ${input.name}`);
+      const row = await timedRun(category, tool, input.name, input.bytes);
+      rows.push(row.row);
+      if (row.output) kept.set(row.row, { original: input.bytes, result: row.output });
+      options.progress.tick(`${category} ${tool.id} ${input.name}`);
+    }
+  }
+  if (options.metrics) await measure(category, kept, options.metrics, options.progress);
+  return rows;
+}
+
+/**
+ * Runs each tool once on the category's smallest file before timing, so the first timed file does
+ * not pay for a WASM compile, a library load or the engine's child process start.
+ */
+async function warmUp(
+  tools: readonly BenchTool[],
+  inputs: readonly { name: string; bytes: Uint8Array }[],
+  progress: Progress,
+): Promise<void> {
+  const smallest = [...inputs].sort((a, b) => a.bytes.length - b.bytes.length)[0];
+  if (!smallest) return;
+  for (const tool of tools) {
+    progress.show(`warm-up ${tool.id}`);
+    await tool.run(smallest.bytes).catch(() => undefined);
+  }
+}
+
+async function timedRun(
+  category: BenchCategory,
+  tool: BenchTool,
+  file: string,
+  input: Uint8Array,
+): Promise<{ row: FileRow; output?: Uint8Array }> {
+  const base = {
+    category,
+    file,
+    tool: tool.id,
+    label: tool.label,
+    lossy: tool.lossy,
+    squish: tool.squish,
+    inBytes: input.length,
+  };
+  const started = performance.now();
+  try {
+    const output = await tool.run(input);
+    const ms = performance.now() - started;
+    if (output.data.length === 0) throw new Error('empty output');
+    // Never larger: when the output is not smaller, the original is what the user keeps.
+    const smaller = output.data.length < input.length;
+    const row: FileRow = {
+      ...base,
+      ok: true,
+      outBytes: output.data.length,
+      keptBytes: smaller ? output.data.length : input.length,
+      ms,
+      ...(output.peakRssBytes === undefined ? {} : { peakRssBytes: output.peakRssBytes }),
+      ...(output.method ? { method: output.method } : {}),
+      ...(output.note ? { note: output.note } : {}),
+    };
+    return { row, output: smaller ? output.data : input };
+  } catch (error) {
+    const ms = performance.now() - started;
+    return { row: { ...base, ok: false, error: describe(error), ms } };
+  }
+}
+
+/** Pixel-exactness of lossless rows and SSIMULACRA2 of lossy rows (and of every SVG row). */
+async function measure(
+  category: BenchCategory,
+  kept: Map<FileRow, { original: Uint8Array; result: Uint8Array }>,
+  pool: MetricPool,
+  progress: Progress,
+): Promise<void> {
+  const pending: Promise<void>[] = [];
+  for (const [row, { original, result }] of kept) {
+    if (result === original) {
+      // The original was kept: identical by construction.
+      if (row.lossy || category === 'svg') row.score = 100;
+      else row.exact = true;
+      continue;
+    }
+    pending.push(
+      pool.run({ category, kind: row.lossy ? 'score' : 'exact', original, output: result }).then((metric) => {
+        Object.assign(row, metric);
+        progress.tick(`metrics ${category} ${row.tool} ${row.file}`);
+      }),
+    );
+  }
+  progress.add(pending.length);
+  await Promise.all(pending);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
+    return `${error.code}: ${error.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
