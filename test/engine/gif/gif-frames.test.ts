@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeGifFrames, framesAtInstants, sameAnimation } from '../../../src/engine/decode/gif-frames.js';
+import { SquishError } from '../../../src/errors/index.js';
+import { differentPixels, fixture, gifsicle, imageMagickFrames } from './gif-test-kit.js';
+
+function assertMatchesImageMagick(bytes: Uint8Array, label: string): void {
+  const gif = decodeGifFrames(bytes);
+  const reference = imageMagickFrames(bytes, gif.width, gif.height);
+  assert.equal(gif.frames.length, reference.length, `${label}: frame count`);
+  gif.frames.forEach((frame, i) => {
+    assert.equal(
+      differentPixels(frame.rgba, reference[i]!),
+      0,
+      `${label}: frame ${i} differs from ImageMagick`,
+    );
+  });
+}
+
+const DISPOSAL_FIXTURES: [name: string, what: string][] = [
+  ['pil-dispose_bgnd.gif', 'disposal 2, restore to background'],
+  ['pil-multiple_comments.gif', 'disposal 3, restore previous, local palettes'],
+  ['pil-palette_not_needed.gif', 'local palette on the second frame'],
+  ['sk-no_time_for_that_tiny.gif', 'partial frames with transparency'],
+];
+
+for (const [name, what] of DISPOSAL_FIXTURES) {
+  test(`decoded canvases equal ImageMagick's: ${name} (${what})`, () => {
+    assertMatchesImageMagick(fixture(name), name);
+  });
+}
+
+test('interlaced frames decode like ImageMagick', () => {
+  const interlaced = gifsicle(fixture('pil-multiple_comments.gif'), ['--interlace']);
+  assertMatchesImageMagick(interlaced, 'interlaced');
+  const still = gifsicle(fixture('pil-hopper.gif'), ['--interlace']);
+  assertMatchesImageMagick(still, 'interlaced hopper');
+});
+
+test('disposal to background leaves transparent pixels where the frame was', () => {
+  const gif = decodeGifFrames(fixture('pil-dispose_bgnd.gif'));
+  // Frame 1 (32x32 at 5,10) is cleared before frame 2 is drawn elsewhere (35,30).
+  const alphaAt = (frame: number, x: number, y: number) =>
+    gif.frames[frame]!.rgba[(y * gif.width + x) * 4 + 3];
+  assert.equal(alphaAt(1, 10, 15), 255, 'frame 1 drawn');
+  assert.equal(alphaAt(2, 10, 15), 0, 'frame 1 area cleared when frame 2 shows');
+});
+
+test('loop count and delays come from the file', () => {
+  const looping = decodeGifFrames(fixture('pil-dispose_bgnd.gif'));
+  assert.equal(looping.loopCount, 0);
+  assert.deepEqual(
+    looping.frames.map((f) => f.delayMs),
+    [1000, 1000, 1000, 1000, 1000],
+  );
+  assert.equal(decodeGifFrames(fixture('pil-palette_not_needed.gif')).loopCount, undefined);
+  assert.equal(decodeGifFrames(gifsicle(fixture('pil-dispose_bgnd.gif'), ['--loopcount=3'])).loopCount, 3);
+});
+
+test('framesAtInstants picks the canvas on screen at each time', () => {
+  const gif = decodeGifFrames(fixture('pil-palette_not_needed.gif')); // two frames of 5 s
+  const [a, b, c, d] = framesAtInstants(gif, [0, 4999, 5000, 1e9]);
+  assert.equal(a, gif.frames[0]);
+  assert.equal(b, gif.frames[0]);
+  assert.equal(c, gif.frames[1]);
+  assert.equal(d, gif.frames[1]);
+});
+
+test('sameAnimation: merged identical frames with summed delays are the same animation', () => {
+  const input = fixture('pil-chi-anim.gif');
+  const merged = gifsicle(input, ['-O3']);
+  const a = decodeGifFrames(input);
+  const b = decodeGifFrames(merged);
+  assert.ok(b.frames.length < a.frames.length, 'gifsicle merged frames');
+  const verdict = sameAnimation(a, b);
+  assert.ok(verdict.equal, verdict.detail);
+  assert.ok(sameAnimation(a, decodeGifFrames(input)).equal);
+});
+
+test('sameAnimation notices changed pixels, timing and loop count', () => {
+  const input = fixture('pil-dispose_bgnd.gif');
+  const original = decodeGifFrames(input);
+  const changed = (args: string[]) => sameAnimation(original, decodeGifFrames(gifsicle(input, args)));
+  const recoloured = changed(['--change-color', '#ffffff', '#fefefe']);
+  assert.equal(recoloured.equal, false);
+  assert.match(recoloured.detail, /pixels differ/);
+  const slower = changed(['--delay', '150']);
+  assert.equal(slower.equal, false);
+  assert.match(slower.detail, /lasts/);
+  const once = changed(['--no-loopcount']);
+  assert.equal(once.equal, false);
+  assert.match(once.detail, /loop count/);
+});
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof SquishError, String(error));
+    return error.code;
+  }
+  return 'no error';
+}
+
+test('hostile and broken GIFs are refused with typed errors before decoding', () => {
+  assert.equal(
+    codeOf(() => decodeGifFrames(fixture('pil-decompression_bomb.gif'))),
+    'CORRUPT_IMAGE',
+  );
+  const chi = fixture('pil-chi-anim.gif');
+  assert.equal(
+    codeOf(() => decodeGifFrames(chi.subarray(0, 40_000))),
+    'CORRUPT_IMAGE',
+  );
+  assert.equal(
+    codeOf(() => decodeGifFrames(new TextEncoder().encode('GIF89a but not really'))),
+    'CORRUPT_IMAGE',
+  );
+  // 31 frames of 320x240 = 2.4 Mpx: over a 1 Mpx budget.
+  assert.equal(
+    codeOf(() => decodeGifFrames(chi, { maxPixels: 1_000_000 })),
+    'TOO_MANY_PIXELS',
+  );
+});

@@ -1,0 +1,57 @@
+/**
+ * Shared pieces of the GIF tests: fixtures, a codec context, and the reference tools (ImageMagick
+ * to decode independently of our decoder, gifsicle to make variants of a fixture).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_LIMITS, type EngineLimits } from '../../../src/engine/limits.js';
+import type { CodecContext } from '../../../src/engine/types.js';
+import { type OptimizePlan, parsePlan } from '../../../src/plan/index.js';
+
+/** Bytes of a file in test/fixtures/gif. */
+export function fixture(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(`../../fixtures/gif/${name}`, import.meta.url)));
+}
+
+/** A codec context for a GIF job, with a generous deadline unless told otherwise. */
+export function gifContext(
+  plan: Partial<OptimizePlan> = {},
+  limits: Partial<EngineLimits> = {},
+  deadline = Date.now() + 60_000,
+): CodecContext {
+  return {
+    info: { format: 'gif', width: 0, height: 0, frames: 1, hasAlpha: true, space: 'srgb', hasIcc: false },
+    plan: parsePlan(plan),
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    deadline,
+  };
+}
+
+/** Runs Debian's gifsicle on bytes (stdin to stdout). */
+export function gifsicle(input: Uint8Array, args: string[]): Uint8Array {
+  return new Uint8Array(execFileSync('gifsicle', ['--no-warnings', ...args], { input }));
+}
+
+/** Every frame as ImageMagick composes it (`-coalesce`), full-canvas RGBA. */
+export function imageMagickFrames(input: Uint8Array, width: number, height: number): Uint8Array[] {
+  const raw = execFileSync('/usr/bin/convert', ['gif:-', '-coalesce', 'rgba:-'], {
+    input,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const size = width * height * 4;
+  const frames: Uint8Array[] = [];
+  for (let offset = 0; offset + size <= raw.length; offset += size) {
+    frames.push(new Uint8Array(raw.subarray(offset, offset + size)));
+  }
+  return frames;
+}
+
+/** Pixels that differ between two RGBA canvases; transparent in both counts as equal. */
+export function differentPixels(a: Uint8Array, b: Uint8Array): number {
+  let diff = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    if (a[i + 3] === 0 && b[i + 3] === 0) continue;
+    if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2] || a[i + 3] !== b[i + 3]) diff++;
+  }
+  return diff;
+}
