@@ -1,0 +1,149 @@
+/**
+ * The SVG pipeline: decode text, guard the DOCTYPE, sanitize, minify, then verify by rendering that
+ * the minified document looks like the sanitized one; walk down to safer settings when it does not.
+ */
+import { SquishError } from '../../../errors/index.js';
+import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
+import type { Candidate, CodecContext } from '../../types.js';
+import { resolveEntities } from './entities.js';
+import { LOSSLESS_LADDER, type MinifyLevel, minifyConfig } from './minify.js';
+import { runSvgo } from './run-svgo.js';
+import {
+  createSanitizePlugin,
+  describeRemovals,
+  emptySanitizeReport,
+  removalCount,
+  type SanitizeReport,
+} from './sanitize.js';
+import { decodeSvgText } from './text.js';
+import { createUseCountPlugin, type ElementCounts } from './use-expansion.js';
+import { compareWithReference, type ReferenceRender, renderReference } from './verify.js';
+
+/** SSIMULACRA2 a lossless-mode result must reach: "visually lossless" on the rasterized pair. */
+export const LOSSLESS_MIN_SCORE = 90;
+/** Elements instantiated through `<use>`/href references above which no render is attempted. */
+export const MAX_REFERENCED_ELEMENTS = 50_000;
+/** Lossy mode tries these decimal precisions, coarsest first, before the lossless ladder. */
+const LOSSY_PRECISIONS = [1, 2] as const;
+
+interface Rung {
+  level: MinifyLevel;
+  precision?: number;
+}
+
+function checkDeadline(deadline: number): void {
+  if (Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
+}
+
+function describeRung(rung: Rung): string {
+  if (rung.level === 'structural') return 'svgo structural cleanup';
+  const digits = rung.precision ?? (rung.level === 'precise' ? 5 : 3);
+  return `svgo preset-default, ${digits} decimals`;
+}
+
+/** Maps a fixed 1–100 quality to a decimal precision (coarser coordinates at lower quality). */
+function precisionForQuality(quality: number): number {
+  if (quality >= 90) return 3;
+  if (quality >= 60) return 2;
+  return 1;
+}
+
+/** The rungs a request tries, in order, and the score each must reach. */
+function ladderFor(ctx: CodecContext): { rungs: Rung[]; minScore: number } {
+  const lossless: Rung[] = LOSSLESS_LADDER.map((level) => ({ level }));
+  if (!ctx.plan.lossy) return { rungs: lossless, minScore: LOSSLESS_MIN_SCORE };
+  if (ctx.plan.quality !== undefined) {
+    // A fixed quality skips the search but not the render check: it only guards against breakage.
+    return {
+      rungs: [{ level: 'standard', precision: precisionForQuality(ctx.plan.quality) }, ...lossless],
+      minScore: 50,
+    };
+  }
+  const lossy: Rung[] = LOSSY_PRECISIONS.map((precision) => ({ level: 'standard', precision }));
+  return { rungs: [...lossy, ...lossless], minScore: ctx.plan.target ?? DEFAULT_LOSSY_TARGET };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Optimizes one SVG document for `ctx.plan` (lossless or lossy).
+ * @throws SquishError INVALID_SVG for unreadable, malformed, non-SVG or refused documents;
+ * PROCESSING_TIMEOUT past `ctx.deadline`.
+ */
+export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
+  checkDeadline(ctx.deadline);
+  const resolved = resolveEntities(decodeSvgText(input));
+  const { rungs, minScore } = ladderFor(ctx);
+  const report: SanitizeReport = emptySanitizeReport();
+  const counts: ElementCounts = { elements: 0, expanded: 0 };
+  // The first rung's run also sanitizes, validates the root and counts references, in one parse.
+  const first = rungs[0]!;
+  const firstOutput = runSvgo(
+    resolved.text,
+    minifyConfig(
+      first.level,
+      [createSanitizePlugin(report), createUseCountPlugin(counts, MAX_REFERENCED_ELEMENTS)],
+      first.precision,
+    ),
+  );
+  const notes = describeRemovals(report);
+  checkDeadline(ctx.deadline);
+
+  // The reference is the sanitized document; with nothing removed and no DOCTYPE, the input renders the same.
+  let sanitized: string | undefined;
+  const sanitizedText = (): string => {
+    sanitized ??= runSvgo(resolved.text, { plugins: [createSanitizePlugin(emptySanitizeReport())] });
+    return sanitized;
+  };
+  const untouched = removalCount(report) === 0 && !resolved.hadDoctype;
+  const referenceBytes = untouched ? input : encoder.encode(sanitizedText());
+  const fallback = (extra: string[]): Candidate => ({
+    data: encoder.encode(sanitizedText()),
+    method: 'sanitized, not minified',
+    lossless: true,
+    notes: [...notes, ...extra],
+  });
+
+  if (counts.expanded - counts.elements > MAX_REFERENCED_ELEMENTS) {
+    return fallback([
+      `not minified: <use> references expand to over ${MAX_REFERENCED_ELEMENTS} elements, too many to verify by rendering`,
+    ]);
+  }
+
+  const reference: ReferenceRender = await renderReference(referenceBytes, ctx.deadline);
+  const rejected: string[] = [];
+  for (const [index, rung] of rungs.entries()) {
+    checkDeadline(ctx.deadline);
+    const output =
+      index === 0
+        ? firstOutput
+        : runSvgo(
+            resolved.text,
+            minifyConfig(rung.level, [createSanitizePlugin(emptySanitizeReport())], rung.precision),
+          );
+    const bytes = encoder.encode(output);
+    if (bytes.length >= referenceBytes.length) continue;
+    let score: number;
+    let identical = false;
+    try {
+      ({ score, identical } = await compareWithReference(reference, bytes, ctx.deadline));
+    } catch (error) {
+      // A minified document librsvg cannot load is a failed rung, not a failed job.
+      if (error instanceof SquishError && error.code === 'INVALID_SVG') score = Number.NEGATIVE_INFINITY;
+      else throw error;
+    }
+    if (score >= minScore) {
+      const candidate: Candidate = {
+        data: bytes,
+        method: `${describeRung(rung)}, verified by rendering`,
+        lossless: ctx.plan.lossy ? identical : true,
+        score,
+        notes: [...notes, ...rejected],
+      };
+      if (rung.precision !== undefined) candidate.quality = ctx.plan.quality;
+      return candidate;
+    }
+    rejected.push(`${describeRung(rung)} rejected: rendering changed (SSIMULACRA2 ${score.toFixed(1)})`);
+  }
+  return fallback(rejected);
+}

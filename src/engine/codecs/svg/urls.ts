@@ -1,0 +1,32 @@
+/**
+ * Classifies a URL found in an SVG (href, xlink:href, CSS url()) the way the sanitizer decides on it.
+ */
+
+/** `local`: `#fragment`; `data-image`: a raster `data:image/...` URI; `script`: javascript:/vbscript:; `external`: anything else. */
+export type UrlKind = 'local' | 'data-image' | 'script' | 'external';
+
+/** Raster image types an SVG may embed inline. SVG data URIs are excluded: they are documents of their own. */
+const DATA_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif|bmp)[;,]/;
+
+/** `raw` lower-cased without ASCII whitespace and control characters, which URL parsers skip. */
+export function compactUrl(raw: string): string {
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code > 0x20 && code !== 0x7f) out += raw[i];
+  }
+  return out.toLowerCase();
+}
+
+/**
+ * Classifies `raw` (already entity-decoded by the XML parser). Browsers ignore ASCII whitespace and
+ * control characters inside a scheme and compare it case-insensitively, so `java&#9;script:` and
+ * ` JaVaScRiPt:` are recognised too.
+ */
+export function classifyUrl(raw: string): UrlKind {
+  const compact = compactUrl(raw);
+  if (compact.startsWith('#') && compact.length > 1) return 'local';
+  if (DATA_IMAGE.test(compact)) return 'data-image';
+  if (/^(?:java|vb)script:/.test(compact)) return 'script';
+  return 'external';
+}

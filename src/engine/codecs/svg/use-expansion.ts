@@ -1,0 +1,86 @@
+/**
+ * Estimates how many elements a renderer instantiates once `<use>` (and any other `href="#id"`)
+ * references are expanded. Nested references multiply: ten `<use>` of a group of ten `<use>` of ...
+ * is the SVG form of billion laughs, and librsvg spent ~15 s on such a file before giving up
+ * (notes/codecs.md §8). Counting on the parsed tree costs one linear pass and decides, before any
+ * render, whether rendering is affordable.
+ */
+import type { CustomPlugin, XastElement, XastRoot } from 'svgo';
+
+function referencedId(element: XastElement): string | undefined {
+  const href = element.attributes.href ?? element.attributes['xlink:href'];
+  const trimmed = href?.trim();
+  return trimmed?.startsWith('#') ? trimmed.slice(1) : undefined;
+}
+
+/**
+ * Number of elements rendered with references expanded, stopping early once above `cap`
+ * (the answer is then some number above `cap`). Reference cycles count once (renderers refuse them).
+ */
+export function countExpandedElements(root: XastRoot, cap: number): number {
+  const byId = new Map<string, XastElement>();
+  const collect = (children: XastRoot['children']) => {
+    for (const child of children) {
+      if (child.type !== 'element') continue;
+      const id = child.attributes.id;
+      if (id !== undefined && !byId.has(id)) byId.set(id, child);
+      collect(child.children);
+    }
+  };
+  collect(root.children);
+
+  const cost = new Map<XastElement, number>();
+  const inProgress = new Set<XastElement>();
+  const measure = (element: XastElement): number => {
+    const known = cost.get(element);
+    if (known !== undefined) return known;
+    if (inProgress.has(element)) return 0;
+    inProgress.add(element);
+    let total = 1;
+    for (const child of element.children) {
+      if (child.type === 'element') total += measure(child);
+      if (total > cap) break;
+    }
+    const id = referencedId(element);
+    const target = id === undefined ? undefined : byId.get(id);
+    if (target && total <= cap) total += measure(target);
+    inProgress.delete(element);
+    const bounded = Math.min(total, cap + 1);
+    cost.set(element, bounded);
+    return bounded;
+  };
+  let total = 0;
+  for (const child of root.children) {
+    if (child.type === 'element') total += measure(child);
+  }
+  return Math.min(total, cap + 1);
+}
+
+/** Element counts of a document, without and with references expanded. */
+export interface ElementCounts {
+  /** Elements written in the document. */
+  elements: number;
+  /** Elements a renderer instantiates (capped: above the cap it is some number over the cap). */
+  expanded: number;
+}
+
+function countElements(children: XastRoot['children']): number {
+  let n = 0;
+  for (const child of children) if (child.type === 'element') n += 1 + countElements(child.children);
+  return n;
+}
+
+/**
+ * An svgo plugin that stores the {@link ElementCounts} of the tree it sees into `out`, counting
+ * expansions only up to `maxReferenced` elements beyond those written.
+ */
+export function createUseCountPlugin(out: ElementCounts, maxReferenced: number): CustomPlugin {
+  return {
+    name: 'squishCountUseExpansion',
+    fn: (root) => {
+      out.elements = countElements(root.children);
+      out.expanded = countExpandedElements(root, out.elements + maxReferenced);
+      return null;
+    },
+  };
+}
