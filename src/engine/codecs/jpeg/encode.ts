@@ -1,0 +1,35 @@
+/**
+ * Encodes decoded pixels as a JPEG with mozjpeg (inside sharp): trellis quantisation, optimized
+ * progressive scans and its own quantisation tables, about 25 % smaller than libjpeg-turbo at
+ * the same quality setting (notes/codecs.md §3). Reused by the resize/convert pipeline.
+ */
+import sharp, { type Sharp } from 'sharp';
+import type { RgbImage } from '../../metric/ssimulacra2.js';
+
+/** The chroma layouts the encoder offers (sharp exposes no 4:2:2). */
+export type JpegChroma = '4:2:0' | '4:4:4';
+
+export interface EncodeJpegOptions {
+  /** mozjpeg quality, 1 to 100. */
+  quality: number;
+  /** 4:2:0 halves chroma resolution both ways; 4:4:4 keeps it (saturated edges, red text). */
+  chromaSubsampling: JpegChroma;
+}
+
+/**
+ * JPEG bytes for `pixels`: a sharp pipeline (anything sharp can read, already transformed) or
+ * packed 8-bit RGB. No metadata is written; pixels are taken as sRGB.
+ */
+export async function encodeJpeg(pixels: Sharp | RgbImage, options: EncodeJpegOptions): Promise<Uint8Array> {
+  const pipeline = isRgbImage(pixels)
+    ? sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } })
+    : pixels;
+  const out = await pipeline
+    .jpeg({ mozjpeg: true, quality: options.quality, chromaSubsampling: options.chromaSubsampling })
+    .toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+function isRgbImage(pixels: Sharp | RgbImage): pixels is RgbImage {
+  return (pixels as RgbImage).data instanceof Uint8Array;
+}
