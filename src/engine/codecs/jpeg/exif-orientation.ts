@@ -20,44 +20,14 @@ export function orientationExifSegment(orientation: number): Uint8Array {
   if (!Number.isInteger(orientation) || orientation < 1 || orientation > 8) {
     throw new RangeError(`EXIF orientation must be 1..8, got ${orientation}`);
   }
+  // biome-ignore format: one line per structure keeps the layout readable
   const payload = new Uint8Array([
-    // "Exif\0\0"
-    0x45,
-    0x78,
-    0x69,
-    0x66,
-    0x00,
-    0x00,
-    // TIFF header: "MM" (big-endian), 42, offset of IFD0 = 8
-    0x4d,
-    0x4d,
-    0x00,
-    0x2a,
-    0x00,
-    0x00,
-    0x00,
-    0x08,
-    // IFD0: one entry
-    0x00,
-    0x01,
-    // tag 0x0112 Orientation, type 3 SHORT, count 1, value left-justified in the 4-byte field
-    0x01,
-    0x12,
-    0x00,
-    0x03,
-    0x00,
-    0x00,
-    0x00,
-    0x01,
-    0x00,
-    orientation,
-    0x00,
-    0x00,
-    // no next IFD
-    0x00,
-    0x00,
-    0x00,
-    0x00,
+    0x45, 0x78, 0x69, 0x66, 0x00, 0x00, // "Exif\0\0"
+    0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08, // TIFF header: "MM" (big-endian), 42, IFD0 at offset 8
+    0x00, 0x01, // IFD0 holds one entry:
+    0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, // tag 0x0112 Orientation, type 3 SHORT, count 1,
+    0x00, orientation, 0x00, 0x00, // value, left-justified in the 4-byte field
+    0x00, 0x00, 0x00, 0x00, // no next IFD
   ]);
   return encodeSegment(APP1, payload);
 }
