@@ -1,0 +1,142 @@
+/**
+ * "Intelligent lossy" PNG: a palette of at most 256 colours (with full alpha), at the lowest
+ * quantizer quality whose result still reaches the perceptual target, then oxipng.
+ *
+ * The palette is global, so every evaluation quantizes the whole image; only the metric is run on
+ * representative tiles, because SSIMULACRA2 costs far more than quantizing.
+ */
+import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
+import { MIN_METRIC_SIDE, ssimulacra2 } from '../../metric/ssimulacra2.js';
+import { searchQuality } from '../../search/perceptual-search.js';
+import { mosaic, pickTiles } from '../../search/sample.js';
+import type { Candidate, CodecContext } from '../../types.js';
+import { type PngChunk, readPngChunks, writePng } from './chunks.js';
+import { hasAtMostColours } from './colours.js';
+import { recompress } from './lossless.js';
+import { oxipng } from './oxipng.js';
+import { decodeRgba8, maxAlphaError, maxSampleError, onWhite, type Rgba8 } from './pixels.js';
+import { checkDeadline, preparePng } from './prepare.js';
+import { availableQuantizer, quantize } from './quantize.js';
+
+/** Quantizer qualities searched. Below 20 palettes get posterised whatever the image. */
+const MIN_QUALITY = 20;
+const MAX_QUALITY = 100;
+/**
+ * Largest alpha error accepted (of 255). SSIMULACRA2 sees only the colour on white, so a palette
+ * that makes a shadow or an anti-aliased edge more or less opaque is caught here instead.
+ */
+const MAX_ALPHA_ERROR = 16;
+/** Images under MIN_METRIC_SIDE: a palette is accepted only when no sample moves more than this. */
+const SMALL_IMAGE_MAX_ERROR = 6;
+/**
+ * Also compute the lossless result when the palette result is above this share of the input:
+ * only then can lossless be smaller (oxipng rarely saves 40 % on a PNG; a palette usually does).
+ */
+const LOSSLESS_CHECK_RATIO = 0.6;
+/** Chunks that make up the pixels; everything else kept by preparePng is carried over to the palette PNG. */
+const PIXEL_CHUNKS = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
+
+/** The perceptual (or fixed-quality) palette candidate, or the lossless one when it is smaller or safer. */
+export async function optimizeLossy(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
+  const prepared = preparePng(input, ctx);
+  if (prepared.header.animated) return recompress(prepared, ctx);
+
+  const chunks = readPngChunks(prepared.cleaned);
+  const bare = writePng(chunks.filter((chunk) => PIXEL_CHUNKS.has(chunk.type)));
+  const extras = chunks.filter((chunk) => !PIXEL_CHUNKS.has(chunk.type));
+  const original = await decodeRgba8(bare);
+  if (hasAtMostColours(original, 256)) {
+    const lossless = await recompress(prepared, ctx);
+    return {
+      ...lossless,
+      notes: [...(lossless.notes ?? []), 'at most 256 colours: exact palette, no loss needed'],
+    };
+  }
+
+  const quantizer = availableQuantizer();
+  const notes = [...prepared.notes];
+  if (quantizer === 'sharp') notes.push('pngquant is not installed: used the sharp palette writer');
+  const encodes = new Map<number, Promise<Uint8Array>>();
+  const encodeAt = (quality: number): Promise<Uint8Array> => {
+    let encoded = encodes.get(quality);
+    if (!encoded) {
+      checkDeadline(ctx.deadline);
+      encoded = quantize(bare, quality, quantizer, ctx.deadline);
+      encodes.set(quality, encoded);
+    }
+    return encoded;
+  };
+
+  const choice = await choosePalette(original, encodeAt, ctx);
+  if (!choice) {
+    const lossless = await recompress(prepared, ctx);
+    return {
+      ...lossless,
+      notes: [...(lossless.notes ?? []), 'no palette reached the target: kept lossless'],
+    };
+  }
+  checkDeadline(ctx.deadline);
+  const palette = withChunks(await encodeAt(choice.quality), extras);
+  const data = await oxipng(palette, { level: 2, optimizeAlpha: true });
+  const candidate: Candidate = {
+    data,
+    method: `${quantizer} palette quality ${choice.quality} + oxipng`,
+    lossless: false,
+    quality: choice.quality,
+    notes,
+    ...(choice.score === undefined ? {} : { score: choice.score }),
+  };
+  if (data.length <= prepared.cleaned.length * LOSSLESS_CHECK_RATIO) return candidate;
+  const lossless = await recompress(prepared, ctx);
+  return lossless.data.length <= data.length ? lossless : candidate;
+}
+
+interface PaletteChoice {
+  quality: number;
+  /** SSIMULACRA2 on the sampled tiles, when it was measured. */
+  score?: number;
+}
+
+/** The quality to quantize at, or undefined when no palette is good enough. */
+async function choosePalette(
+  original: Rgba8,
+  encodeAt: (quality: number) => Promise<Uint8Array>,
+  ctx: CodecContext,
+): Promise<PaletteChoice | undefined> {
+  if (ctx.plan.quality !== undefined) return { quality: ctx.plan.quality };
+
+  if (original.width < MIN_METRIC_SIDE || original.height < MIN_METRIC_SIDE) {
+    // SSIMULACRA2 is erratic this small: accept only a palette that is nearly exact.
+    const candidate = await decodeRgba8(await encodeAt(MAX_QUALITY));
+    return maxSampleError(original, candidate) <= SMALL_IMAGE_MAX_ERROR
+      ? { quality: MAX_QUALITY }
+      : undefined;
+  }
+
+  const reference = onWhite(original);
+  const tiles = pickTiles(reference);
+  const referenceTiles = mosaic(reference, tiles);
+  const result = await searchQuality({
+    min: MIN_QUALITY,
+    max: MAX_QUALITY,
+    target: ctx.plan.target ?? DEFAULT_LOSSY_TARGET,
+    deadline: ctx.deadline,
+    start: 80,
+    slope: 0.5,
+    maxEvaluations: 4,
+    evaluate: async (quality) => {
+      const candidate = await decodeRgba8(await encodeAt(quality));
+      // An alpha error the metric cannot see counts as a miss, so the search moves up.
+      if (maxAlphaError(original, candidate) > MAX_ALPHA_ERROR) return 0;
+      return ssimulacra2(referenceTiles, mosaic(onWhite(candidate), tiles));
+    },
+  });
+  return result.reached ? { quality: result.quality, score: result.score } : undefined;
+}
+
+/** The palette PNG with the kept colour-space/ICC/orientation chunks placed right after IHDR. */
+function withChunks(palettePng: Uint8Array, extras: readonly PngChunk[]): Uint8Array {
+  if (extras.length === 0) return palettePng;
+  const [ihdr, ...rest] = readPngChunks(palettePng).filter((chunk) => PIXEL_CHUNKS.has(chunk.type));
+  return writePng([ihdr!, ...extras, ...rest]);
+}
