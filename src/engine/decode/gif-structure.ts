@@ -35,6 +35,20 @@ export interface GifFrameRecord {
   transparentIndex: number | undefined;
 }
 
+/** An extension block other than graphic control, located in the file's bytes. */
+export interface GifExtensionRecord {
+  /** Extension label: 0xFE comment, 0xFF application, 0x01 plain text, ... */
+  label: number;
+  /** The 11-byte application identifier and authentication code, for application extensions. */
+  application?: string;
+  /** Byte range from the 0x21 introducer up to and including the block terminator. */
+  start: number;
+  end: number;
+}
+
+/** Application identifier of the extension that carries an ICC colour profile. */
+export const ICC_APPLICATION = 'ICCRGBG1012';
+
 export interface GifStructure {
   /** Logical screen size. */
   width: number;
@@ -46,6 +60,10 @@ export interface GifStructure {
   comments: number;
   /** Application and other extensions besides the loop extension and graphic control. */
   otherExtensions: number;
+  /** Every extension except graphic control, in file order (the loop extension included). */
+  extensions: GifExtensionRecord[];
+  /** Whether an ICCRGBG1012 application extension embeds a colour profile. */
+  hasIccProfile: boolean;
   /** False when the file ends without its trailer byte (0x3B) after complete frames. */
   hasTrailer: boolean;
 }
@@ -85,6 +103,8 @@ export function parseGifStructure(bytes: Uint8Array): GifStructure {
     frames: [],
     comments: 0,
     otherExtensions: 0,
+    extensions: [],
+    hasIccProfile: false,
     hasTrailer: false,
   };
   // A Graphic Control Extension applies to the next image only.
@@ -97,8 +117,15 @@ export function parseGifStructure(bytes: Uint8Array): GifStructure {
       break;
     }
     if (introducer === EXTENSION) {
+      const start = reader.position - 1;
       const label = reader.u8();
       const blocks = reader.subBlocks();
+      if (label !== GRAPHIC_CONTROL) {
+        const application =
+          label === APPLICATION && blocks[0] ? String.fromCharCode(...blocks[0]) : undefined;
+        structure.extensions.push({ label, application, start, end: reader.position });
+        if (application === ICC_APPLICATION) structure.hasIccProfile = true;
+      }
       if (label === GRAPHIC_CONTROL) {
         const body = blocks[0];
         if (!body || body.length < 4) throw corrupt('short graphic control extension');

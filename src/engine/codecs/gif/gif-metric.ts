@@ -55,7 +55,7 @@ function sampleInstants(gif: DecodedGif): number[] {
 
 /** The whole canvas when it is small, else tiles chosen across detail levels of the first sample. */
 function pickMetricTiles(rgb: RgbImage): Rect[] {
-  if (rgb.width * rgb.height <= PIXELS_PER_FRAME * 2) {
+  if (rgb.width * rgb.height <= PIXELS_PER_FRAME) {
     return [{ left: 0, top: 0, width: rgb.width, height: rgb.height }];
   }
   const tile = 64;

@@ -8,12 +8,6 @@ import { findTool, remainingMs, runTool } from '../../tools/run-tool.js';
 
 export const GIFSICLE = 'gifsicle';
 
-/**
- * Options that drop what never changes appearance: comments, frame names and extensions other
- * than the loop count (gifsicle stores that one apart and always writes it back).
- */
-export const STRIP_INVISIBLE = ['--no-comments', '--no-names', '--no-extensions'] as const;
-
 /** Whether gifsicle is installed (squish doctor reports it when not). */
 export function hasGifsicle(): boolean {
   return findTool(GIFSICLE) !== undefined;

@@ -8,8 +8,9 @@ import type { GifStructure } from '../../decode/gif-structure.js';
 import { searchQuality } from '../../search/perceptual-search.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { type GifMetricReference, prepareReference, scoreAnimation } from './gif-metric.js';
-import { hasGifsicle, runGifsicle, STRIP_INVISIBLE } from './gifsicle.js';
+import { hasGifsicle, runGifsicle } from './gifsicle.js';
 import { losslessGif } from './lossless.js';
+import { gifsicleStripArgs } from './strip.js';
 
 /**
  * Quality 100 is lossless; each step down adds 2 to gifsicle's --lossy level, so quality 0 is
@@ -27,6 +28,8 @@ interface Trial {
   quality: number;
   data: Uint8Array;
   score: number;
+  /** Frames in the output (gifsicle merges identical neighbours). */
+  frames?: number;
 }
 
 /**
@@ -38,16 +41,19 @@ export async function lossyGif(
   input: Uint8Array,
   ctx: CodecContext,
   structure: GifStructure,
-  reference: DecodedGif,
 ): Promise<Candidate> {
-  const lossless = await losslessGif(input, ctx, structure, reference);
+  const { candidate: lossless, reference } = await losslessGif(input, ctx, structure);
   if (!hasGifsicle()) return lossless;
   const metric = prepareReference(reference);
   const target = ctx.plan.target ?? DEFAULT_LOSSY_TARGET;
   const trials = new Map<number, Trial>();
   const evaluate = async (quality: number): Promise<number> => {
     if (quality >= 100) return 100;
-    const trial = await encodeAndScore(input, quality, ctx, reference, metric);
+    const trial = await encodeAndScore(input, quality, ctx, reference, metric, {
+      strip: gifsicleStripArgs(structure, ctx.plan.keep.icc),
+      notSmallerThan: lossless.data.length,
+      earlier: [...trials.values()],
+    });
     trials.set(quality, trial);
     return trial.score;
   };
@@ -72,7 +78,9 @@ export async function lossyGif(
 
 /**
  * Encodes at one quality and scores it. An output that does not decode, or plays a different
- * timeline (size, loop count, duration), scores -Infinity so it is never chosen.
+ * timeline (size, loop count, duration), scores -Infinity so it is never chosen. The metric, the
+ * costly part, is skipped for outputs that cannot win: not smaller than the lossless result
+ * (scored 100, so the search moves on to stronger settings), or identical to an earlier trial.
  */
 async function encodeAndScore(
   input: Uint8Array,
@@ -80,10 +88,14 @@ async function encodeAndScore(
   ctx: CodecContext,
   reference: DecodedGif,
   metric: GifMetricReference | undefined,
+  shortcuts: { strip: string[]; notSmallerThan: number; earlier: Trial[] },
 ): Promise<Trial> {
-  const args = ['-O3', `--lossy=${lossyLevelFor(quality)}`, ...STRIP_INVISIBLE];
+  const args = ['-O3', `--lossy=${lossyLevelFor(quality)}`, ...shortcuts.strip];
   const data = await runGifsicle(input, args, ctx.deadline);
   if (!data) return { quality, data: input, score: Number.NEGATIVE_INFINITY };
+  if (data.length >= shortcuts.notSmallerThan) return { quality, data, score: 100 };
+  const twin = shortcuts.earlier.find((trial) => Buffer.compare(trial.data, data) === 0);
+  if (twin) return { ...twin, quality };
   let decoded: DecodedGif;
   try {
     decoded = decodeGifFrames(data, { maxPixels: ctx.limits.maxPixels });
@@ -93,7 +105,7 @@ async function encodeAndScore(
   if (!sameTimeline(reference, decoded)) return { quality, data, score: Number.NEGATIVE_INFINITY };
   // Without a trustworthy metric (tiny frames) a fixed quality is taken as asked.
   const score = metric ? await scoreAnimation(metric, decoded) : Number.NaN;
-  return { quality, data, score };
+  return { quality, data, score, frames: decoded.frames.length };
 }
 
 function sameTimeline(a: DecodedGif, b: DecodedGif): boolean {
@@ -111,6 +123,7 @@ function toCandidate(trial: Trial, metric: GifMetricReference | undefined, lossl
     method: `gifsicle -O3 --lossy=${lossyLevelFor(trial.quality)}`,
     lossless: false,
     quality: trial.quality,
+    ...(trial.frames !== undefined ? { frames: trial.frames } : {}),
     ...(Number.isFinite(trial.score) ? { score: Math.round(trial.score * 10) / 10 } : {}),
     notes,
   };
