@@ -18,10 +18,15 @@ export interface CssRemovals {
   imports: number;
 }
 
-/** Decodes CSS escapes (`\75`, `\u`) and drops comments, giving the text a browser tokenizes. */
+/**
+ * Drops comments (outside strings, as CSS does: `"/*"` is not a comment) and decodes escapes
+ * (`\\75` is `u`), giving the text a browser tokenizes.
+ */
 function normalizeCss(text: string): string {
   return text
-    .replace(/\/\*[\s\S]*?(?:\*\/|$)/g, '')
+    .replace(/"(?:[^"\\\n]|\\[\s\S])*"?|'(?:[^'\\\n]|\\[\s\S])*'?|\/\*[\s\S]*?(?:\*\/|$)/g, (token) =>
+      token.startsWith('/*') ? '' : token,
+    )
     .replace(
       /\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\\([^\n\r\f0-9a-fA-F])/g,
       (_m, hex: string | undefined, ch) => {
@@ -32,6 +37,17 @@ function normalizeCss(text: string): string {
           : '\ufffd';
       },
     );
+}
+
+/** Whether every `url(` left in `text` starts with a `#fragment` or a raster `data:image`. */
+function onlySafeUrlsLeft(text: string): boolean {
+  const compact = text.replace(/\s+/g, '').toLowerCase();
+  for (let at = compact.indexOf('url('); at >= 0; at = compact.indexOf('url(', at + 4)) {
+    const rest = compact.slice(at + 4).replace(/^["']/, '');
+    const kind = classifyUrl(rest.slice(0, Math.max(0, rest.search(/["')]/))) || rest);
+    if (kind !== 'local' && kind !== 'data-image') return false;
+  }
+  return true;
 }
 
 const URL_TOKEN = /url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"']*?))\s*\)/gi;
@@ -77,8 +93,9 @@ export function sanitizeCss(text: string): { text: string; removed: CssRemovals 
     changed = true;
     return 'none';
   });
-  if (/(?:java|vb)script:/.test(compactUrl(result))) {
-    // Left over outside any url(): legacy `expression`/`behavior` tricks. Drop the whole text.
+  if (/(?:java|vb)script:/.test(compactUrl(result)) || !onlySafeUrlsLeft(result)) {
+    // Left over outside any recognised url(): legacy `expression`/`behavior` tricks, or a URL
+    // written in a way the patterns above did not take apart. Drop the whole text rather than guess.
     removed.javascriptUrls++;
     return { text: '', removed };
   }
