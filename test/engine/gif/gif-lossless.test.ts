@@ -37,7 +37,8 @@ test('lossless output also matches ImageMagick on the frames it kept', async () 
   const expected = imageMagickFrames(input, source.width, source.height);
   const actual = imageMagickFrames(candidate.data, source.width, source.height);
   assert.equal(actual.length, expected.length);
-  actual.forEach((frame, i) => assert.equal(differentPixels(frame, expected[i]!), 0, `frame ${i}`));
+  for (const [i, frame] of actual.entries())
+    assert.equal(differentPixels(frame, expected[i]!), 0, `frame ${i}`);
 });
 
 test('comments are stripped, the loop count kept, and the file gets smaller than -O3 makes it', async () => {
@@ -90,4 +91,36 @@ test('frame, pixel and time limits are enforced', async () => {
     await codeOf(gifOptimizer.lossless(chi, gifContext({}, {}, Date.now() - 1))),
     'PROCESSING_TIMEOUT',
   );
+});
+
+test('an ICC profile extension stays when the plan keeps ICC; other application extensions go', async () => {
+  const withExtensions = gifsicle(fixture('pil-hopper.gif'), [
+    '--app-extension',
+    'ICCRGBG1012',
+    'profile bytes stand-in',
+    '--app-extension',
+    'XMP DataXMP',
+    '<x:xmpmeta/>',
+  ]);
+  const before = parseGifStructure(withExtensions);
+  assert.equal(before.hasIccProfile, true);
+  assert.equal(before.extensions.length, 3, 'ICC, XMP and the comment');
+
+  const kept = await gifOptimizer.lossless(withExtensions, gifContext());
+  const keptStructure = parseGifStructure(kept.data);
+  assert.equal(keptStructure.hasIccProfile, true);
+  assert.deepEqual(
+    keptStructure.extensions.map((e) => e.application),
+    ['ICCRGBG1012'],
+  );
+
+  const dropped = await gifOptimizer.lossless(
+    withExtensions,
+    gifContext({ keep: { icc: false, orientation: true } }),
+  );
+  assert.equal(parseGifStructure(dropped.data).extensions.length, 0);
+  for (const candidate of [kept, dropped]) {
+    const verdict = sameAnimation(decodeGifFrames(withExtensions), decodeGifFrames(candidate.data));
+    assert.ok(verdict.equal, verdict.detail);
+  }
 });
