@@ -238,7 +238,7 @@ async function debianCapabilities(): Promise<Capability[]> {
       present: jpegtran !== undefined,
       ...(jpegtran ? { version: jpegtran } : {}),
       usedFor: 'lossless JPEG optimisation (Huffman tables, progressive scans)',
-      degradedWithout: 'lossless JPEG savings are lost (inputs are kept as they are)',
+      degradedWithout: 'lossless JPEG only strips metadata: the re-coding savings (typically 5 %) are lost',
       required: false,
     },
     {
@@ -248,7 +248,7 @@ async function debianCapabilities(): Promise<Capability[]> {
       present: gifsicle !== undefined,
       ...(gifsicle ? { version: gifsicle } : {}),
       usedFor: 'GIF optimisation, lossless (-O3) and lossy (--lossy)',
-      degradedWithout: 'GIF savings are lost (inputs are kept as they are)',
+      degradedWithout: 'GIFs are left as they are, in lossless and lossy mode',
       required: false,
     },
     {

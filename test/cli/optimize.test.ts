@@ -156,13 +156,6 @@ describe('squish optimize', () => {
   });
 
   it('refuses two inputs that would be written to the same output', async () => {
-    const run = await runCli(
-      ['optimize', 'in/nested/deeper/alpha16.png', 'solo/icon.png', 'in/photo.jpg', '--out', 'x'],
-      {
-        cwd: work,
-      },
-    );
-    assert.equal(run.code, 0, 'different names do not collide');
     await copyFile(fixture('pil-hopper.jpg'), join(work, 'solo/photo.jpg'));
     try {
       const clash = await runCli(['optimize', 'in/photo.jpg', 'solo/photo.jpg', '--out', 'y'], { cwd: work });
