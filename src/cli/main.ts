@@ -106,6 +106,17 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
         .argParser(integerIn(1, 256)),
     )
     .option('--json', 'print one JSON object per file on stdout (JSON lines) instead of the summary')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'JSON lines come in the order files finish, one per input:',
+        '  {"file","format","output","original_size","optimized_size","saved_bytes","width","height","ms","error"}',
+        '',
+        'Exit status: 0 when every file was optimized or clearly refused (not an image, corrupt, over a limit);',
+        '2 for bad arguments, unreadable paths or a file that failed unexpectedly; 130 when interrupted.',
+      ].join('\n'),
+    )
     .action(async (paths: string[], flags: OptimizeFlags) => {
       const plan = planFromFlags(flags);
       setStatus(
@@ -122,6 +133,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       'List the codecs and tools Squish uses, whether each is installed, and how to install the rest.',
     )
     .option('--json', 'print the list as one JSON object')
+    .addHelpText('after', '\nExit status: 0 when every component is present, 1 when something is missing.')
     .action(async (flags: { json?: boolean }) => {
       setStatus(await runDoctor({ json: Boolean(flags.json) }, streams.stdout));
     });

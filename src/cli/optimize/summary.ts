@@ -75,7 +75,10 @@ export function formatSummary(reports: readonly FileReport[], elapsedMs: number)
   }
 
   const parts = [overview.toString(), formats.toString()];
-  const failures = reports.filter((report) => report.error);
+  // Listed by path, not in the order the files happened to finish.
+  const failures = reports
+    .filter((report) => report.error)
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   if (failures.length) {
     const width = Math.max(...failures.map((report) => report.file.length));
     const codeWidth = Math.max(...failures.map((report) => report.error!.code.length));
