@@ -2,7 +2,7 @@
  * Reads what an image declares about itself (dimensions, frames, colour) from its headers, and
  * enforces the limits that can be checked before a single pixel is decoded.
  */
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { SquishError } from '../errors/index.js';
 import type { EngineLimits } from './limits.js';
 import type { ImageFormat, ImageInfo } from './types.js';
@@ -17,7 +17,7 @@ export async function readImageInfo(bytes: Uint8Array, format: ImageFormat): Pro
   if (format === 'svg') {
     return { format, width: 0, height: 0, frames: 1, hasAlpha: true, space: 'srgb', hasIcc: false };
   }
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false, pages: -1 }).metadata();
   } catch (error) {

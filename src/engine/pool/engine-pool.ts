@@ -1,0 +1,259 @@
+/**
+ * Runs engine jobs in a pool of child processes, one job per process at a time, sized to the
+ * machine's cores. Each job is watched: past its time limit, or when the process's resident
+ * memory passes the job's memory limit, the process is killed and replaced, and only that job
+ * fails. A codec that segfaults or calls exit() costs the same: one job.
+ *
+ * Hand-written rather than piscina/workerpool: those run worker threads (a native crash or a
+ * stuck libvips call takes the whole process) or do not expose the child's pid for RSS limits.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { SquishError } from '../../errors/index.js';
+import type { OptimizePlan } from '../../plan/index.js';
+import { DEFAULT_LIMITS, type EngineLimits } from '../limits.js';
+import type { EngineResult } from '../types.js';
+import type { ChildMessage, JobMessage } from './protocol.js';
+
+export interface EnginePoolOptions {
+  /** Jobs run at once, one process each (default: the number of cores). */
+  size?: number;
+  /** Limits for every job; unspecified ones take DEFAULT_LIMITS. */
+  limits?: Partial<EngineLimits>;
+  /** Replace a process after this many jobs, bounding fragmentation and leaks (default 200). */
+  jobsPerProcess?: number;
+}
+
+/** An engine result as the pool returns it, with what the job cost its process. */
+export interface PooledResult extends EngineResult {
+  /** Peak resident memory of the job's process while it ran the job, in bytes (Linux only). */
+  peakRssBytes?: number;
+}
+
+interface Task {
+  id: number;
+  input: Uint8Array;
+  plan: OptimizePlan;
+  resolve(result: PooledResult): void;
+  reject(error: SquishError): void;
+}
+
+interface Slot {
+  child: ChildProcess;
+  ready: Promise<void>;
+  task?: Task;
+  jobs: number;
+  watchdog?: NodeJS.Timeout;
+  deadline?: NodeJS.Timeout;
+}
+
+/** How often the memory watchdog reads a busy child's RSS. */
+const WATCH_INTERVAL_MS = 50;
+/** The child enforces the time limit itself between steps; the pool kills it this much later. */
+const KILL_GRACE_MS = 1000;
+const PAGE_SIZE = 4096;
+
+const CHILD_SCRIPT = fileURLToPath(import.meta.url).replace(/engine-pool\.(ts|js)$/, 'child.$1');
+
+export class EnginePool {
+  readonly size: number;
+  readonly limits: Readonly<EngineLimits>;
+  readonly #jobsPerProcess: number;
+  readonly #slots: (Slot | undefined)[];
+  readonly #queue: Task[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: EnginePoolOptions = {}) {
+    this.size = Math.max(1, options.size ?? availableParallelism());
+    this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
+    this.#jobsPerProcess = options.jobsPerProcess ?? 200;
+    this.#slots = new Array(this.size).fill(undefined);
+  }
+
+  /**
+   * Optimizes one image in a child process.
+   * @throws SquishError: the engine's refusal, or PROCESSING_TIMEOUT / MEMORY_LIMIT / CODEC_FAILED
+   *   when the process had to be killed or died.
+   */
+  run(input: Uint8Array, plan: OptimizePlan): Promise<PooledResult> {
+    if (this.#closed) return Promise.reject(new SquishError('INTERNAL', 'The engine pool is closed.'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id: this.#nextId++, input, plan, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /** Jobs waiting for a free process. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Fails queued jobs, kills every process. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const task of this.#queue.splice(0)) {
+      task.reject(new SquishError('INTERNAL', 'The engine pool was closed.'));
+    }
+    await Promise.all(
+      this.#slots.map(async (slot, index) => {
+        if (!slot) return;
+        slot.task?.reject(new SquishError('INTERNAL', 'The engine pool was closed.'));
+        slot.task = undefined;
+        this.#retire(index, slot);
+      }),
+    );
+  }
+
+  #dispatch(): void {
+    for (let index = 0; index < this.size && this.#queue.length > 0; index++) {
+      const slot = this.#slots[index] ?? this.#spawn(index);
+      if (slot.task) continue;
+      const task = this.#queue.shift()!;
+      slot.task = task;
+      slot.ready.then(
+        () => this.#start(index, slot, task),
+        () => {
+          if (slot.task === task)
+            this.#fail(index, slot, new SquishError('CODEC_FAILED', 'The engine process failed to start.'));
+        },
+      );
+    }
+  }
+
+  #spawn(index: number): Slot {
+    const child = fork(CHILD_SCRIPT, [], {
+      serialization: 'advanced',
+      execArgv: inheritableExecArgv(),
+      // The child's stdout goes to our stderr: stdout may carry the CLI's JSON lines.
+      stdio: ['ignore', 2, 2, 'ipc'],
+    });
+    let markReady!: () => void;
+    let markFailed!: (error: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      markFailed = reject;
+    });
+    const slot: Slot = { child, ready, jobs: 0 };
+    this.#slots[index] = slot;
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'ready') markReady();
+      else this.#finish(index, slot, message);
+    });
+    child.on('exit', (code, signal) => {
+      markFailed(new Error(`engine process exited (${signal ?? code})`));
+      if (this.#slots[index] !== slot) return;
+      this.#slots[index] = undefined;
+      if (slot.task) {
+        this.#fail(
+          index,
+          slot,
+          new SquishError(
+            'CODEC_FAILED',
+            `The codec process died (${signal ?? `exit ${code}`}) on this image.`,
+          ),
+        );
+      }
+    });
+    return slot;
+  }
+
+  #start(index: number, slot: Slot, task: Task): void {
+    if (slot.task !== task || this.#slots[index] !== slot) return;
+    const pid = slot.child.pid;
+    if (pid !== undefined) resetPeakRss(pid);
+    slot.watchdog = setInterval(() => {
+      const rss = pid === undefined ? undefined : currentRss(pid);
+      if (rss !== undefined && rss > this.limits.maxMemoryBytes) {
+        this.#fail(
+          index,
+          slot,
+          new SquishError(
+            'MEMORY_LIMIT',
+            `Processing the image needed more than ${Math.round(this.limits.maxMemoryBytes / 1048576)} MB.`,
+          ),
+        );
+      }
+    }, WATCH_INTERVAL_MS);
+    slot.deadline = setTimeout(() => {
+      this.#fail(
+        index,
+        slot,
+        new SquishError(
+          'PROCESSING_TIMEOUT',
+          `Processing the image took longer than ${this.limits.timeoutMs} ms.`,
+        ),
+      );
+    }, this.limits.timeoutMs + KILL_GRACE_MS);
+    const job: JobMessage = { id: task.id, input: task.input, plan: task.plan, limits: this.limits };
+    slot.child.send(job);
+  }
+
+  #finish(index: number, slot: Slot, message: Exclude<ChildMessage, { type: 'ready' }>): void {
+    const task = slot.task;
+    if (!task || task.id !== message.id) return;
+    this.#release(slot);
+    const peakRssBytes = slot.child.pid === undefined ? undefined : peakRss(slot.child.pid);
+    if (message.type === 'done') task.resolve({ ...message.result, peakRssBytes });
+    else task.reject(SquishError.fromReport(message.error));
+    slot.jobs++;
+    if (slot.jobs >= this.#jobsPerProcess) this.#retire(index, slot);
+    this.#dispatch();
+  }
+
+  /** Fails the slot's job and kills its process: its state can no longer be trusted. */
+  #fail(index: number, slot: Slot, error: SquishError): void {
+    const task = slot.task;
+    this.#release(slot);
+    this.#retire(index, slot);
+    task?.reject(error);
+    this.#dispatch();
+  }
+
+  #release(slot: Slot): void {
+    clearInterval(slot.watchdog);
+    clearTimeout(slot.deadline);
+    slot.task = undefined;
+  }
+
+  /** Kills a slot's process; the index gets a fresh process on the next dispatch. */
+  #retire(index: number, slot: Slot): void {
+    if (this.#slots[index] === slot) this.#slots[index] = undefined;
+    slot.child.removeAllListeners('message');
+    slot.child.kill('SIGKILL');
+  }
+}
+
+/** Loader flags (tsx in tests and development) pass on to children; test-runner and inspector flags do not. */
+function inheritableExecArgv(): string[] {
+  return process.execArgv.filter((arg) => !/^--(?:test|inspect|watch)/.test(arg));
+}
+
+function currentRss(pid: number): number | undefined {
+  try {
+    const resident = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return resident * PAGE_SIZE;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writing 5 to clear_refs resets the kernel's peak-RSS counter (VmHWM) for the process. */
+function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // not Linux, or not allowed: peak RSS then covers the process's whole life
+  }
+}
+
+function peakRss(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
