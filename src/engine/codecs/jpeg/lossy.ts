@@ -20,7 +20,7 @@ import { chooseChroma } from './subsampling.js';
  * Points added to the target before searching on the tiles, so that the full image reaches it.
  * CALIBRATION: see the comment at the end of this file.
  */
-export const TILE_MARGIN = 0;
+export const TILE_MARGIN = 2;
 
 /** Quality used when the image is too small for the metric to be trusted. */
 const SMALL_IMAGE_QUALITY = 90;
@@ -48,13 +48,15 @@ export async function optimizeJpegLossy(input: Uint8Array, ctx: CodecContext): P
 
   const sample = mosaic(reference, pickTiles(reference, { tile: 128, count: 8, align: 16 }));
   const measurable = Math.min(sample.width, sample.height) >= MIN_METRIC_SIDE;
+  const target = ctx.plan.target ?? DEFAULT_LOSSY_TARGET;
+  const searchTarget = Math.min(100, target + TILE_MARGIN);
   let chroma: JpegChroma;
   if (ctx.plan.chromaSubsampling) {
     chroma = encoderChroma(ctx.plan.chromaSubsampling);
     if (chroma !== ctx.plan.chromaSubsampling)
       notes.push(`${ctx.plan.chromaSubsampling} is encoded as ${chroma}`);
   } else {
-    chroma = measurable ? await chooseChroma(sample) : '4:4:4';
+    chroma = measurable ? await chooseChroma(sample, searchTarget) : '4:4:4';
   }
   checkDeadline(ctx.deadline);
 
@@ -66,8 +68,7 @@ export async function optimizeJpegLossy(input: Uint8Array, ctx: CodecContext): P
     quality = SMALL_IMAGE_QUALITY;
     notes.push(`image too small to measure (under ${MIN_METRIC_SIDE} px): fixed quality ${quality}`);
   } else {
-    const target = ctx.plan.target ?? DEFAULT_LOSSY_TARGET;
-    const found = await searchSample(sample, chroma, target, ctx.deadline);
+    const found = await searchSample(sample, chroma, searchTarget, ctx.deadline);
     quality = found.quality;
     score = Math.min(100, found.score - TILE_MARGIN);
     if (!found.reached) notes.push(`target ${target} not reached at quality ${quality}`);
@@ -90,13 +91,23 @@ export async function optimizeJpegLossy(input: Uint8Array, ctx: CodecContext): P
   };
 }
 
+/**
+ * Where the search starts: on the corpus mosaics, mozjpeg reached score 82 at a median quality of
+ * 77 with 4:2:0 (16 of 20 photos within 73..81) and about 4 lower with 4:4:4, which carries more
+ * chroma at the same setting. Starting near the answer lets 3 evaluations bracket it.
+ */
+function startQuality(target: number, chroma: JpegChroma): number {
+  return Math.round(target - (chroma === '4:2:0' ? 5 : 9));
+}
+
 async function searchSample(sample: RgbImage, chroma: JpegChroma, target: number, deadline: number) {
   return searchQuality({
     min: 20,
     max: 98,
-    target: Math.min(100, target + TILE_MARGIN),
+    target,
+    start: startQuality(target, chroma),
     evaluate: async (quality) => (await scoreSample(sample, { quality, chromaSubsampling: chroma })).score,
     deadline,
-    maxEvaluations: 4,
+    maxEvaluations: 3,
   });
 }
