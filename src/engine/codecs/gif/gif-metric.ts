@@ -7,10 +7,17 @@ import { type DecodedGif, framesAtInstants, type GifCanvasFrame } from '../../de
 import { MIN_METRIC_SIDE, type RgbImage, ssimulacra2 } from '../../metric/ssimulacra2.js';
 import { mosaic, pickTiles, type Rect } from '../../search/sample.js';
 
-/** Frames sampled over the timeline. */
-const SAMPLED_FRAMES = 4;
-/** Metric pixels per sampled frame: at ~2 µs per pixel, 4 frames cost ~0.4 s per evaluation. */
-const PIXELS_PER_FRAME = 48 * 1024;
+/**
+ * Metric pixels per evaluation, over all sampled frames: SSIMULACRA2 costs ~2 µs a pixel, so an
+ * evaluation stays near 0.3 s, and the search makes up to 5 of them.
+ */
+const PIXELS_PER_EVALUATION = 160 * 1024;
+/** Frames sampled over the timeline: at least 3 when the animation has them, at most 4. */
+const MIN_SAMPLES = 3;
+const MAX_SAMPLES = 4;
+/** Tiles for canvases too large to measure whole in every sample (12 × 64² = 48 K pixels). */
+const TILE = 64;
+const TILES_PER_FRAME = 12;
 
 /** The input's side of the comparison, prepared once per search. */
 export interface GifMetricReference {
@@ -25,9 +32,12 @@ export interface GifMetricReference {
  */
 export function prepareReference(gif: DecodedGif): GifMetricReference | undefined {
   if (gif.width < MIN_METRIC_SIDE || gif.height < MIN_METRIC_SIDE) return undefined;
-  const instantsMs = sampleInstants(gif);
+  const first = flattenOnWhite(gif.frames[0]!, gif);
+  const tiles = pickMetricTiles(first);
+  const tileArea = tiles.reduce((sum, rect) => sum + rect.width * rect.height, 0);
+  const samples = Math.min(MAX_SAMPLES, Math.max(MIN_SAMPLES, Math.floor(PIXELS_PER_EVALUATION / tileArea)));
+  const instantsMs = distinctInstants(gif, sampleInstants(gif, samples));
   const canvases = framesAtInstants(gif, instantsMs).map((frame) => flattenOnWhite(frame, gif));
-  const tiles = pickMetricTiles(canvases[0]!);
   return { instantsMs, tiles, frames: canvases.map((rgb) => mosaic(rgb, tiles)) };
 }
 
@@ -42,24 +52,28 @@ export async function scoreAnimation(reference: GifMetricReference, candidate: D
   return worst;
 }
 
-/**
- * Instants in the middle of equal slices of one loop; a GIF without delays shows its last frame.
- * Fewer samples for short animations: one per frame at most.
- */
-function sampleInstants(gif: DecodedGif): number[] {
+/** Instants in the middle of equal slices of one loop; a GIF without delays shows its last frame. */
+function sampleInstants(gif: DecodedGif, samples: number): number[] {
   const total = gif.frames.reduce((sum, frame) => sum + frame.delayMs, 0);
-  const count = Math.min(SAMPLED_FRAMES, gif.frames.length);
   if (total === 0) return [0];
-  return Array.from({ length: count }, (_, k) => Math.floor(((k + 0.5) * total) / count));
+  return Array.from({ length: samples }, (_, k) => Math.floor(((k + 0.5) * total) / samples));
 }
 
-/** The whole canvas when it is small, else tiles chosen across detail levels of the first sample. */
+/** Drops instants that land on a frame already sampled (short animations, long delays). */
+function distinctInstants(gif: DecodedGif, instantsMs: number[]): number[] {
+  const frames = framesAtInstants(gif, instantsMs);
+  return instantsMs.filter((_, i) => frames.indexOf(frames[i]!) === i);
+}
+
+/**
+ * The whole canvas when 3 samples of it fit the budget, else tiles chosen across detail levels
+ * of the first frame (pickTiles still answers "whole" for canvases barely larger than the tiles).
+ */
 function pickMetricTiles(rgb: RgbImage): Rect[] {
-  if (rgb.width * rgb.height <= PIXELS_PER_FRAME) {
+  if (rgb.width * rgb.height * MIN_SAMPLES <= PIXELS_PER_EVALUATION) {
     return [{ left: 0, top: 0, width: rgb.width, height: rgb.height }];
   }
-  const tile = 64;
-  return pickTiles(rgb, { tile, count: PIXELS_PER_FRAME / (tile * tile), align: 8 });
+  return pickTiles(rgb, { tile: TILE, count: TILES_PER_FRAME, align: 8 });
 }
 
 /** GIF pixels are fully opaque or fully transparent, so flattening is a choice per pixel. */

@@ -23,13 +23,16 @@ export function lossyLevelFor(quality: number): number {
 
 /** Where the search starts: --lossy=40, near where the corpus reaches the default target. */
 const SEARCH_START = 80;
+/** Below this gain at the strongest level, lossy is not worth a search (nor its artefacts). */
+const MIN_LOSSY_GAIN = 0.01;
 
 interface Trial {
   quality: number;
   data: Uint8Array;
-  score: number;
-  /** Frames in the output (gifsicle merges identical neighbours). */
+  /** Frames in the output (gifsicle merges identical neighbours); undefined when not decoded. */
   frames?: number;
+  /** SSIMULACRA2 (worst sampled frame); undefined until measured, -Infinity when unusable. */
+  score?: number;
 }
 
 /**
@@ -45,67 +48,115 @@ export async function lossyGif(
   const { candidate: lossless, reference } = await losslessGif(input, ctx, structure);
   if (!hasGifsicle()) return lossless;
   const metric = prepareReference(reference);
-  const target = ctx.plan.target ?? DEFAULT_LOSSY_TARGET;
-  const trials = new Map<number, Trial>();
-  const evaluate = async (quality: number): Promise<number> => {
-    if (quality >= 100) return 100;
-    const trial = await encodeAndScore(input, quality, ctx, reference, metric, {
-      strip: gifsicleStripArgs(structure, ctx.plan.keep.icc),
-      notSmallerThan: lossless.data.length,
-      earlier: [...trials.values()],
-    });
-    trials.set(quality, trial);
-    return trial.score;
-  };
+  const trials = new LossyTrials(
+    input,
+    ctx,
+    gifsicleStripArgs(structure, ctx.plan.keep.icc),
+    lossless.data.length,
+  );
 
   if (ctx.plan.quality !== undefined) {
-    await evaluate(ctx.plan.quality);
-    const fixed = trials.get(ctx.plan.quality);
-    return fixed && fixed.data.length < lossless.data.length
-      ? toCandidate(fixed, metric, lossless)
-      : lossless;
+    const fixed = await trials.encode(ctx.plan.quality);
+    if (fixed.data.length >= lossless.data.length) return lossless;
+    await trials.measure(fixed, reference, metric);
+    return Number.isFinite(fixed.score) || !metric ? toCandidate(fixed, metric, lossless) : lossless;
   }
   if (!metric) {
     return { ...lossless, notes: [...(lossless.notes ?? []), 'frames under 64 px a side: kept lossless'] };
   }
-  await searchQuality({ min: 0, max: 100, target, evaluate, deadline: ctx.deadline, start: SEARCH_START });
-  let best: Trial | undefined;
-  for (const trial of trials.values()) {
-    if (trial.score >= target && (!best || trial.data.length < best.data.length)) best = trial;
+  // One cheap encode at the strongest level tells whether any search can pay off (no metric yet).
+  const strongest = await trials.encode(0);
+  if (strongest.data.length >= lossless.data.length * (1 - MIN_LOSSY_GAIN)) {
+    return {
+      ...lossless,
+      notes: [...(lossless.notes ?? []), 'gifsicle --lossy does not make this GIF smaller'],
+    };
   }
+  // Flat-curve GIFs (cartoons, screen captures) often reach the target even there: done in one.
+  const target = ctx.plan.target ?? DEFAULT_LOSSY_TARGET;
+  await trials.measure(strongest, reference, metric);
+  if (strongest.score! >= target) return toCandidate(strongest, metric, lossless);
+  await searchQuality({
+    min: 1,
+    max: 100,
+    target,
+    start: SEARCH_START,
+    deadline: ctx.deadline,
+    evaluate: async (quality) => {
+      if (quality >= 100) return 100;
+      const trial = await trials.encode(quality);
+      await trials.measure(trial, reference, metric);
+      return trial.score!;
+    },
+  });
+  const best = trials.smallestReaching(target);
   return best && best.data.length < lossless.data.length ? toCandidate(best, metric, lossless) : lossless;
 }
 
-/**
- * Encodes at one quality and scores it. An output that does not decode, or plays a different
- * timeline (size, loop count, duration), scores -Infinity so it is never chosen. The metric, the
- * costly part, is skipped for outputs that cannot win: not smaller than the lossless result
- * (scored 100, so the search moves on to stronger settings), or identical to an earlier trial.
- */
-async function encodeAndScore(
-  input: Uint8Array,
-  quality: number,
-  ctx: CodecContext,
-  reference: DecodedGif,
-  metric: GifMetricReference | undefined,
-  shortcuts: { strip: string[]; notSmallerThan: number; earlier: Trial[] },
-): Promise<Trial> {
-  const args = ['-O3', `--lossy=${lossyLevelFor(quality)}`, ...shortcuts.strip];
-  const data = await runGifsicle(input, args, ctx.deadline);
-  if (!data) return { quality, data: input, score: Number.NEGATIVE_INFINITY };
-  if (data.length >= shortcuts.notSmallerThan) return { quality, data, score: 100 };
-  const twin = shortcuts.earlier.find((trial) => Buffer.compare(trial.data, data) === 0);
-  if (twin) return { ...twin, quality };
-  let decoded: DecodedGif;
-  try {
-    decoded = decodeGifFrames(data, { maxPixels: ctx.limits.maxPixels });
-  } catch {
-    return { quality, data, score: Number.NEGATIVE_INFINITY };
+/** The encodes made at each quality, and their scores once measured. */
+class LossyTrials {
+  private readonly byQuality = new Map<number, Trial>();
+
+  constructor(
+    private readonly input: Uint8Array,
+    private readonly ctx: CodecContext,
+    private readonly strip: string[],
+    private readonly losslessSize: number,
+  ) {}
+
+  async encode(quality: number): Promise<Trial> {
+    const known = this.byQuality.get(quality);
+    if (known) return known;
+    const args = ['-O3', `--lossy=${lossyLevelFor(quality)}`, ...this.strip];
+    const data = await runGifsicle(this.input, args, this.ctx.deadline);
+    const trial: Trial = data
+      ? { quality, data }
+      : { quality, data: this.input, score: Number.NEGATIVE_INFINITY };
+    this.byQuality.set(quality, trial);
+    return trial;
   }
-  if (!sameTimeline(reference, decoded)) return { quality, data, score: Number.NEGATIVE_INFINITY };
-  // Without a trustworthy metric (tiny frames) a fixed quality is taken as asked.
-  const score = metric ? await scoreAnimation(metric, decoded) : Number.NaN;
-  return { quality, data, score, frames: decoded.frames.length };
+
+  /**
+   * Scores a trial. The metric, the costly part, is skipped for outputs that cannot win: not
+   * smaller than the lossless result (scored 100, so the search moves on to stronger settings),
+   * or byte-identical to one already measured. An output that does not decode, or plays another
+   * timeline (size, loop count, duration), scores -Infinity so it is never chosen.
+   */
+  async measure(trial: Trial, reference: DecodedGif, metric: GifMetricReference | undefined): Promise<void> {
+    if (trial.score !== undefined) return;
+    if (trial.data.length >= this.losslessSize) {
+      trial.score = 100;
+      return;
+    }
+    const twin = [...this.byQuality.values()].find(
+      (other) => other !== trial && other.score !== undefined && Buffer.compare(other.data, trial.data) === 0,
+    );
+    if (twin) {
+      trial.score = twin.score;
+      trial.frames = twin.frames;
+      return;
+    }
+    let decoded: DecodedGif;
+    try {
+      decoded = decodeGifFrames(trial.data, { maxPixels: this.ctx.limits.maxPixels });
+    } catch {
+      trial.score = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    trial.frames = decoded.frames.length;
+    if (!sameTimeline(reference, decoded)) trial.score = Number.NEGATIVE_INFINITY;
+    // Without a trustworthy metric (tiny frames) a fixed quality is taken as asked.
+    else trial.score = metric ? await scoreAnimation(metric, decoded) : Number.NaN;
+  }
+
+  smallestReaching(target: number): Trial | undefined {
+    let best: Trial | undefined;
+    for (const trial of this.byQuality.values()) {
+      if (trial.score === undefined || !(trial.score >= target)) continue;
+      if (!best || trial.data.length < best.data.length) best = trial;
+    }
+    return best;
+  }
 }
 
 function sameTimeline(a: DecodedGif, b: DecodedGif): boolean {
@@ -124,7 +175,7 @@ function toCandidate(trial: Trial, metric: GifMetricReference | undefined, lossl
     lossless: false,
     quality: trial.quality,
     ...(trial.frames !== undefined ? { frames: trial.frames } : {}),
-    ...(Number.isFinite(trial.score) ? { score: Math.round(trial.score * 10) / 10 } : {}),
+    ...(Number.isFinite(trial.score) ? { score: Math.round(trial.score! * 10) / 10 } : {}),
     notes,
   };
 }
