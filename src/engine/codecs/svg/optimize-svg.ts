@@ -5,6 +5,7 @@
 import { SquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import type { Candidate, CodecContext } from '../../types.js';
+import { createAnalysisPlugin, type DocumentFacts } from './analysis.js';
 import { resolveEntities } from './entities.js';
 import { LOSSLESS_LADDER, type MinifyLevel, minifyConfig } from './minify.js';
 import { runSvgo } from './run-svgo.js';
@@ -16,8 +17,12 @@ import {
   type SanitizeReport,
 } from './sanitize.js';
 import { decodeSvgText } from './text.js';
-import { createUseCountPlugin, type ElementCounts } from './use-expansion.js';
-import { compareWithReference, type ReferenceRender, renderReference } from './verify.js';
+import {
+  compareWithReference,
+  type ReferenceRender,
+  type RenderComparison,
+  renderReferenceAndCompare,
+} from './verify.js';
 
 /** SSIMULACRA2 a lossless-mode result must reach: "visually lossless" on the rasterized pair. */
 export const LOSSLESS_MIN_SCORE = 90;
@@ -38,7 +43,7 @@ function checkDeadline(deadline: number): void {
 function describeRung(rung: Rung): string {
   if (rung.level === 'structural') return 'svgo structural cleanup';
   const digits = rung.precision ?? (rung.level === 'precise' ? 5 : 3);
-  return `svgo preset-default, ${digits} decimals`;
+  return `svgo preset-default, ${digits} decimal${digits === 1 ? '' : 's'}`;
 }
 
 /** Maps a fixed 1–100 quality to a decimal precision (coarser coordinates at lower quality). */
@@ -75,14 +80,14 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   const resolved = resolveEntities(decodeSvgText(input));
   const { rungs, minScore } = ladderFor(ctx);
   const report: SanitizeReport = emptySanitizeReport();
-  const counts: ElementCounts = { elements: 0, expanded: 0 };
+  const facts: DocumentFacts = { elements: 0, expanded: 0 };
   // The first rung's run also sanitizes, validates the root and counts references, in one parse.
   const first = rungs[0]!;
   const firstOutput = runSvgo(
     resolved.text,
     minifyConfig(
       first.level,
-      [createSanitizePlugin(report), createUseCountPlugin(counts, MAX_REFERENCED_ELEMENTS)],
+      [createSanitizePlugin(report), createAnalysisPlugin(facts, MAX_REFERENCED_ELEMENTS)],
       first.precision,
     ),
   );
@@ -104,13 +109,13 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
     notes: [...notes, ...extra],
   });
 
-  if (counts.expanded - counts.elements > MAX_REFERENCED_ELEMENTS) {
+  if (facts.expanded - facts.elements > MAX_REFERENCED_ELEMENTS) {
     return fallback([
       `not minified: <use> references expand to over ${MAX_REFERENCED_ELEMENTS} elements, too many to verify by rendering`,
     ]);
   }
 
-  const reference: ReferenceRender = await renderReference(referenceBytes, ctx.deadline);
+  let reference: ReferenceRender | undefined;
   const rejected: string[] = [];
   for (const [index, rung] of rungs.entries()) {
     checkDeadline(ctx.deadline);
@@ -123,15 +128,19 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
           );
     const bytes = encoder.encode(output);
     if (bytes.length >= referenceBytes.length) continue;
-    let score: number;
-    let identical = false;
-    try {
-      ({ score, identical } = await compareWithReference(reference, bytes, ctx.deadline));
-    } catch (error) {
-      // A minified document librsvg cannot load is a failed rung, not a failed job.
-      if (error instanceof SquishError && error.code === 'INVALID_SVG') score = Number.NEGATIVE_INFINITY;
-      else throw error;
+    let comparison: RenderComparison;
+    if (reference) {
+      comparison = await compareWithReference(reference, bytes, ctx.deadline);
+    } else {
+      // The size read from the tree describes the sanitized document, which the input renders like.
+      ({ reference, comparison } = await renderReferenceAndCompare(
+        referenceBytes,
+        bytes,
+        facts.size,
+        ctx.deadline,
+      ));
     }
+    const { score, identical } = comparison;
     if (score >= minScore) {
       const candidate: Candidate = {
         data: bytes,

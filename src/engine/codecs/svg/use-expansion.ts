@@ -5,7 +5,7 @@
  * (notes/codecs.md §8). Counting on the parsed tree costs one linear pass and decides, before any
  * render, whether rendering is affordable.
  */
-import type { CustomPlugin, XastElement, XastRoot } from 'svgo';
+import type { XastElement, XastRoot } from 'svgo';
 
 function referencedId(element: XastElement): string | undefined {
   const href = element.attributes.href ?? element.attributes['xlink:href'];
@@ -56,31 +56,9 @@ export function countExpandedElements(root: XastRoot, cap: number): number {
   return Math.min(total, cap + 1);
 }
 
-/** Element counts of a document, without and with references expanded. */
-export interface ElementCounts {
-  /** Elements written in the document. */
-  elements: number;
-  /** Elements a renderer instantiates (capped: above the cap it is some number over the cap). */
-  expanded: number;
-}
-
-function countElements(children: XastRoot['children']): number {
+/** Number of elements written in the document (references not expanded). */
+export function countElements(children: XastRoot['children']): number {
   let n = 0;
   for (const child of children) if (child.type === 'element') n += 1 + countElements(child.children);
   return n;
-}
-
-/**
- * An svgo plugin that stores the {@link ElementCounts} of the tree it sees into `out`, counting
- * expansions only up to `maxReferenced` elements beyond those written.
- */
-export function createUseCountPlugin(out: ElementCounts, maxReferenced: number): CustomPlugin {
-  return {
-    name: 'squishCountUseExpansion',
-    fn: (root) => {
-      out.elements = countElements(root.children);
-      out.expanded = countExpandedElements(root, out.elements + maxReferenced);
-      return null;
-    },
-  };
 }

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { SquishError } from '../../../errors/index.js';
 import { MIN_METRIC_SIDE, type RgbImage, ssimulacra2 } from '../../metric/ssimulacra2.js';
 import { remainingMs } from '../../tools/run-tool.js';
+import type { DocumentSize } from './analysis.js';
 
 /** Size bounds of the verification render. */
 export interface RenderBounds {
@@ -67,16 +68,8 @@ function densityFor(width: number, height: number, bounds: RenderBounds): number
   return 72 * scale;
 }
 
-/**
- * Renders the reference document at a bounded size.
- * @throws SquishError INVALID_SVG when librsvg cannot load it, PROCESSING_TIMEOUT past the deadline.
- */
-export async function renderReference(
-  svg: Uint8Array,
-  deadline: number,
-  bounds: RenderBounds = DEFAULT_RENDER_BOUNDS,
-): Promise<ReferenceRender> {
-  checkDeadline(deadline);
+/** The document's size at 72 dpi as librsvg reads it. */
+async function measure(svg: Uint8Array): Promise<DocumentSize> {
   let width: number | undefined;
   let height: number | undefined;
   try {
@@ -85,17 +78,56 @@ export async function renderReference(
     throw new SquishError('INVALID_SVG', 'The SVG document could not be rendered.', { cause: error });
   }
   if (!width || !height) throw new SquishError('INVALID_SVG', 'The SVG document has no usable size.');
-  let density = densityFor(width, height, bounds);
-  let image = await rasterize(svg, density, deadline);
-  const expected = Math.round((Math.max(width, height) * density) / 72);
+  return { width, height };
+}
+
+/** Rasterizes a candidate; a document librsvg cannot load comes back as an error value, not a throw. */
+async function rasterizeCandidate(
+  svg: Uint8Array,
+  density: number,
+  deadline: number,
+): Promise<RgbImage | SquishError> {
+  try {
+    return await rasterize(svg, density, deadline);
+  } catch (error) {
+    if (error instanceof SquishError && error.code === 'INVALID_SVG') return error;
+    throw error;
+  }
+}
+
+/**
+ * Renders the reference and a first candidate together (librsvg runs on libuv threads, so the two
+ * renders overlap) at a bounded size, and compares them. `size`, when the caller could read it
+ * from the document, saves a librsvg parse.
+ * @throws SquishError INVALID_SVG when librsvg cannot load the reference, PROCESSING_TIMEOUT past the deadline.
+ */
+export async function renderReferenceAndCompare(
+  reference: Uint8Array,
+  candidate: Uint8Array,
+  size: DocumentSize | undefined,
+  deadline: number,
+  bounds: RenderBounds = DEFAULT_RENDER_BOUNDS,
+): Promise<{ reference: ReferenceRender; comparison: RenderComparison }> {
+  checkDeadline(deadline);
+  const known = size ?? (await measure(reference));
+  let density = densityFor(known.width, known.height, bounds);
+  let [image, other] = await Promise.all([
+    rasterize(reference, density, deadline),
+    rasterizeCandidate(candidate, density, deadline),
+  ]);
+  const expected = Math.round((Math.max(known.width, known.height) * density) / 72);
   if (Math.abs(Math.max(image.width, image.height) - expected) > 2) {
     // Documents sized in physical units (width="3720pt") get the density applied twice (librsvg
     // converts the units at that dpi, then sharp scales again): the render comes out at the square
     // of the intended scale. Render once more at the density whose square is that scale.
     density = 72 * Math.sqrt(density / 72);
-    image = await rasterize(svg, density, deadline);
+    [image, other] = await Promise.all([
+      rasterize(reference, density, deadline),
+      rasterizeCandidate(candidate, density, deadline),
+    ]);
   }
-  return { image, density };
+  const rendered: ReferenceRender = { image, density };
+  return { reference: rendered, comparison: await compareRenders(rendered, other, deadline) };
 }
 
 /**
@@ -110,7 +142,7 @@ export const METRIC_FREE_PSNR = 50;
 export interface RenderComparison {
   /**
    * SSIMULACRA2 of the candidate's render: 100 when pixel-identical or within {@link METRIC_FREE_PSNR},
-   * -Infinity when the render size differs.
+   * -Infinity when the render size differs or librsvg cannot load the candidate.
    */
   score: number;
   /** Every rendered pixel is equal. */
@@ -141,7 +173,20 @@ export async function compareWithReference(
   candidate: Uint8Array,
   deadline: number,
 ): Promise<RenderComparison> {
-  const image = await rasterize(candidate, reference.density, deadline);
+  return compareRenders(
+    reference,
+    await rasterizeCandidate(candidate, reference.density, deadline),
+    deadline,
+  );
+}
+
+async function compareRenders(
+  reference: ReferenceRender,
+  image: RgbImage | SquishError,
+  deadline: number,
+): Promise<RenderComparison> {
+  if (image instanceof SquishError)
+    return { score: Number.NEGATIVE_INFINITY, identical: false, psnr: 0, measured: false };
   if (image.width !== reference.image.width || image.height !== reference.image.height) {
     return { score: Number.NEGATIVE_INFINITY, identical: false, psnr: 0, measured: false };
   }
