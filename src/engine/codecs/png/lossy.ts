@@ -6,26 +6,21 @@
  * representative tiles, because SSIMULACRA2 costs far more than quantizing.
  */
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
-import { MIN_METRIC_SIDE, ssimulacra2 } from '../../metric/ssimulacra2.js';
+import { MIN_METRIC_SIDE } from '../../metric/ssimulacra2.js';
 import { searchQuality } from '../../search/perceptual-search.js';
-import { mosaic, pickTiles } from '../../search/sample.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { type PngChunk, readPngChunks, writePng } from './chunks.js';
 import { hasAtMostColours } from './colours.js';
 import { recompress } from './lossless.js';
 import { oxipng } from './oxipng.js';
-import { decodeRgba8, maxAlphaError, maxSampleError, onWhite, type Rgba8 } from './pixels.js';
+import { paletteScorer } from './palette-score.js';
+import { decodeRgba8, maxSampleError, type Rgba8 } from './pixels.js';
 import { checkDeadline, preparePng } from './prepare.js';
 import { availableQuantizer, quantize } from './quantize.js';
 
 /** Quantizer qualities searched. Below 20 palettes get posterised whatever the image. */
 const MIN_QUALITY = 20;
 const MAX_QUALITY = 100;
-/**
- * Largest alpha error accepted (of 255). SSIMULACRA2 sees only the colour on white, so a palette
- * that makes a shadow or an anti-aliased edge more or less opaque is caught here instead.
- */
-const MAX_ALPHA_ERROR = 16;
 /** Images under MIN_METRIC_SIDE: a palette is accepted only when no sample moves more than this. */
 const SMALL_IMAGE_MAX_ERROR = 6;
 /**
@@ -113,9 +108,7 @@ async function choosePalette(
       : undefined;
   }
 
-  const reference = onWhite(original);
-  const tiles = pickTiles(reference);
-  const referenceTiles = mosaic(reference, tiles);
+  const score = paletteScorer(original);
   const result = await searchQuality({
     min: MIN_QUALITY,
     max: MAX_QUALITY,
@@ -124,12 +117,7 @@ async function choosePalette(
     start: 80,
     slope: 0.5,
     maxEvaluations: 4,
-    evaluate: async (quality) => {
-      const candidate = await decodeRgba8(await encodeAt(quality));
-      // An alpha error the metric cannot see counts as a miss, so the search moves up.
-      if (maxAlphaError(original, candidate) > MAX_ALPHA_ERROR) return 0;
-      return ssimulacra2(referenceTiles, mosaic(onWhite(candidate), tiles));
-    },
+    evaluate: async (quality) => score(await decodeRgba8(await encodeAt(quality))),
   });
   return result.reached ? { quality: result.quality, score: result.score } : undefined;
 }
