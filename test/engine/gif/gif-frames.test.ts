@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { GifWriter } from 'omggif';
 import { decodeGifFrames, framesAtInstants, sameAnimation } from '../../../src/engine/decode/gif-frames.js';
 import { SquishError } from '../../../src/errors/index.js';
 import { differentPixels, fixture, gifsicle, imageMagickFrames } from './gif-test-kit.js';
@@ -35,6 +36,28 @@ test('interlaced frames decode like ImageMagick', () => {
   assertMatchesImageMagick(interlaced, 'interlaced');
   const still = gifsicle(fixture('pil-hopper.gif'), ['--interlace']);
   assertMatchesImageMagick(still, 'interlaced hopper');
+});
+
+test('frames larger than the logical screen are clipped to it, as ImageMagick does', () => {
+  const clipped = fixture('pil-hopper.gif').slice();
+  clipped.set([50, 0, 60, 0], 6); // screen 50x60 under a 128x128 frame
+  const gif = decodeGifFrames(clipped);
+  assert.equal(gif.frames[0]!.rgba.length, 50 * 60 * 4);
+  assertMatchesImageMagick(clipped, 'clipped');
+});
+
+test('a graphic control extension applies to the next frame only', () => {
+  // Frame 0 makes index 0 transparent; frame 1 has no graphic control, so its index 0 is opaque.
+  // (omggif's own parser carries the transparency over; browsers and ImageMagick do not.)
+  const buffer = new Uint8Array(1024);
+  const writer = new GifWriter(buffer, 4, 4, { palette: [0xff0000, 0x00ff00], loop: 0 });
+  writer.addFrame(0, 0, 4, 4, new Array(16).fill(1), { delay: 10, transparent: 0 });
+  writer.addFrame(0, 0, 4, 4, new Array(16).fill(0));
+  const bytes = buffer.slice(0, writer.end());
+  const gif = decodeGifFrames(bytes);
+  assert.deepEqual([...gif.frames[1]!.rgba.subarray(0, 4)], [255, 0, 0, 255]);
+  assert.equal(gif.frames[1]!.delayMs, 0);
+  assertMatchesImageMagick(bytes, 'graphic control scope');
 });
 
 test('disposal to background leaves transparent pixels where the frame was', () => {
