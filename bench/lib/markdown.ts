@@ -58,8 +58,8 @@ export function renderMarkdown(input: ReportInput): string {
           String(row.bigger),
           row.exact ? `${row.exact.equal}/${row.exact.of}` : '–',
           row.scoreMedian === undefined ? '–' : `${fixed(row.scoreMedian)} / ${fixed(row.scoreMin!)}`,
-          String(Math.round(row.medianMs)),
-          String(Math.round(row.p90Ms)),
+          whole(row.medianMs),
+          whole(row.p90Ms),
           row.peakRssMb === undefined ? '–' : String(Math.round(row.peakRssMb)),
         ]),
       'llllrrrrrlrrrr',
@@ -84,7 +84,7 @@ export function renderMarkdown(input: ReportInput): string {
           row.label,
           fixed(row.savedPct),
           row.scoreMedian === undefined ? '–' : `${fixed(row.scoreMedian)} / ${fixed(row.scoreMin!)}`,
-          String(Math.round(row.medianMs)),
+          whole(row.medianMs),
         ]),
         'lllrlr',
       ),
@@ -171,6 +171,10 @@ function kb(bytes: number): string {
 
 function fixed(value: number): string {
   return Number.isFinite(value) ? value.toFixed(1) : '–';
+}
+
+function whole(value: number): string {
+  return Number.isFinite(value) ? String(Math.round(value)) : '–';
 }
 
 function yes(value: boolean): string {

@@ -18,6 +18,9 @@ export function openProgress(): Progress {
       hideCursor: true,
       stream: process.stderr,
       etaBuffer: 50,
+      // When stderr is a log file, still say where the run is, every 10 s.
+      noTTYOutput: true,
+      notTTYSchedule: 10_000,
     },
     cliProgress.Presets.shades_classic,
   );

@@ -80,19 +80,23 @@ async function timedRun(
     const output = await tool.run(input);
     const ms = performance.now() - started;
     if (output.data.length === 0) throw new Error('empty output');
-    // Never larger: when the output is not smaller, the original is what the user keeps.
-    const smaller = output.data.length < input.length;
+    // Never larger: when a reference's output is not smaller, the original is what the user keeps.
+    // Squish applies that rule itself (and may return a larger, sanitised SVG), so its output is kept as is.
+    const useOutput = tool.squish
+      ? output.data !== input && !sameBytes(output.data, input)
+      : output.data.length < input.length;
     const row: FileRow = {
       ...base,
       ok: true,
       outBytes: output.data.length,
-      keptBytes: smaller ? output.data.length : input.length,
+      keptBytes: useOutput ? output.data.length : input.length,
       ms,
       ...(output.peakRssBytes === undefined ? {} : { peakRssBytes: output.peakRssBytes }),
       ...(output.method ? { method: output.method } : {}),
       ...(output.note ? { note: output.note } : {}),
+      ...(output.engineScore === undefined ? {} : { engineScore: output.engineScore }),
     };
-    return { row, output: smaller ? output.data : input };
+    return { row, output: useOutput ? output.data : input };
   } catch (error) {
     const ms = performance.now() - started;
     return { row: { ...base, ok: false, error: describe(error), ms } };
@@ -123,6 +127,10 @@ async function measure(
   }
   progress.add(pending.length);
   await Promise.all(pending);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 function describe(error: unknown): string {

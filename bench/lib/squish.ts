@@ -32,6 +32,7 @@ export function squishTools(category: BenchCategory, pool: EnginePool | string):
         data: result.data,
         method,
         ...(result.peakRssBytes === undefined ? {} : { peakRssBytes: result.peakRssBytes }),
+        ...(result.score === undefined ? {} : { engineScore: result.score }),
         ...(result.notes.length > 0 ? { note: result.notes.join('; ') } : {}),
       };
     },

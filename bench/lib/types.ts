@@ -16,6 +16,8 @@ export interface ToolOutput {
   method?: string;
   /** Anything worth keeping in the per-file JSON (exit code fallbacks, ...). */
   note?: string;
+  /** Squish's own SSIMULACRA2 estimate (it measures samples), to set beside the benchmark's. */
+  engineScore?: number;
 }
 
 /**
@@ -61,6 +63,7 @@ export interface FileRow {
   peakRssBytes?: number;
   method?: string;
   note?: string;
+  engineScore?: number;
   /** Lossless rows: whether the kept result decodes to the original's pixels (SVG: renders at >= 90). */
   exact?: boolean;
   /** Detail of a failed exactness check (differing pixels, frames, score). */
