@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { ERROR_CODES, type ErrorCode } from '../../src/errors/index.js';
-import { assertSamePixels } from '../helpers/pixels.js';
+import { assertSamePixels, countDifferentPixels, decodeRaw } from '../helpers/pixels.js';
 import { runCli } from './run-cli.js';
 
 const FIXTURES = new URL('../fixtures/cli/', import.meta.url);
@@ -144,6 +144,27 @@ describe('squish optimize', () => {
     assert.match(run.stdout, /in\/broken\/bad-crc\.png\s+[A-Z_]+\s+\S/);
     assert.equal(run.stderr, '', 'no progress bar when stderr is not a terminal');
     assert.deepEqual(await listFiles(join(work, 'summary-out')), ['nested/deeper/alpha16.png', 'photo.jpg']);
+  });
+
+  it('passes --lossy and --quality to the engine', async () => {
+    const run = await runCli(
+      ['optimize', 'in/photo.jpg', '--out', 'lossy', '--lossy', '--quality', '30', '--json'],
+      {
+        cwd: work,
+      },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const record = JSON.parse(run.stdout) as JsonLine;
+    assert.equal(record.error, null);
+    const input = await readFile(join(work, 'in/photo.jpg'));
+    const output = await readFile(join(work, 'lossy/photo.jpg'));
+    assert.equal(record.optimized_size, output.length);
+    assert.ok(
+      output.length < input.length * 0.8,
+      `quality 30 is much smaller: ${output.length} of ${input.length}`,
+    );
+    const [a, b] = await Promise.all([decodeRaw(input), decodeRaw(output)]);
+    assert.ok(countDifferentPixels(a, b) > 0, 'lossy output has different pixels');
   });
 
   it('refuses an --out that would overwrite the inputs, and leaves them untouched', async () => {
