@@ -80,6 +80,7 @@ try {
         ),
       );
     }
+    await writeReport(false);
   }
   if (!options.only || options.only.has('hostile')) {
     const files = await listFiles(join(options.corpus, 'hostile'), options.limit);
@@ -94,46 +95,61 @@ try {
   if (typeof pool !== 'string') await pool.close();
 }
 
-const comparisons = equalScoreComparisons(summaries);
-const checks = evaluateChecks({
-  categories,
-  summaries,
-  rows,
-  hostile,
-  comparisons,
-  metrics: options.metrics,
-});
-const elapsedS = (Date.now() - startedAt.getTime()) / 1000;
-const header = [
-  `Run ${startedAt.toISOString()} (${elapsedS.toFixed(0)} s), command: \`npm run bench:engine -- ${process.argv.slice(2).join(' ')}\``,
-  `Corpus: ${options.corpus} (${fileCounts.join(', ')} files${options.limit ? `, first ${options.limit} per category` : ''})`,
-  `Commit ${gitCommit()}; Node ${process.version}; sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`,
-  `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}; load average ${startLoad.toFixed(1)} at start (shared machine: times are indicative)`,
-  ...(typeof pool === 'string' ? [`Squish rows missing: ${pool}`] : []),
-];
-const markdown = renderMarkdown({ header, summaries, rows, skipped, comparisons, hostile, checks });
-process.stdout.write(markdown);
-
-const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-const resultsDir = join(REPO_ROOT, 'bench', 'results');
-await mkdir(resultsDir, { recursive: true });
-const jsonPath = join(resultsDir, `engine-${stamp}.json`);
-await writeFile(
-  jsonPath,
-  `${JSON.stringify({ startedAt, options: { ...options, only: options.only && [...options.only] }, header, summaries, comparisons, checks, hostile, rows }, null, 2)}\n`,
-);
-const written = [jsonPath];
+const final = await writeReport(true);
+process.stdout.write(final.markdown);
 if (options.docs) {
   const docsDir = join(REPO_ROOT, 'docs', 'bench');
   await mkdir(docsDir, { recursive: true });
-  await writeFile(join(docsDir, 'engine.md'), markdown);
+  await writeFile(join(docsDir, 'engine.md'), final.markdown);
   await writeFile(
     join(docsDir, 'engine.svg'),
     renderChart(summaries, `Squish engine benchmark, saved % (${startedAt.toISOString().slice(0, 10)})`),
   );
-  written.push(join(docsDir, 'engine.md'), join(docsDir, 'engine.svg'));
+  final.written.push(join(docsDir, 'engine.md'), join(docsDir, 'engine.svg'));
 }
-process.stderr.write(`Wrote ${written.join(', ')}\n`);
+process.stderr.write(`Wrote ${final.written.join(', ')}\n`);
+
+/**
+ * Renders the report from what has run so far and saves it (markdown and JSON) under bench/results;
+ * called after every category too, so a run cut short still leaves its finished categories.
+ */
+async function writeReport(complete: boolean): Promise<{ markdown: string; written: string[] }> {
+  const comparisons = equalScoreComparisons(summaries);
+  const checks = evaluateChecks({
+    categories,
+    summaries,
+    rows,
+    hostile,
+    comparisons,
+    metrics: options.metrics,
+  });
+  const elapsedS = (Date.now() - startedAt.getTime()) / 1000;
+  const header = [
+    `Run ${startedAt.toISOString()} (${elapsedS.toFixed(0)} s${complete ? '' : ', INCOMPLETE'}), command: \`npm run bench:engine -- ${process.argv.slice(2).join(' ')}\``,
+    `Corpus: ${options.corpus} (${fileCounts.join(', ')} files${options.limit ? `, first ${options.limit} per category` : ''})`,
+    `Commit ${gitCommit()}; Node ${process.version}; sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}; load average ${startLoad.toFixed(1)} at start (shared machine: times are indicative)`,
+    ...(typeof pool === 'string' ? [`Squish rows missing: ${pool}`] : []),
+  ];
+  const markdown = renderMarkdown({ header, summaries, rows, skipped, comparisons, hostile, checks });
+  const resultsDir = join(REPO_ROOT, 'bench', 'results');
+  await mkdir(resultsDir, { recursive: true });
+  const base = join(resultsDir, `engine-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
+  const payload = {
+    complete,
+    startedAt,
+    options: { ...options, only: options.only && [...options.only] },
+    header,
+    summaries,
+    comparisons,
+    checks,
+    hostile,
+    rows,
+  };
+  await writeFile(`${base}.json`, `${JSON.stringify(payload, null, 2)}\n`);
+  await writeFile(`${base}.md`, markdown);
+  return { markdown, written: [`${base}.json`, `${base}.md`] };
+}
 
 function gitCommit(): string {
   try {

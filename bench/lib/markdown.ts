@@ -144,7 +144,7 @@ export function renderMarkdown(input: ReportInput): string {
           yes(row.clear),
           yes(row.poolSurvived),
         ]),
-        'llllrlll',
+        'lllrlll',
       ),
     );
   }
