@@ -5,10 +5,12 @@
 import type { CustomPlugin, XastRoot } from 'svgo';
 import { countElements, countExpandedElements } from './use-expansion.js';
 
-/** The document's size in CSS pixels at 72 dpi, as librsvg sizes it. */
+/** The document's size in pixels at 72 dpi, as librsvg sizes it. */
 export interface DocumentSize {
   width: number;
   height: number;
+  /** Sized in physical units (pt, mm...): sharp then applies its density twice (see verify.ts). */
+  physical?: boolean;
 }
 
 /** What {@link createAnalysisPlugin} found. */
@@ -17,21 +19,25 @@ export interface DocumentFacts {
   elements: number;
   /** Elements instantiated with `<use>`/href references expanded (capped, see the plugin). */
   expanded: number;
-  /** Size from plain numeric width/height (or the viewBox when both are absent); undefined otherwise. */
+  /** Size from absolute width/height (or the viewBox when both are absent); undefined otherwise. */
   size?: DocumentSize;
 }
 
-const PLAIN_LENGTH = /^\s*(\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*(?:px)?\s*$/i;
+const LENGTH = /^\s*((?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(px|pt|pc|in|cm|mm)?\s*$/i;
+/** Pixels per unit at 72 dpi, librsvg's resolution when sharp's density is 72. */
+const PX_PER_UNIT: Record<string, number> = { px: 1, pt: 1, pc: 12, in: 72, cm: 72 / 2.54, mm: 72 / 25.4 };
 
-function plainLength(value: string | undefined): number | undefined {
-  if (value === undefined || !PLAIN_LENGTH.test(value)) return undefined;
-  const n = Number.parseFloat(value);
-  return n > 0 && Number.isFinite(n) ? n : undefined;
+function readLength(value: string | undefined): { px: number; physical: boolean } | undefined {
+  const match = value === undefined ? null : LENGTH.exec(value);
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'px').toLowerCase();
+  const px = Number.parseFloat(match[1]!) * PX_PER_UNIT[unit]!;
+  return px > 0 && Number.isFinite(px) ? { px, physical: unit !== 'px' } : undefined;
 }
 
 /**
- * The root's size when it needs no unit conversion: numeric or px width and height, or a viewBox
- * when both are absent. Physical units and percentages are left to librsvg (undefined).
+ * The root's size from absolute width and height (px or physical units), or from the viewBox when
+ * both are absent. Percentages and font-relative units are left to librsvg (undefined).
  */
 export function readDocumentSize(root: XastRoot): DocumentSize | undefined {
   const svg = root.children.find((child) => child.type === 'element');
@@ -47,9 +53,10 @@ export function readDocumentSize(root: XastRoot): DocumentSize | undefined {
       ? { width: w, height: h }
       : undefined;
   }
-  const w = plainLength(width);
-  const h = plainLength(height);
-  return w !== undefined && h !== undefined ? { width: w, height: h } : undefined;
+  const w = readLength(width);
+  const h = readLength(height);
+  if (w === undefined || h === undefined) return undefined;
+  return { width: w.px, height: h.px, physical: w.physical || h.physical };
 }
 
 /**

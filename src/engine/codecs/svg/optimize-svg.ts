@@ -46,6 +46,11 @@ function describeRung(rung: Rung): string {
   return `svgo preset-default, ${digits} decimal${digits === 1 ? '' : 's'}`;
 }
 
+function describeChange(measured: boolean, score: number, psnr: number): string {
+  if (measured) return `SSIMULACRA2 ${score.toFixed(1)}`;
+  return psnr > 0 ? `PSNR ${psnr.toFixed(1)} dB` : 'render size or validity changed';
+}
+
 /** Maps a fixed 1–100 quality to a decimal precision (coarser coordinates at lower quality). */
 function precisionForQuality(quality: number): number {
   if (quality >= 90) return 3;
@@ -130,17 +135,15 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
     if (bytes.length >= referenceBytes.length) continue;
     let comparison: RenderComparison;
     if (reference) {
-      comparison = await compareWithReference(reference, bytes, ctx.deadline);
+      comparison = await compareWithReference(reference, bytes, { deadline: ctx.deadline, minScore });
     } else {
       // The size read from the tree describes the sanitized document, which the input renders like.
-      ({ reference, comparison } = await renderReferenceAndCompare(
-        referenceBytes,
-        bytes,
-        facts.size,
-        ctx.deadline,
-      ));
+      ({ reference, comparison } = await renderReferenceAndCompare(referenceBytes, bytes, facts.size, {
+        deadline: ctx.deadline,
+        minScore,
+      }));
     }
-    const { score, identical } = comparison;
+    const { score, identical, measured, psnr } = comparison;
     if (score >= minScore) {
       const candidate: Candidate = {
         data: bytes,
@@ -152,7 +155,9 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
       if (rung.precision !== undefined) candidate.quality = ctx.plan.quality;
       return candidate;
     }
-    rejected.push(`${describeRung(rung)} rejected: rendering changed (SSIMULACRA2 ${score.toFixed(1)})`);
+    rejected.push(
+      `${describeRung(rung)} rejected: rendering changed (${describeChange(measured, score, psnr)})`,
+    );
   }
   return fallback(rejected);
 }
