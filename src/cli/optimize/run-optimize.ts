@@ -36,6 +36,8 @@ export interface CliStreams {
 
 /** Exit status after Ctrl-C, as shells report a process killed by SIGINT. */
 const EXIT_INTERRUPTED = 130;
+/** Exit status when stdout's reader went away (`| head`), as shells report SIGPIPE. */
+const EXIT_BROKEN_PIPE = 141;
 
 /** What a file's processing needs from the engine. */
 interface Engine {
@@ -152,12 +154,20 @@ export async function runOptimize(options: OptimizeCommandOptions, streams: CliS
     closing ??= pool.close();
     return closing;
   };
-  let interrupted = false;
+  // Ctrl-C, or a reader of the JSON lines that stopped reading: finish no more files, stop the
+  // engine processes and leave no partial output behind.
+  let interrupted: 'SIGINT' | 'EPIPE' | undefined;
   const onInterrupt = () => {
-    interrupted = true;
+    interrupted ??= 'SIGINT';
+    void close();
+  };
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    interrupted ??= 'EPIPE';
     void close();
   };
   process.once('SIGINT', onInterrupt);
+  streams.stdout.on('error', onStdoutError);
 
   try {
     let next = 0;
@@ -176,10 +186,12 @@ export async function runOptimize(options: OptimizeCommandOptions, streams: CliS
     await Promise.all(Array.from({ length: Math.min(options.concurrency, inputs.length) }, lane));
   } finally {
     process.off('SIGINT', onInterrupt);
+    streams.stdout.off('error', onStdoutError);
     progress.stop();
     await close();
   }
 
+  if (interrupted === 'EPIPE') return EXIT_BROKEN_PIPE;
   if (interrupted) {
     streams.stderr.write(`Interrupted after ${reports.length} of ${inputs.length} files.\n`);
     return EXIT_INTERRUPTED;
