@@ -3,7 +3,18 @@
  * a text file, a PNG with a broken CRC and a symbolic link loop, plus one file given by itself.
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -165,6 +176,21 @@ describe('squish optimize', () => {
     );
     const [a, b] = await Promise.all([decodeRaw(input), decodeRaw(output)]);
     assert.ok(countDifferentPixels(a, b) > 0, 'lossy output has different pixels');
+  });
+
+  it('refuses a file over the byte limit from its size, without reading it', async () => {
+    // A sparse file: 33 MB long on paper, a PNG signature and nothing else on disk.
+    await mkdir(join(work, 'huge'));
+    const png = await readFile(fixture('pngsuite-basn6a16.png'));
+    await writeFile(join(work, 'huge/huge.png'), png);
+    await truncate(join(work, 'huge/huge.png'), 33 * 1024 * 1024);
+    const run = await runCli(['optimize', 'huge', '--out', 'huge-out', '--json'], { cwd: work });
+    assert.equal(run.code, 0, run.stderr);
+    const record = JSON.parse(run.stdout) as JsonLine;
+    assert.equal(record.error?.code, 'INPUT_TOO_LARGE');
+    assert.equal(record.format, 'png', 'the format is still told from the first bytes');
+    assert.equal(record.original_size, 33 * 1024 * 1024);
+    assert.equal(record.output, null);
   });
 
   it('refuses an --out that would overwrite the inputs, and leaves them untouched', async () => {
