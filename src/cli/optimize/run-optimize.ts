@@ -183,7 +183,7 @@ export async function runOptimize(options: OptimizeCommandOptions, streams: CliS
         if (options.json) streams.stdout.write(`${toJsonLine(report)}\n`);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, inputs.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(pool.size, inputs.length) }, lane));
   } finally {
     process.off('SIGINT', onInterrupt);
     streams.stdout.off('error', onStdoutError);
