@@ -11,6 +11,13 @@ import { flattenFrame, hasTransparency, type RgbaFrames } from './frames.js';
 export interface PerceptualReference {
   /** Lowest SSIMULACRA2 over the sampled frames and backgrounds (the worst view decides). */
   score(candidate: RgbaFrames): Promise<number>;
+  /** True when `score` looks at tiles rather than at whole frames. */
+  readonly tiled: boolean;
+  /**
+   * SSIMULACRA2 of the first frame (on white) over a much wider area: the whole frame up to
+   * about 2 megapixels, else four 512 px tiles. Costs several tile scores; see findLossyEncoding.
+   */
+  wideScore(candidate: RgbaFrames): Promise<number>;
 }
 
 interface View {
@@ -41,18 +48,23 @@ export function buildReference(source: RgbaFrames): PerceptualReference {
       views.push({ frame, background, tiles, scale, reference: mosaic(flat, tiles) });
     }
   }
+  let wide: { tiles: Rect[]; reference: RgbImage } | undefined;
+  const checkGeometry = (candidate: RgbaFrames) => {
+    if (
+      candidate.width !== source.width ||
+      candidate.frameHeight !== source.frameHeight ||
+      candidate.frames !== source.frames
+    ) {
+      throw new SquishError(
+        'CODEC_FAILED',
+        `encoder changed the geometry: ${candidate.width}x${candidate.frameHeight}x${candidate.frames} frames`,
+      );
+    }
+  };
   return {
+    tiled: views.some((view) => view.tiles.length > 1),
     async score(candidate) {
-      if (
-        candidate.width !== source.width ||
-        candidate.frameHeight !== source.frameHeight ||
-        candidate.frames !== source.frames
-      ) {
-        throw new SquishError(
-          'CODEC_FAILED',
-          `encoder changed the geometry: ${candidate.width}x${candidate.frameHeight}x${candidate.frames} frames`,
-        );
-      }
+      checkGeometry(candidate);
       let worst = Number.POSITIVE_INFINITY;
       for (const view of views) {
         const flat = enlarge(flattenFrame(candidate, view.frame, view.background), view.scale);
@@ -60,8 +72,20 @@ export function buildReference(source: RgbaFrames): PerceptualReference {
       }
       return worst;
     },
+    async wideScore(candidate) {
+      checkGeometry(candidate);
+      if (!wide) {
+        const white = flattenFrame(source, 0, 255);
+        const tiles = pickTiles(white, { tile: WIDE_TILE, count: 4 });
+        wide = { tiles, reference: mosaic(white, tiles) };
+      }
+      return ssimulacra2(wide.reference, mosaic(flattenFrame(candidate, 0, 255), wide.tiles));
+    },
   };
 }
+
+/** Side of the wide view's tiles (four of them: about one megapixel, ~2 s of metric here). */
+const WIDE_TILE = 512;
 
 /** Frame indexes to judge: all of a short animation, else first, middle and last. */
 export function sampleFrames(frames: number): number[] {
