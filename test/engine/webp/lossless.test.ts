@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { webpOptimizer } from '../../../src/engine/codecs/webp/index.js';
+import { parseWebpChunks, serializeWebp } from '../../../src/engine/codecs/webp/riff.js';
 import { isSquishError } from '../../../src/errors/index.js';
 import { assertSamePixels } from '../../helpers/pixels.js';
 import { contextFor, fixture } from './codec-context.js';
@@ -37,16 +38,31 @@ describe('WebP lossless', () => {
     assert.equal(meta.orientation, 6);
     assert.equal(meta.xmp, undefined);
     assert.ok((meta.exif?.length ?? 0) < 64, 'only the orientation is left in EXIF');
+    assert.ok(meta.icc, 'the ICC profile is kept');
   });
 
-  it('drops the orientation too when the plan does not keep it', async () => {
+  it('drops the orientation and the ICC profile too when the plan does not keep them', async () => {
     const input = fixture('webp', 'flower-lossy-exif-xmp.webp');
-    const ctx = await contextFor(input, 'webp', { keep: { icc: true, orientation: false } });
+    const ctx = await contextFor(input, 'webp', { keep: { icc: false, orientation: false } });
     const out = await webpOptimizer.lossless(input, ctx);
     const meta = await sharp(out.data).metadata();
     assert.equal(meta.orientation, undefined);
+    assert.equal(meta.icc, undefined);
     assert.equal(meta.exif, undefined);
     await assertSamePixels(input, out.data, 'flower');
+    const chunks = parseWebpChunks(out.data).map((chunk) => chunk.fourcc);
+    assert.deepEqual(chunks, ['VP8 '], 'nothing left to need the extended (VP8X) header');
+  });
+
+  it('reads and writes the RIFF container without changing a byte', () => {
+    for (const name of [
+      'flower-lossy-exif-xmp.webp',
+      'transparent-lossless.webp',
+      'chi-anim-lossless.webp',
+    ]) {
+      const input = fixture('webp', name);
+      assert.deepEqual(Buffer.from(serializeWebp(parseWebpChunks(input))), Buffer.from(input), name);
+    }
   });
 
   it('keeps the ICC profile of a lossless re-encode', async () => {
