@@ -4,12 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** Writes `data` to `path`, creating its folders; replaces an existing file at `path`. */
 export async function writeOutput(path: string, data: Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.partial`;
+  // Hidden, so that a leftover from a killed run is skipped when a later run walks this folder.
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
   try {
     await writeFile(temporary, data);
     await rename(temporary, path);
