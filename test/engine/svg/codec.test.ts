@@ -70,6 +70,33 @@ describe('SVG codec', () => {
     );
   });
 
+  it('reads UTF-16 and Latin-1 documents and writes UTF-8 that renders the same', async () => {
+    const body =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="80"><title>café</title>' +
+      '<rect x="10.000001" y="10" width="60" height="60" fill="#008000"/></svg>';
+    const utf16 = new Uint8Array([0xff, 0xfe, ...Buffer.from(body, 'utf16le')]);
+    const latin1 = new Uint8Array(
+      Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>${body}`, 'latin1'),
+    );
+    for (const input of [utf16, latin1]) {
+      const result = await svgOptimizer.lossless(input, context());
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(result.data);
+      assert.match(text, /<title>café<\/title>/);
+      const score = await renderScore(bytes(body), result.data);
+      assert.ok(score >= 90, `SSIMULACRA2 ${score}`);
+    }
+  });
+
+  it("verifies documents larger than sharp's lowest density can shrink to the render size", async () => {
+    const input = bytes(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="40000" height="20000">' +
+        '<rect x="5000.000001" y="5000" width="30000" height="10000" fill="#800000"/></svg>',
+    );
+    const result = await svgOptimizer.lossless(input, context());
+    assert.match(result.method, /verified by rendering/);
+    assert.ok(result.data.length < input.length);
+  });
+
   it('stops with PROCESSING_TIMEOUT when the deadline has passed', async () => {
     const ctx = { ...context(), deadline: Date.now() - 1 };
     await assert.rejects(svgOptimizer.lossless(fixture('oc-star_75pt08step.svg'), ctx), {

@@ -82,7 +82,8 @@ const encoder = new TextEncoder();
  */
 export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
   checkDeadline(ctx.deadline);
-  const resolved = resolveEntities(decodeSvgText(input));
+  const decoded = decodeSvgText(input);
+  const resolved = resolveEntities(decoded.text);
   const { rungs, minScore } = ladderFor(ctx);
   const report: SanitizeReport = emptySanitizeReport();
   const facts: DocumentFacts = { elements: 0, expanded: 0 };
@@ -99,13 +100,14 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   const notes = describeRemovals(report);
   checkDeadline(ctx.deadline);
 
-  // The reference is the sanitized document; with nothing removed and no DOCTYPE, the input renders the same.
+  // The reference is the sanitized document; with nothing removed, no DOCTYPE and UTF-8 bytes
+  // (librsvg reads no other encoding reliably), the input itself renders the same.
   let sanitized: string | undefined;
   const sanitizedText = (): string => {
     sanitized ??= runSvgo(resolved.text, { plugins: [createSanitizePlugin(emptySanitizeReport())] });
     return sanitized;
   };
-  const untouched = removalCount(report) === 0 && !resolved.hadDoctype;
+  const untouched = removalCount(report) === 0 && !resolved.hadDoctype && decoded.encoding === 'utf-8';
   const referenceBytes = untouched ? input : encoder.encode(sanitizedText());
   const fallback = (extra: string[]): Candidate => ({
     data: encoder.encode(sanitizedText()),

@@ -14,11 +14,18 @@ function declaredEncoding(bytes: Uint8Array): string | undefined {
   return /^(?:\uFEFF)?<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1];
 }
 
+/** An SVG file's text and the encoding it was read in. */
+export interface SvgText {
+  text: string;
+  /** WHATWG encoding label used, lower-case ('utf-8' for most files). */
+  encoding: string;
+}
+
 /**
  * Decodes an SVG file to a string (UTF-8 unless a BOM or the XML declaration says otherwise).
  * @throws SquishError INVALID_SVG on bytes that are not valid text in that encoding.
  */
-export function decodeSvgText(bytes: Uint8Array): string {
+export function decodeSvgText(bytes: Uint8Array): SvgText {
   let label = 'utf-8';
   if (bytes[0] === 0xff && bytes[1] === 0xfe) label = 'utf-16le';
   else if (bytes[0] === 0xfe && bytes[1] === 0xff) label = 'utf-16be';
@@ -32,7 +39,7 @@ export function decodeSvgText(bytes: Uint8Array): string {
   try {
     const text = decoder.decode(bytes);
     if (text.includes('\u0000')) throw invalid('it contains NUL characters');
-    return text;
+    return { text, encoding: decoder.encoding };
   } catch (error) {
     if (error instanceof SquishError) throw error;
     throw invalid(`bytes are not valid ${label}`, error);

@@ -22,22 +22,30 @@ export const DEFAULT_RENDER_BOUNDS: Readonly<RenderBounds> = Object.freeze({
   maxLongestSide: 1024,
 });
 
-/** A rendered reference plus the density that produced it, so candidates render alike. */
-export interface ReferenceRender {
-  image: RgbImage;
+/** How a document is rasterized: sharp's density, and a final size when that density had to be clamped. */
+interface RenderPlan {
   density: number;
+  /** Set when the density wanted is under sharp's minimum of 1: render at 1, then scale to this. */
+  resizeTo?: { width: number; height: number };
+}
+
+/** A rendered reference plus how it was rendered, so candidates render alike. */
+export interface ReferenceRender extends RenderPlan {
+  image: RgbImage;
 }
 
 function checkDeadline(deadline: number): void {
   if (Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
 }
 
-/** Rasterizes `svg` at `density` (72 = the document's own size), flattened on white. */
-async function rasterize(svg: Uint8Array, density: number, deadline: number): Promise<RgbImage> {
+/** Rasterizes `svg` per `plan` (density 72 = the document's own size), flattened on white. */
+async function rasterize(svg: Uint8Array, plan: RenderPlan, deadline: number): Promise<RgbImage> {
   checkDeadline(deadline);
   const seconds = Math.max(1, Math.ceil(remainingMs(deadline) / 1000));
   try {
-    const { data, info } = await sharp(svg, { density, failOn: 'error', limitInputPixels: 4096 * 4096 })
+    let pipeline = sharp(svg, { density: plan.density, failOn: 'error', limitInputPixels: 4096 * 4096 });
+    if (plan.resizeTo) pipeline = pipeline.resize({ ...plan.resizeTo, fit: 'fill' });
+    const { data, info } = await pipeline
       .timeout({ seconds })
       .flatten({ background: '#ffffff' })
       .removeAlpha()
@@ -84,15 +92,29 @@ async function measure(svg: Uint8Array): Promise<DocumentSize> {
 /** Rasterizes a candidate; a document librsvg cannot load comes back as an error value, not a throw. */
 async function rasterizeCandidate(
   svg: Uint8Array,
-  density: number,
+  plan: RenderPlan,
   deadline: number,
 ): Promise<RgbImage | SquishError> {
   try {
-    return await rasterize(svg, density, deadline);
+    return await rasterize(svg, plan, deadline);
   } catch (error) {
     if (error instanceof SquishError && error.code === 'INVALID_SVG') return error;
     throw error;
   }
+}
+
+/** The render plan for `scale` (sharp's density is scale × 72, at least 1). */
+function planFor(size: DocumentSize, scale: number): RenderPlan {
+  const density = 72 * scale;
+  if (density >= 1) return { density };
+  // Documents over 18 432 px: sharp's density cannot go under 1, so render larger and scale down.
+  return {
+    density: 1,
+    resizeTo: {
+      width: Math.max(1, Math.round(size.width * scale)),
+      height: Math.max(1, Math.round(size.height * scale)),
+    },
+  };
 }
 
 /**
@@ -115,21 +137,21 @@ export async function renderReferenceAndCompare(
   // Documents sized in physical units (width="3720pt") get the density applied twice (librsvg
   // converts the units at that dpi, then sharp scales again): the render comes out at the square
   // of the scale asked for, so ask for its square root.
-  let density = 72 * (known.physical ? Math.sqrt(scale) : scale);
+  let plan = planFor(known, known.physical ? Math.sqrt(scale) : scale);
   let [image, other] = await Promise.all([
-    rasterize(reference, density, deadline),
-    rasterizeCandidate(candidate, density, deadline),
+    rasterize(reference, plan, deadline),
+    rasterizeCandidate(candidate, plan, deadline),
   ]);
   const expected = Math.round(Math.max(known.width, known.height) * scale);
   if (!known.physical && Math.abs(Math.max(image.width, image.height) - expected) > 2) {
     // Physical units librsvg read but the size reader did not (metadata path): same fix, once.
-    density = 72 * Math.sqrt(scale);
+    plan = planFor(known, Math.sqrt(scale));
     [image, other] = await Promise.all([
-      rasterize(reference, density, deadline),
-      rasterizeCandidate(candidate, density, deadline),
+      rasterize(reference, plan, deadline),
+      rasterizeCandidate(candidate, plan, deadline),
     ]);
   }
-  const rendered: ReferenceRender = { image, density };
+  const rendered: ReferenceRender = { ...plan, image };
   return { reference: rendered, comparison: await compareRenders(rendered, other, options) };
 }
 
@@ -192,11 +214,7 @@ export async function compareWithReference(
   candidate: Uint8Array,
   options: CompareOptions,
 ): Promise<RenderComparison> {
-  return compareRenders(
-    reference,
-    await rasterizeCandidate(candidate, reference.density, options.deadline),
-    options,
-  );
+  return compareRenders(reference, await rasterizeCandidate(candidate, reference, options.deadline), options);
 }
 
 async function compareRenders(
