@@ -16,6 +16,9 @@ describe('SVG codec', () => {
       const score = await renderScore(input, result.data);
       assert.ok(score >= 90, `${name}: SSIMULACRA2 ${score}`);
       assert.equal(result.lossless, true);
+      assert.equal(result.unsafeInput, false);
+      const meta = await sharp(input).metadata();
+      assert.deepEqual([result.width, result.height], [meta.width, meta.height]);
     }
   });
 
@@ -63,6 +66,7 @@ describe('SVG codec', () => {
     const result = await svgOptimizer.lossless(input, context());
     const text = new TextDecoder().decode(result.data);
     assert.equal(result.method, 'sanitized, not minified');
+    assert.equal(result.unsafeInput, true);
     assert.doesNotMatch(text, /script/);
     assert.ok(
       result.notes?.some((n) => /<use> references expand/.test(n)),

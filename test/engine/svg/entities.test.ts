@@ -70,6 +70,17 @@ describe('SVG DOCTYPE guard', () => {
     }
   });
 
+  it("guards a lower-case <!doctype> too (svgo's parser accepts it)", () => {
+    const text = BILLION_LAUGHS.replace('<!DOCTYPE', '<!doctype');
+    assert.throws(() => resolveEntities(text), { code: 'INVALID_SVG' });
+  });
+
+  it('leaves a DOCTYPE inside the root to the parser, which refuses it', async () => {
+    const text =
+      '<svg xmlns="http://www.w3.org/2000/svg"><!DOCTYPE svg [<!ENTITY a "b">]><text>&a;</text></svg>';
+    await assert.rejects(svgOptimizer.lossless(bytes(text), context()), { code: 'INVALID_SVG' });
+  });
+
   it('drops a plain DOCTYPE and ATTLIST declarations', async () => {
     const text = withSubset(
       '<!ATTLIST svg onload CDATA "alert(1)"><!ENTITY ns_svg "http://www.w3.org/2000/svg"><!ENTITY c "blue">',

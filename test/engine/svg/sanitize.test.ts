@@ -119,6 +119,7 @@ describe('SVG sanitizer', () => {
       result.notes?.some((n) => /removed 6 external references/.test(n)),
       String(result.notes),
     );
+    assert.equal(result.unsafeInput, true, 'the engine must not fall back to the input');
   });
 
   it('refuses san-maliciousJsAndPhp.svg (unbound namespace prefix) as INVALID_SVG', async () => {

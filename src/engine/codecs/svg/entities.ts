@@ -30,6 +30,8 @@ export interface ResolvedDocument {
   text: string;
   /** Whether a DOCTYPE was present (and removed). */
   hadDoctype: boolean;
+  /** Whether that DOCTYPE had an internal subset (`[...]`), whose declarations a viewer would apply. */
+  hadInternalSubset: boolean;
   /** Number of entity declarations accepted. */
   declarations: number;
   /** Number of entity references replaced in the body. */
@@ -58,7 +60,8 @@ function findDoctype(text: string): number {
       if (end < 0) return -1;
       i = end + 3;
     } else {
-      return text.startsWith('<!DOCTYPE', i) ? i : -1;
+      // sax (svgo's parser) accepts the keyword in any case, so the guard must too.
+      return text.slice(i, i + 9).toUpperCase() === '<!DOCTYPE' ? i : -1;
     }
   }
 }
@@ -121,8 +124,9 @@ function readDoctype(
   text: string,
   start: number,
   limits: EntityLimits,
-): { entities: Map<string, string>; end: number } {
+): { entities: Map<string, string>; end: number; subset: boolean } {
   const entities = new Map<string, string>();
+  let subset = false;
   let i = skipSpace(text, start + '<!DOCTYPE'.length);
   i = skipSpace(text, readName(text, i).end);
   // The external identifier names a DTD that is never fetched: dropping the DOCTYPE drops it.
@@ -133,6 +137,7 @@ function readDoctype(
     i = skipSpace(text, readQuoted(text, skipSpace(text, i + 6)).end);
   }
   if (text[i] === '[') {
+    subset = true;
     i++;
     for (;;) {
       i = skipSpace(text, i);
@@ -164,7 +169,7 @@ function readDoctype(
     i = skipSpace(text, i);
   }
   if (text[i] !== '>') throw refuse('malformed DOCTYPE');
-  return { entities, end: i + 1 };
+  return { entities, end: i + 1, subset };
 }
 
 /** Escapes an entity value so it reads the same in text and in either kind of quoted attribute. */
@@ -186,14 +191,11 @@ export function resolveEntities(
   text: string,
   limits: EntityLimits = DEFAULT_ENTITY_LIMITS,
 ): ResolvedDocument {
-  // Fast path: most SVGs have no DOCTYPE at all.
-  if (!text.includes('<!DOCTYPE')) return { text, hadDoctype: false, declarations: 0, references: 0 };
   const start = findDoctype(text);
-  if (start < 0) {
-    // A DOCTYPE after the root element's start is not well-formed; refuse instead of guessing.
-    throw refuse('misplaced DOCTYPE');
-  }
-  const { entities, end } = readDoctype(text, start, limits);
+  // No DOCTYPE in the prolog: one anywhere else is not well-formed, and sax rejects it itself
+  // ("Inappropriately located doctype declaration") before reading any declaration in it.
+  if (start < 0) return { text, hadDoctype: false, hadInternalSubset: false, declarations: 0, references: 0 };
+  const { entities, end, subset } = readDoctype(text, start, limits);
   const body = text.slice(end);
   let references = 0;
   let expanded = 0;
@@ -212,5 +214,11 @@ export function resolveEntities(
             return escapeValue(value);
           },
         );
-  return { text: text.slice(0, start) + replaced, hadDoctype: true, declarations: entities.size, references };
+  return {
+    text: text.slice(0, start) + replaced,
+    hadDoctype: true,
+    hadInternalSubset: subset,
+    declarations: entities.size,
+    references,
+  };
 }

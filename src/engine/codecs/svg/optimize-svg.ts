@@ -109,11 +109,18 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   };
   const untouched = removalCount(report) === 0 && !resolved.hadDoctype && decoded.encoding === 'utf-8';
   const referenceBytes = untouched ? input : encoder.encode(sanitizedText());
+  // The engine returns the input when no candidate is smaller; it must not when the input held
+  // anything the sanitizer removed, or a DOCTYPE internal subset (a viewer would apply its entities
+  // and attribute defaults, which the guard vetted only for this codec's own parse).
+  const unsafeInput = removalCount(report) > 0 || resolved.hadInternalSubset;
+  const size = facts.size && { width: Math.round(facts.size.width), height: Math.round(facts.size.height) };
   const fallback = (extra: string[]): Candidate => ({
     data: encoder.encode(sanitizedText()),
     method: 'sanitized, not minified',
     lossless: true,
     notes: [...notes, ...extra],
+    unsafeInput,
+    ...size,
   });
 
   if (facts.expanded - facts.elements > MAX_REFERENCED_ELEMENTS) {
@@ -153,6 +160,8 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
         lossless: ctx.plan.lossy ? identical : true,
         score,
         notes: [...notes, ...rejected],
+        unsafeInput,
+        ...size,
       };
       if (rung.precision !== undefined) candidate.quality = ctx.plan.quality;
       return candidate;
