@@ -5,7 +5,7 @@
 import { SquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import type { Candidate, CodecContext } from '../../types.js';
-import { createAnalysisPlugin, type DocumentFacts } from './analysis.js';
+import { createAnalysisPlugin, type DocumentFacts, type DocumentSize } from './analysis.js';
 import { resolveEntities } from './entities.js';
 import { LOSSLESS_LADDER, type MinifyLevel, minifyConfig } from './minify.js';
 import { runSvgo } from './run-svgo.js';
@@ -44,6 +44,10 @@ function describeRung(rung: Rung): string {
   if (rung.level === 'structural') return 'svgo structural cleanup';
   const digits = rung.precision ?? (rung.level === 'precise' ? 5 : 3);
   return `svgo preset-default, ${digits} decimal${digits === 1 ? '' : 's'}`;
+}
+
+function roundSize(size: DocumentSize): { width: number; height: number } {
+  return { width: Math.round(size.width), height: Math.round(size.height) };
 }
 
 function describeChange(measured: boolean, score: number, psnr: number): string {
@@ -113,7 +117,7 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   // anything the sanitizer removed, or a DOCTYPE internal subset (a viewer would apply its entities
   // and attribute defaults, which the guard vetted only for this codec's own parse).
   const unsafeInput = removalCount(report) > 0 || resolved.hadInternalSubset;
-  const size = facts.size && { width: Math.round(facts.size.width), height: Math.round(facts.size.height) };
+  let size = facts.size && roundSize(facts.size);
   const fallback = (extra: string[]): Candidate => ({
     data: encoder.encode(sanitizedText()),
     method: 'sanitized, not minified',
@@ -147,10 +151,16 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
       comparison = await compareWithReference(reference, bytes, { deadline: ctx.deadline, minScore });
     } else {
       // The size read from the tree describes the sanitized document, which the input renders like.
-      ({ reference, comparison } = await renderReferenceAndCompare(referenceBytes, bytes, facts.size, {
+      let librsvgSize: DocumentSize;
+      ({
+        reference,
+        comparison,
+        size: librsvgSize,
+      } = await renderReferenceAndCompare(referenceBytes, bytes, facts.size, {
         deadline: ctx.deadline,
         minScore,
       }));
+      size ??= roundSize(librsvgSize);
     }
     const { score, identical, measured, psnr } = comparison;
     if (score >= minScore) {

@@ -129,7 +129,7 @@ export async function renderReferenceAndCompare(
   size: DocumentSize | undefined,
   options: CompareOptions,
   bounds: RenderBounds = DEFAULT_RENDER_BOUNDS,
-): Promise<{ reference: ReferenceRender; comparison: RenderComparison }> {
+): Promise<{ reference: ReferenceRender; comparison: RenderComparison; size: DocumentSize }> {
   const { deadline } = options;
   checkDeadline(deadline);
   const known = size ?? (await measure(reference));
@@ -152,7 +152,7 @@ export async function renderReferenceAndCompare(
     ]);
   }
   const rendered: ReferenceRender = { ...plan, image };
-  return { reference: rendered, comparison: await compareRenders(rendered, other, options) };
+  return { reference: rendered, comparison: await compareRenders(rendered, other, options), size: known };
 }
 
 /**
