@@ -16,7 +16,8 @@ export function hasJpegtran(): boolean {
  * `jpegtran -copy none <args>` on `input`.
  * @throws SquishError CORRUPT_IMAGE when jpegtran warns (exit 2: libjpeg recovered from corrupt or
  *   truncated data by inventing coefficients, so its output would be a damaged image) or fails to
- *   read the input (exit 1); PROCESSING_TIMEOUT when the deadline passes.
+ *   read the input (exit 1); UNSUPPORTED_FORMAT for JPEG processes libjpeg-turbo does not
+ *   implement; MEMORY_LIMIT; PROCESSING_TIMEOUT when the deadline passes.
  */
 export async function runJpegtran(
   input: Uint8Array,
@@ -34,6 +35,10 @@ export async function runJpegtran(
   if (result.exitCode !== 0) {
     if (/insufficient memory/i.test(message)) {
       throw new SquishError('MEMORY_LIMIT', undefined, { cause: new Error(`jpegtran: ${message}`) });
+    }
+    // 12-bit samples, lossless (SOF3) and hierarchical JPEGs: valid files libjpeg-turbo 2.1 cannot read.
+    if (/unsupported jpeg process|unsupported jpeg data precision/i.test(message)) {
+      throw new SquishError('UNSUPPORTED_FORMAT', `This kind of JPEG is not supported (${message}).`);
     }
     throw new SquishError(
       'CORRUPT_IMAGE',
