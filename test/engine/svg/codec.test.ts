@@ -74,6 +74,19 @@ describe('SVG codec', () => {
     );
   });
 
+  it('does not render marker amplification (a marker at every vertex of a long polyline)', async () => {
+    const points = Array.from({ length: 20_000 }, (_, i) => `${(i * 7) % 1000},${(i * 13) % 1000}`).join(' ');
+    const marker = Array.from({ length: 200 }, (_, i) => `<circle cx="${i % 10}" cy="${i % 7}" r="1"/>`).join(
+      '',
+    );
+    const input = bytes(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000"><defs><marker id="m">${marker}</marker></defs>` +
+        `<polyline points="${points}" style="fill:none;stroke:#000;marker-mid:url(#m)"/></svg>`,
+    );
+    const result = await svgOptimizer.lossless(input, context());
+    assert.equal(result.method, 'sanitized, not minified');
+  });
+
   it('reads UTF-16 and Latin-1 documents and writes UTF-8 that renders the same', async () => {
     const body =
       '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="80"><title>café</title>' +

@@ -1,9 +1,11 @@
 /**
  * Estimates how many elements a renderer instantiates once `<use>` (and any other `href="#id"`)
- * references are expanded. Nested references multiply: ten `<use>` of a group of ten `<use>` of ...
- * is the SVG form of billion laughs, and librsvg spent ~15 s on such a file before giving up
- * (notes/codecs.md §8). Counting on the parsed tree costs one linear pass and decides, before any
- * render, whether rendering is affordable.
+ * references and markers are expanded. Nested references multiply: ten `<use>` of a group of ten
+ * `<use>` of ... is the SVG form of billion laughs, and librsvg spent ~15 s on such a file before
+ * giving up (notes/codecs.md §8); a marker is drawn at every vertex of a path, so a 20 000-point
+ * polyline with a 200-element marker kept librsvg busy for minutes (sharp's timeout does not
+ * interrupt librsvg). Counting on the parsed tree costs one linear pass and decides, before any
+ * render, whether rendering is affordable. Markers set from `<style>` rules are not counted.
  */
 import type { XastElement, XastRoot } from 'svgo';
 
@@ -11,6 +13,28 @@ function referencedId(element: XastElement): string | undefined {
   const href = element.attributes.href ?? element.attributes['xlink:href'];
   const trimmed = href?.trim();
   return trimmed?.startsWith('#') ? trimmed.slice(1) : undefined;
+}
+
+const MARKER_PROPERTIES = ['marker', 'marker-start', 'marker-mid', 'marker-end'] as const;
+const LOCAL_URL = /url\(\s*["']?#([^"')\s]+)/;
+
+/** Marker ids an element draws, from its attributes and its style attribute. */
+function markerIds(element: XastElement): { id: string; mid: boolean }[] {
+  const found: { id: string; mid: boolean }[] = [];
+  const style = element.attributes.style ?? '';
+  for (const property of MARKER_PROPERTIES) {
+    const fromStyle = new RegExp(`(?:^|;)\\s*${property}\\s*:([^;]*)`, 'i').exec(style)?.[1];
+    const id = LOCAL_URL.exec(fromStyle ?? element.attributes[property] ?? '')?.[1];
+    // `marker` is the shorthand for all three positions.
+    if (id !== undefined) found.push({ id, mid: property === 'marker' || property === 'marker-mid' });
+  }
+  return found;
+}
+
+/** An upper estimate of a shape's vertex count: half the numbers in its geometry. */
+function vertexCount(element: XastElement): number {
+  const geometry = element.attributes.d ?? element.attributes.points ?? '';
+  return Math.max(2, Math.ceil((geometry.match(/[\d.]+/g)?.length ?? 0) / 2));
 }
 
 /**
@@ -44,6 +68,11 @@ export function countExpandedElements(root: XastRoot, cap: number): number {
     const id = referencedId(element);
     const target = id === undefined ? undefined : byId.get(id);
     if (target && total <= cap) total += measure(target);
+    for (const marker of markerIds(element)) {
+      const definition = byId.get(marker.id);
+      if (!definition || total > cap) continue;
+      total += (marker.mid ? vertexCount(element) : 1) * measure(definition);
+    }
     inProgress.delete(element);
     const bounded = Math.min(total, cap + 1);
     cost.set(element, bounded);
