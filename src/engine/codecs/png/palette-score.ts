@@ -29,10 +29,30 @@ export interface PaletteScorer {
   onBlack(candidate: Rgba8): Promise<number | undefined>;
 }
 
+/**
+ * Up to TILE_COUNT of `tiles`, evenly spread over their order, skipping tiles with no visible
+ * pixel: a fully transparent tile matches in every candidate and would only pad the score.
+ */
+function visibleTiles(original: Rgba8, tiles: Rect[]): Rect[] {
+  const visible = tiles.filter((rect) => {
+    for (let y = rect.top; y < rect.top + rect.height; y++) {
+      for (let x = rect.left; x < rect.left + rect.width; x++) {
+        if (original.data[(y * original.width + x) * 4 + 3] !== 0) return true;
+      }
+    }
+    return false;
+  });
+  if (visible.length <= TILE_COUNT) return visible.length > 0 ? visible : tiles.slice(0, 1);
+  return Array.from(
+    { length: TILE_COUNT },
+    (_, i) => visible[Math.round((i * (visible.length - 1)) / (TILE_COUNT - 1))]!,
+  );
+}
+
 /** A scorer comparing candidates with `original` on the same tiles each time. */
 export function paletteScorer(original: Rgba8): PaletteScorer {
   const white = onBackground(original, WHITE);
-  const tiles: Rect[] = pickTiles(white, { count: TILE_COUNT });
+  const tiles = visibleTiles(original, pickTiles(white, { count: TILE_COUNT * 2 }));
   const whole =
     tiles.length === 1 && tiles[0]!.width === original.width && tiles[0]!.height === original.height;
   const margin = whole ? 0 : TILE_SCORE_MARGIN;
