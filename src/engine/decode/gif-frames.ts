@@ -4,13 +4,13 @@
  * transparency, local palettes and interlace. The lossless GIF path proves its output with it and
  * the benchmark and lossy search measure GIFs on its canvases.
  *
- * omggif does the LZW decoding and de-interlacing; the compositing is written here because libvips
- * composes disposal differently (sharp's round trip breaks pil-dispose_bgnd.gif, SSIMULACRA2 −114,
- * notes/codecs.md §7.4) and omggif leaves compositing to its caller.
+ * The compositing is written here because libvips composes disposal differently (sharp's round
+ * trip breaks pil-dispose_bgnd.gif, SSIMULACRA2 −114, notes/codecs.md §7.4) and omggif leaves it
+ * to its caller; the LZW step is ours too (gif-lzw.ts says why omggif's is not safe on hostile files).
  */
-import { GifReader } from 'omggif';
 import { SquishError } from '../../errors/index.js';
 import { DEFAULT_LIMITS } from '../limits.js';
+import { decodeLzw } from './gif-lzw.js';
 import { DISPOSAL, type GifFrameRecord, type GifStructure, parseGifStructure } from './gif-structure.js';
 
 /** One displayed state of the animation. */
@@ -43,7 +43,7 @@ export function decodeGifFrames(bytes: Uint8Array, options: { maxPixels?: number
   let canvas = new Uint8Array(width * height * 4);
   for (const record of structure.frames) {
     const saved = record.disposal === DISPOSAL.previous ? canvas.slice() : undefined;
-    drawOver(canvas, width, height, record, decodeFramePixels(bytes, record));
+    drawFrame(canvas, width, height, bytes, record);
     frames.push({ rgba: canvas.slice(), delayMs: record.delayCs * 10 });
     if (record.disposal === DISPOSAL.background) clearRect(canvas, width, height, record);
     else if (saved) canvas = saved;
@@ -152,72 +152,71 @@ function countDifferentPixels(a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
- * One frame's own pixels (frame-sized RGBA, transparent = 0). omggif decodes only whole files, so
- * the frame is wrapped in a minimal GIF of its own: a screen of the frame's size, its graphic
- * control (omggif would otherwise inherit a previous frame's), and its palette padded to 256
- * entries, so out-of-range indices read black instead of the bytes that follow the palette.
+ * Decodes one frame and draws its opaque pixels over the canvas, clipped to the screen. Pixels
+ * move as 32-bit words read from a palette laid out as RGBA bytes. Indices past the palette
+ * draw opaque black; pixels a truncated stream did not reach are not drawn.
  */
-function decodeFramePixels(bytes: Uint8Array, frame: GifFrameRecord): Uint8Array {
-  const pixels = new Uint8Array(frame.width * frame.height * 4);
-  if (pixels.length === 0) return pixels;
-  const data = bytes.subarray(frame.dataStart, frame.dataEnd);
-  const wrapped = new Uint8Array(13 + 8 + 10 + 768 + data.length + 1);
-  const size = (at: number, w: number, h: number) => {
-    wrapped.set([w & 0xff, w >> 8, h & 0xff, h >> 8], at);
-  };
-  wrapped.set([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]); // GIF89a
-  size(6, frame.width, frame.height); // no global colour table
-  const transparent = frame.transparentIndex;
-  wrapped.set([0x21, 0xf9, 4, transparent === undefined ? 0 : 1, 0, 0, transparent ?? 0, 0], 13);
-  wrapped.set([0x2c, 0, 0, 0, 0], 21);
-  size(26, frame.width, frame.height);
-  wrapped[30] = 0x80 | (frame.interlaced ? 0x40 : 0) | 0x07; // local table of 256 entries
-  const paletteBytes = Math.min(frame.paletteEntries, 256) * 3;
-  wrapped.set(bytes.subarray(frame.paletteOffset, frame.paletteOffset + paletteBytes), 31);
-  wrapped.set(data, 31 + 768);
-  wrapped[wrapped.length - 1] = 0x3b;
-  withoutConsoleLog(() => new GifReader(wrapped).decodeAndBlitFrameRGBA(0, pixels));
-  return pixels;
-}
-
-/**
- * omggif reports short or overlong LZW streams with console.log (and keeps the pixels it got, as
- * browsers do); that would spam the worker's output, so it is silenced for the synchronous call.
- */
-function withoutConsoleLog(fn: () => void): void {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    fn();
-  } finally {
-    console.log = log;
-  }
-}
-
-/**
- * Draws a frame's opaque pixels over the canvas, clipped to the screen. Pixels move as 32-bit
- * words: a transparent one is all zero, an opaque one is copied whole.
- */
-function drawOver(
+function drawFrame(
   canvas: Uint8Array,
   width: number,
   height: number,
+  bytes: Uint8Array,
   frame: GifFrameRecord,
-  pixels: Uint8Array,
 ): void {
+  const pixelCount = frame.width * frame.height;
+  if (pixelCount === 0) return;
+  const { indices, decoded } = decodeLzw(bytes, frame.dataStart, frame.dataEnd, pixelCount);
+  const palette = paletteWords(bytes, frame);
   const target = new Uint32Array(canvas.buffer, canvas.byteOffset, canvas.length / 4);
-  const source = new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length / 4);
+  const transparent = frame.transparentIndex ?? -1;
+  const rows = rowOrder(frame.height, frame.interlaced);
   const x0 = Math.min(frame.left, width);
   const x1 = Math.min(frame.left + frame.width, width);
-  const y1 = Math.min(frame.top + frame.height, height);
-  for (let y = frame.top; y < y1; y++) {
-    let src = (y - frame.top) * frame.width + (x0 - frame.left);
+  for (let row = 0; row < frame.height; row++) {
+    const y = frame.top + rows[row]!;
+    if (y >= height) continue;
+    const rowStart = row * frame.width;
+    const rowEnd = Math.min(rowStart + (x1 - frame.left), decoded);
     let dst = y * width + x0;
-    for (let x = x0; x < x1; x++, src++, dst++) {
-      const pixel = source[src]!;
-      if (pixel !== 0) target[dst] = pixel;
+    for (let src = rowStart + (x0 - frame.left); src < rowEnd; src++, dst++) {
+      const index = indices[src]!;
+      if (index !== transparent) target[dst] = palette[index]!;
     }
   }
+}
+
+/** The frame's palette as 256 RGBA words (missing entries opaque black). */
+function paletteWords(bytes: Uint8Array, frame: GifFrameRecord): Uint32Array {
+  const rgba = new Uint8Array(256 * 4);
+  for (let i = 0; i < 256; i++) {
+    if (i < frame.paletteEntries) {
+      const at = frame.paletteOffset + i * 3;
+      rgba[i * 4] = bytes[at]!;
+      rgba[i * 4 + 1] = bytes[at + 1]!;
+      rgba[i * 4 + 2] = bytes[at + 2]!;
+    }
+    rgba[i * 4 + 3] = 255;
+  }
+  return new Uint32Array(rgba.buffer);
+}
+
+/** Which canvas row each decoded row lands on: interlaced frames come in 4 passes (8, 8, 4, 2). */
+function rowOrder(height: number, interlaced: boolean): Uint32Array {
+  const rows = new Uint32Array(height);
+  if (!interlaced) {
+    for (let i = 0; i < height; i++) rows[i] = i;
+    return rows;
+  }
+  let i = 0;
+  for (const [begin, step] of [
+    [0, 8],
+    [4, 8],
+    [2, 4],
+    [1, 2],
+  ] as const) {
+    for (let y = begin; y < height; y += step) rows[i++] = y;
+  }
+  return rows;
 }
 
 /** Disposal 2: the frame's area (clipped to the screen) goes back to transparent. */

@@ -161,8 +161,9 @@ export function parseGifStructure(bytes: Uint8Array): GifStructure {
     if (!palette) throw corrupt('frame without any colour table');
     const dataStart = reader.position;
     const minCodeSize = reader.u8();
-    // The code size grows to 12 bits at most, so larger starting sizes cannot be valid.
-    if (minCodeSize < 1 || minCodeSize > 11) throw corrupt(`LZW minimum code size ${minCodeSize}`);
+    // Literal codes are palette indices, so 8 bits at most (the spec's range is 2 to 8; some
+    // bilevel encoders write 1).
+    if (minCodeSize < 1 || minCodeSize > 8) throw corrupt(`LZW minimum code size ${minCodeSize}`);
     reader.skipSubBlocks();
     structure.frames.push({
       left,
