@@ -9,6 +9,15 @@ import { encoding } from '../sharp-common/sharp-errors.js';
  */
 export const AVIF_EFFORT = 3;
 
+/**
+ * The effort for an image of `pixels`: {@link AVIF_EFFORT}, or 2 above 4 megapixels, where an
+ * effort-3 encode of a 12 MP photo takes several seconds and three of them no longer fit a
+ * loaded worker's time limit.
+ */
+export function avifEffortFor(pixels: number): number {
+  return pixels > 4_000_000 ? 2 : AVIF_EFFORT;
+}
+
 export interface AvifEncodeOptions {
   /** Quality 1 to 100. */
   quality: number;

@@ -9,4 +9,4 @@ export const avifOptimizer: FormatOptimizer = {
   lossy: optimizeAvifLossy,
 };
 
-export { AVIF_EFFORT, type AvifEncodeOptions, encodeAvif } from './encode.js';
+export { AVIF_EFFORT, type AvifEncodeOptions, avifEffortFor, encodeAvif } from './encode.js';

@@ -1,23 +1,24 @@
 /**
  * Lossy AVIF: the lowest aom quality whose full re-encode reaches the SSIMULACRA2 target on the
  * sampled tiles, or the fixed `plan.quality`. AV1 encoding is the slow part (one libvips thread),
- * so the search is capped at three encodes at effort {@link AVIF_EFFORT}.
+ * so the search is capped at three encodes at a low effort (see avifEffortFor).
  */
 import type { Candidate, CodecContext } from '../../types.js';
 import { checkDeadline } from '../sharp-common/deadline.js';
 import { decodeRgbaFrames, readRgbaFrames } from '../sharp-common/frames.js';
 import { findLossyEncoding, lossyNotes } from '../sharp-common/lossy-search.js';
 import { buildReference } from '../sharp-common/perceptual-reference.js';
-import { AVIF_EFFORT, encodeAvif } from './encode.js';
+import { avifEffortFor, encodeAvif } from './encode.js';
 import { avifDecodeOptions, openAvif } from './source.js';
 
 export async function optimizeAvifLossy(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
   const source = await decodeRgbaFrames(input, avifDecodeOptions(ctx));
   checkDeadline(ctx.deadline);
   const chromaSubsampling = ctx.plan.chromaSubsampling === '4:2:0' ? '4:2:0' : '4:4:4';
+  const effort = avifEffortFor(source.width * source.frameHeight);
 
   const result = await findLossyEncoding({
-    encode: (quality) => encodeAvif(openAvif(input, ctx), { quality, chromaSubsampling }),
+    encode: (quality) => encodeAvif(openAvif(input, ctx), { quality, effort, chromaSubsampling }),
     decode: (encoded) => readRgbaFrames(encoded, avifDecodeOptions(ctx)),
     reference: buildReference(source),
     plan: ctx.plan,
@@ -32,7 +33,7 @@ export async function optimizeAvifLossy(input: Uint8Array, ctx: CodecContext): P
   });
   const lossy: Candidate = {
     data: result.data,
-    method: `avif q${result.quality} effort ${AVIF_EFFORT} ${chromaSubsampling}`,
+    method: `avif q${result.quality} effort ${effort} ${chromaSubsampling}`,
     lossless: false,
     quality: result.quality,
     score: result.score,

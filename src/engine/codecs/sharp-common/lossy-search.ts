@@ -41,7 +41,15 @@ export interface LossyEncoding {
   /** False when even the highest quality missed the target. */
   reached: boolean;
   evaluations: number;
+  /** True when the search stopped before converging because the next encode would not fit in time. */
+  stoppedEarly?: boolean;
 }
+
+/** Thrown inside the search when one more evaluation would overrun the deadline. */
+class OutOfTime extends Error {}
+
+/** Head room over the slowest evaluation so far before starting another one. */
+const TIME_MARGIN = 1.25;
 
 /**
  * Encodes at `plan.quality` when the plan fixes one, else finds the lowest quality whose output
@@ -50,9 +58,14 @@ export interface LossyEncoding {
 export async function findLossyEncoding(options: LossySearchOptions): Promise<LossyEncoding> {
   const { plan, deadline } = options;
   const encoded = new Map<number, Uint8Array>();
+  const scores = new Map<number, number>();
   const { reference } = options;
   let optimism: number | undefined;
+  let slowest = 0;
   const evaluate = async (quality: number): Promise<number> => {
+    const started = Date.now();
+    // Better a slightly larger file than none: stop while there is still a result to return.
+    if (scores.size > 0 && started + slowest * TIME_MARGIN > deadline) throw new OutOfTime();
     checkDeadline(deadline);
     const data = await options.encode(quality);
     encoded.set(quality, data);
@@ -65,7 +78,9 @@ export async function findLossyEncoding(options: LossySearchOptions): Promise<Lo
       // Measured once on a wide view, the difference is taken off every tile score after.
       optimism = Math.max(0, score - (await reference.wideScore(decoded)));
     }
-    return score - (optimism ?? 0);
+    scores.set(quality, score - (optimism ?? 0));
+    slowest = Math.max(slowest, Date.now() - started);
+    return scores.get(quality)!;
   };
 
   if (plan.quality !== undefined) {
@@ -73,16 +88,33 @@ export async function findLossyEncoding(options: LossySearchOptions): Promise<Lo
     return { data: encoded.get(plan.quality)!, quality: plan.quality, score, reached: true, evaluations: 1 };
   }
   const target = plan.target ?? DEFAULT_LOSSY_TARGET;
-  const result = await searchQuality({
-    min: options.min,
-    max: options.max,
-    target,
-    evaluate,
-    deadline,
-    start: options.start(target),
-    slope: options.slope,
-    maxEvaluations: options.maxEvaluations,
-  });
+  let result: Awaited<ReturnType<typeof searchQuality>>;
+  try {
+    result = await searchQuality({
+      min: options.min,
+      max: options.max,
+      target,
+      evaluate,
+      deadline,
+      start: options.start(target),
+      slope: options.slope,
+      maxEvaluations: options.maxEvaluations,
+    });
+  } catch (error) {
+    if (!(error instanceof OutOfTime)) throw error;
+    const quality = bestSoFar(scores, target);
+    const score = scores.get(quality)!;
+    const reached = score >= target;
+    return {
+      data: encoded.get(quality)!,
+      quality,
+      score,
+      target,
+      reached,
+      evaluations: scores.size,
+      stoppedEarly: true,
+    };
+  }
   return {
     data: encoded.get(result.quality)!,
     quality: result.quality,
@@ -93,10 +125,22 @@ export async function findLossyEncoding(options: LossySearchOptions): Promise<Lo
   };
 }
 
+/** The lowest quality measured to reach the target, else the best-scoring one. */
+function bestSoFar(scores: Map<number, number>, target: number): number {
+  const measured = [...scores.entries()];
+  const passing = measured.filter(([, score]) => score >= target).map(([quality]) => quality);
+  if (passing.length > 0) return Math.min(...passing);
+  return measured.reduce((best, next) => (next[1] > best[1] ? next : best))[0];
+}
+
 /** The notes a lossy candidate carries for the user. */
 export function lossyNotes(result: LossyEncoding): string[] {
-  if (result.target === undefined || result.reached) return [];
-  return [
-    `SSIMULACRA2 target ${result.target} not reached: best was ${result.score.toFixed(1)} at quality ${result.quality}`,
-  ];
+  const notes: string[] = [];
+  if (result.stoppedEarly) notes.push('quality search stopped early to stay within the time limit');
+  if (result.target !== undefined && !result.reached) {
+    notes.push(
+      `SSIMULACRA2 target ${result.target} not reached: best was ${result.score.toFixed(1)} at quality ${result.quality}`,
+    );
+  }
+  return notes;
 }
