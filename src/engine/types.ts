@@ -1,8 +1,9 @@
 import type { OptimizePlan } from '../plan/index.js';
 import type { EngineLimits } from './limits.js';
 
-export const IMAGE_FORMATS = ['jpeg', 'png', 'gif', 'webp', 'avif', 'svg'] as const;
-export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+export { IMAGE_FORMATS, type ImageFormat } from '../plan/formats.js';
+
+import type { ImageFormat } from '../plan/formats.js';
 
 /** What the engine learns from an image's headers, before any pixel is decoded. */
 export interface ImageInfo {
