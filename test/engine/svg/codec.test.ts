@@ -55,6 +55,16 @@ describe('SVG codec', () => {
     assert.ok(score >= 60, `independent SSIMULACRA2 ${score}`);
   });
 
+  it('lossy mode with a fixed quality rounds to the precision it maps to', async () => {
+    const input = fixture('oc-star_75pt08step.svg');
+    const coarse = await svgOptimizer.lossy(input, context({ lossy: true, quality: 30 }));
+    const fine = await svgOptimizer.lossy(input, context({ lossy: true, quality: 95 }));
+    assert.match(coarse.method, /1 decimal\b/);
+    assert.match(fine.method, /3 decimals/);
+    assert.ok(coarse.data.length < fine.data.length);
+    assert.equal(coarse.quality, 30);
+  });
+
   it('does not render <use> amplification: returns the sanitized document with a note', async () => {
     let defs = '<circle id="l0" r="1"/>';
     for (let level = 1; level <= 6; level++) {
@@ -69,7 +79,7 @@ describe('SVG codec', () => {
     assert.equal(result.unsafeInput, true);
     assert.doesNotMatch(text, /script/);
     assert.ok(
-      result.notes?.some((n) => /<use> references expand/.test(n)),
+      result.notes?.some((n) => /<use> references and markers expand/.test(n)),
       String(result.notes),
     );
   });

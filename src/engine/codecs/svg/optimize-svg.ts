@@ -26,7 +26,7 @@ import {
 
 /** SSIMULACRA2 a lossless-mode result must reach: "visually lossless" on the rasterized pair. */
 export const LOSSLESS_MIN_SCORE = 90;
-/** Elements instantiated through `<use>`/href references above which no render is attempted. */
+/** Elements instantiated through `<use>`/href references and markers above which no render is attempted. */
 export const MAX_REFERENCED_ELEMENTS = 50_000;
 /** Lossy mode tries these decimal precisions, coarsest first, before the lossless ladder. */
 const LOSSY_PRECISIONS = [1, 2] as const;
@@ -129,7 +129,7 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
 
   if (facts.expanded - facts.elements > MAX_REFERENCED_ELEMENTS) {
     return fallback([
-      `not minified: <use> references expand to over ${MAX_REFERENCED_ELEMENTS} elements, too many to verify by rendering`,
+      `not minified: <use> references and markers expand to over ${MAX_REFERENCED_ELEMENTS} elements, too many to verify by rendering`,
     ]);
   }
 
