@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { readPngChunks } from '../../../src/engine/codecs/png/chunks.js';
+import { type PngChunk, readPngChunks, writePng } from '../../../src/engine/codecs/png/chunks.js';
 import { readHeader } from '../../../src/engine/codecs/png/header.js';
 import { pngOptimizer } from '../../../src/engine/codecs/png/index.js';
 import { oxipng } from '../../../src/engine/codecs/png/oxipng.js';
@@ -53,5 +53,45 @@ describe('PNG lossless', () => {
         `${name}: ${candidate.data.length} > ${reference.length}`,
       );
     }
+  });
+
+  it('keeps the frames of an APNG', async () => {
+    const chunks = readPngChunks(fixture('pil-transparent.png'));
+    const ihdr = chunks[0]!;
+    const idat = chunks.filter((chunk) => chunk.type === 'IDAT');
+    const u32 = (...values: number[]) => {
+      const out = new Uint8Array(values.length * 4);
+      values.forEach((value, i) => new DataView(out.buffer).setUint32(i * 4, value));
+      return out;
+    };
+    const width = new DataView(ihdr.data.buffer, ihdr.data.byteOffset).getUint32(0);
+    const height = new DataView(ihdr.data.buffer, ihdr.data.byteOffset).getUint32(4);
+    // fcTL: sequence, size, offset, delay 1/10 s, dispose none, blend source.
+    const fctl = (sequence: number): PngChunk => ({
+      type: 'fcTL',
+      data: Uint8Array.from([...u32(sequence, width, height, 0, 0), 0, 1, 0, 10, 0, 0]),
+    });
+    const fdat = idat.map((chunk, i) => ({
+      type: 'fdAT',
+      data: Uint8Array.from([...u32(2 + i), ...chunk.data]),
+    }));
+    const input = writePng([
+      ihdr,
+      { type: 'acTL', data: u32(2, 0) },
+      fctl(0),
+      ...idat,
+      fctl(1),
+      ...fdat,
+      { type: 'IEND', data: new Uint8Array(0) },
+    ]);
+    const candidate = await pngOptimizer.lossless(input, pngContext());
+    const types = readPngChunks(candidate.data).map((chunk) => chunk.type);
+    for (const type of ['acTL', 'fcTL', 'fdAT']) assert.ok(types.includes(type), `${type} kept`);
+    // libvips reads only the default image of an APNG; the frames are checked as chunks.
+    assert.deepEqual(
+      readPngChunks(candidate.data).filter((chunk) => chunk.type === 'fdAT'),
+      readPngChunks(input).filter((chunk) => chunk.type === 'fdAT'),
+    );
+    await assertSamePixels(input, candidate.data, 'APNG');
   });
 });
