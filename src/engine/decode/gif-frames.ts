@@ -1,25 +1,18 @@
 /**
- * Decodes a GIF into the canvases a browser shows: every frame composited over what the previous
- * frames left behind, honouring disposal (0/1 keep, 2 clear to transparent, 3 restore previous),
- * transparency, local palettes and interlace. The lossless GIF path proves its output with it and
- * the benchmark and lossy search measure GIFs on its canvases.
+ * Decodes a GIF into the canvases a browser shows, honouring disposal, transparency, local
+ * palettes and interlace (gif-compose.ts), and compares animations by what they show over time.
+ * The lossless GIF path proves its outputs with it; the benchmark and the lossy search measure
+ * GIFs on its canvases.
  *
- * The compositing is written here because libvips composes disposal differently (sharp's round
- * trip breaks pil-dispose_bgnd.gif, SSIMULACRA2 −114, notes/codecs.md §7.4) and omggif leaves it
- * to its caller; the LZW step is ours too (gif-lzw.ts says why omggif's is not safe on hostile files).
+ * Two shapes: whole-animation arrays (decodeGifFrames, framesAtInstants, sameAnimation) for
+ * callers that want every frame, and streaming ones (compareGifAnimations, decodeGifAtInstants)
+ * that hold two canvases at a time, for the engine, where a GIF may carry 100 M pixels of frames.
  */
-import { SquishError } from '../../errors/index.js';
 import { DEFAULT_LIMITS } from '../limits.js';
-import { decodeLzw } from './gif-lzw.js';
-import { DISPOSAL, type GifFrameRecord, type GifStructure, parseGifStructure } from './gif-structure.js';
+import { assertWithinPixelLimit, composeCanvases, type GifCanvasFrame } from './gif-compose.js';
+import { type GifStructure, parseGifStructure } from './gif-structure.js';
 
-/** One displayed state of the animation. */
-export interface GifCanvasFrame {
-  /** Whole-canvas RGBA, 4 bytes per pixel; transparent pixels are all zero. */
-  rgba: Uint8Array;
-  /** How long this canvas stays, in ms, as stored in the file (browsers stretch 0–10 ms to ~100 ms). */
-  delayMs: number;
-}
+export type { GifCanvasFrame } from './gif-compose.js';
 
 export interface DecodedGif {
   width: number;
@@ -29,42 +22,43 @@ export interface DecodedGif {
   frames: GifCanvasFrame[];
 }
 
-/**
- * Decodes every frame of a GIF into full-canvas RGBA.
- * @param options.maxPixels limit on width × height × frames (and on the frames' own areas, which is
- * what the LZW decoder allocates); default {@link DEFAULT_LIMITS}.maxPixels.
- * @throws SquishError CORRUPT_IMAGE for malformed or truncated data, TOO_MANY_PIXELS over the limit.
- */
-export function decodeGifFrames(bytes: Uint8Array, options: { maxPixels?: number } = {}): DecodedGif {
-  const structure = parseGifStructure(bytes);
-  assertWithinPixelLimit(structure, options.maxPixels ?? DEFAULT_LIMITS.maxPixels);
-  const { width, height } = structure;
-  const frames: GifCanvasFrame[] = [];
-  let canvas = new Uint8Array(width * height * 4);
-  for (const record of structure.frames) {
-    const saved = record.disposal === DISPOSAL.previous ? canvas.slice() : undefined;
-    drawFrame(canvas, width, height, bytes, record);
-    frames.push({ rgba: canvas.slice(), delayMs: record.delayCs * 10 });
-    if (record.disposal === DISPOSAL.background) clearRect(canvas, width, height, record);
-    else if (saved) canvas = saved;
-  }
-  return { width, height, loopCount: structure.loopCount, frames };
+/** What a GIF plays, read from its headers alone. */
+export interface GifTimeline {
+  width: number;
+  height: number;
+  loopCount: number | undefined;
+  frameCount: number;
+  /** Sum of the frame delays (one loop), in ms. */
+  durationMs: number;
+  /** Delay of each frame, in ms. */
+  delaysMs: number[];
+}
+
+interface DecodeOptions {
+  /** Limit on width × height × frames (and on the frames' own areas); default DEFAULT_LIMITS.maxPixels. */
+  maxPixels?: number;
 }
 
 /**
- * Checks a parsed GIF against a pixel budget before anything is decoded.
- * @throws SquishError TOO_MANY_PIXELS
+ * Decodes every frame of a GIF into full-canvas RGBA.
+ * @throws SquishError CORRUPT_IMAGE for malformed or truncated data, TOO_MANY_PIXELS over the limit.
  */
-export function assertWithinPixelLimit(structure: GifStructure, maxPixels: number): void {
-  const canvasPixels = structure.width * structure.height * structure.frames.length;
-  const framePixels = structure.frames.reduce((sum, f) => sum + f.width * f.height, 0);
-  const pixels = Math.max(canvasPixels, framePixels);
-  if (pixels > maxPixels) {
-    throw new SquishError(
-      'TOO_MANY_PIXELS',
-      `The GIF has ${pixels} pixels over its frames, more than the limit of ${maxPixels}.`,
-    );
+export function decodeGifFrames(bytes: Uint8Array, options: DecodeOptions = {}): DecodedGif {
+  const structure = parseChecked(bytes, options);
+  const frames: GifCanvasFrame[] = [];
+  // The composer yields its live canvas: each state is copied as it comes.
+  for (const frame of composeCanvases(bytes, structure)) {
+    frames.push({ rgba: frame.rgba.slice(), delayMs: frame.delayMs });
   }
+  return { width: structure.width, height: structure.height, loopCount: structure.loopCount, frames };
+}
+
+/**
+ * The headers' view of a GIF: size, loop count, frame count and delays.
+ * @throws SquishError CORRUPT_IMAGE
+ */
+export function readGifTimeline(bytes: Uint8Array): GifTimeline {
+  return timelineOf(parseGifStructure(bytes));
 }
 
 /**
@@ -72,15 +66,41 @@ export function assertWithinPixelLimit(structure: GifStructure, maxPixels: numbe
  * the delays before it until its own delay has passed; instants at or past the end get the last frame.
  */
 export function framesAtInstants(gif: DecodedGif, instantsMs: number[]): GifCanvasFrame[] {
-  const starts = startTimes(gif.frames);
-  const last = gif.frames[gif.frames.length - 1]!;
-  return instantsMs.map((instant) => {
-    for (let i = 0; i < gif.frames.length; i++) {
-      const frame = gif.frames[i]!;
-      if (starts[i]! <= instant && instant < starts[i]! + frame.delayMs) return frame;
-    }
-    return last;
-  });
+  const shown = frameIndicesAt(
+    gif.frames.map((frame) => frame.delayMs),
+    instantsMs,
+  );
+  return shown.map((index) => gif.frames[index]!);
+}
+
+/**
+ * framesAtInstants without holding the whole animation: decodes frame by frame, keeps copies of
+ * the canvases shown at the instants only, and stops after the last one needed.
+ * @throws SquishError CORRUPT_IMAGE, TOO_MANY_PIXELS
+ */
+export function decodeGifAtInstants(
+  bytes: Uint8Array,
+  instantsMs: number[],
+  options: DecodeOptions = {},
+): { timeline: GifTimeline; frames: GifCanvasFrame[] } {
+  const structure = parseChecked(bytes, options);
+  const timeline = timelineOf(structure);
+  const shown = frameIndicesAt(timeline.delaysMs, instantsMs);
+  const wanted = new Set(shown);
+  const kept = new Map<number, GifCanvasFrame>();
+  const lastWanted = Math.max(...shown);
+  let index = 0;
+  for (const frame of composeCanvases(bytes, structure)) {
+    if (wanted.has(index)) kept.set(index, { rgba: frame.rgba.slice(), delayMs: frame.delayMs });
+    if (index++ >= lastWanted) break;
+  }
+  return { timeline, frames: shown.map((i) => kept.get(i)!) };
+}
+
+/** Verdict of an animation comparison; `detail` says where the first difference is. */
+export interface AnimationComparison {
+  equal: boolean;
+  detail: string;
 }
 
 /**
@@ -89,54 +109,115 @@ export function framesAtInstants(gif: DecodedGif, instantsMs: number[]): GifCanv
  * merged first (summing their delays), which is what gifsicle does to them, and the merged
  * sequences are compared whole, so a zero-delay frame still counts (browsers show it ~100 ms).
  */
-export function sameAnimation(a: DecodedGif, b: DecodedGif): { equal: boolean; detail: string } {
+export function sameAnimation(a: DecodedGif, b: DecodedGif): AnimationComparison {
+  const header = compareHeaders(a, b);
+  if (header) return header;
+  const verdict = compareRuns(identicalRuns(a.frames, false), identicalRuns(b.frames, false));
+  return verdict.equal
+    ? { equal: true, detail: `${verdict.detail}, ${a.frames.length} vs ${b.frames.length} frames` }
+    : verdict;
+}
+
+/**
+ * sameAnimation(decodeGifFrames(a), decodeGifFrames(b)), streaming: both GIFs are composed frame
+ * by frame side by side, so memory stays at a few canvases whatever the frame count.
+ * @throws SquishError CORRUPT_IMAGE, TOO_MANY_PIXELS (from either GIF)
+ */
+export function compareGifAnimations(
+  a: Uint8Array,
+  b: Uint8Array,
+  options: DecodeOptions = {},
+): AnimationComparison & { frames: [number, number] } {
+  const structureA = parseChecked(a, options);
+  const structureB = parseChecked(b, options);
+  const frames: [number, number] = [structureA.frames.length, structureB.frames.length];
+  const header = compareHeaders(structureA, structureB);
+  if (header) return { ...header, frames };
+  const verdict = compareRuns(
+    identicalRuns(composeCanvases(a, structureA), true),
+    identicalRuns(composeCanvases(b, structureB), true),
+  );
+  return { ...verdict, frames };
+}
+
+function parseChecked(bytes: Uint8Array, options: DecodeOptions): GifStructure {
+  const structure = parseGifStructure(bytes);
+  assertWithinPixelLimit(structure, options.maxPixels ?? DEFAULT_LIMITS.maxPixels);
+  return structure;
+}
+
+function timelineOf(structure: GifStructure): GifTimeline {
+  const delaysMs = structure.frames.map((frame) => frame.delayCs * 10);
+  return {
+    width: structure.width,
+    height: structure.height,
+    loopCount: structure.loopCount,
+    frameCount: structure.frames.length,
+    durationMs: delaysMs.reduce((sum, delay) => sum + delay, 0),
+    delaysMs,
+  };
+}
+
+/** Index of the frame on screen at each instant (see framesAtInstants). */
+function frameIndicesAt(delaysMs: number[], instantsMs: number[]): number[] {
+  return instantsMs.map((instant) => {
+    let start = 0;
+    for (let i = 0; i < delaysMs.length; i++) {
+      if (start <= instant && instant < start + delaysMs[i]!) return i;
+      start += delaysMs[i]!;
+    }
+    return delaysMs.length - 1;
+  });
+}
+
+type Header = Pick<DecodedGif, 'width' | 'height' | 'loopCount'>;
+
+function compareHeaders(a: Header, b: Header): AnimationComparison | undefined {
   if (a.width !== b.width || a.height !== b.height) {
     return { equal: false, detail: `size ${a.width}x${a.height} vs ${b.width}x${b.height}` };
   }
   if (a.loopCount !== b.loopCount) {
     return { equal: false, detail: `loop count ${a.loopCount} vs ${b.loopCount}` };
   }
-  const runsA = mergeIdenticalRuns(a.frames);
-  const runsB = mergeIdenticalRuns(b.frames);
-  const startsA = startTimes(runsA);
-  const count = Math.max(runsA.length, runsB.length);
-  for (let i = 0; i < count; i++) {
-    const x = runsA[i];
-    const y = runsB[i];
-    const at = `displayed state ${i} (at ${startsA[i] ?? 'end'} ms)`;
-    if (!x || !y) return { equal: false, detail: `${at}: only one animation has it` };
-    if (!equalBytes(x.rgba, y.rgba)) {
-      return { equal: false, detail: `${at}: ${countDifferentPixels(x.rgba, y.rgba)} pixels differ` };
-    }
-    if (x.delayMs !== y.delayMs)
-      return { equal: false, detail: `${at}: lasts ${x.delayMs} vs ${y.delayMs} ms` };
-  }
-  return {
-    equal: true,
-    detail: `${runsA.length} displayed states, ${a.frames.length} vs ${b.frames.length} frames`,
-  };
+  return undefined;
 }
 
-function startTimes(frames: GifCanvasFrame[]): number[] {
-  let time = 0;
-  return frames.map((frame) => {
-    const start = time;
-    time += frame.delayMs;
-    return start;
-  });
-}
-
-function mergeIdenticalRuns(frames: GifCanvasFrame[]): GifCanvasFrame[] {
-  const runs: GifCanvasFrame[] = [];
+/**
+ * Consecutive identical canvases merged into one state lasting their summed delays. `copy`: the
+ * frames are live canvases (composeCanvases), so a state keeps its own copy.
+ */
+function* identicalRuns(frames: Iterable<GifCanvasFrame>, copy: boolean): Generator<GifCanvasFrame> {
+  let run: GifCanvasFrame | undefined;
   for (const frame of frames) {
-    const previous = runs[runs.length - 1];
-    if (previous && equalBytes(previous.rgba, frame.rgba)) {
-      runs[runs.length - 1] = { rgba: previous.rgba, delayMs: previous.delayMs + frame.delayMs };
-    } else {
-      runs.push(frame);
+    if (run && equalBytes(run.rgba, frame.rgba)) {
+      run.delayMs += frame.delayMs;
+      continue;
     }
+    if (run) yield run;
+    run = { rgba: copy ? frame.rgba.slice() : frame.rgba, delayMs: frame.delayMs };
   }
-  return runs;
+  if (run) yield run;
+}
+
+function compareRuns(a: Iterator<GifCanvasFrame>, b: Iterator<GifCanvasFrame>): AnimationComparison {
+  let time = 0;
+  for (let state = 0; ; state++) {
+    const x = a.next();
+    const y = b.next();
+    if (x.done && y.done) return { equal: true, detail: `${state} displayed states` };
+    const at = `displayed state ${state} (at ${time} ms)`;
+    if (x.done || y.done) return { equal: false, detail: `${at}: only one animation has it` };
+    if (!equalBytes(x.value.rgba, y.value.rgba)) {
+      return {
+        equal: false,
+        detail: `${at}: ${countDifferentPixels(x.value.rgba, y.value.rgba)} pixels differ`,
+      };
+    }
+    if (x.value.delayMs !== y.value.delayMs) {
+      return { equal: false, detail: `${at}: lasts ${x.value.delayMs} vs ${y.value.delayMs} ms` };
+    }
+    time += x.value.delayMs;
+  }
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -149,80 +230,4 @@ function countDifferentPixels(a: Uint8Array, b: Uint8Array): number {
     if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2] || a[i + 3] !== b[i + 3]) diff++;
   }
   return diff;
-}
-
-/**
- * Decodes one frame and draws its opaque pixels over the canvas, clipped to the screen. Pixels
- * move as 32-bit words read from a palette laid out as RGBA bytes. Indices past the palette
- * draw opaque black; pixels a truncated stream did not reach are not drawn.
- */
-function drawFrame(
-  canvas: Uint8Array,
-  width: number,
-  height: number,
-  bytes: Uint8Array,
-  frame: GifFrameRecord,
-): void {
-  const pixelCount = frame.width * frame.height;
-  if (pixelCount === 0) return;
-  const { indices, decoded } = decodeLzw(bytes, frame.dataStart, frame.dataEnd, pixelCount);
-  const palette = paletteWords(bytes, frame);
-  const target = new Uint32Array(canvas.buffer, canvas.byteOffset, canvas.length / 4);
-  const transparent = frame.transparentIndex ?? -1;
-  const rows = rowOrder(frame.height, frame.interlaced);
-  const x0 = Math.min(frame.left, width);
-  const x1 = Math.min(frame.left + frame.width, width);
-  for (let row = 0; row < frame.height; row++) {
-    const y = frame.top + rows[row]!;
-    if (y >= height) continue;
-    const rowStart = row * frame.width;
-    const rowEnd = Math.min(rowStart + (x1 - frame.left), decoded);
-    let dst = y * width + x0;
-    for (let src = rowStart + (x0 - frame.left); src < rowEnd; src++, dst++) {
-      const index = indices[src]!;
-      if (index !== transparent) target[dst] = palette[index]!;
-    }
-  }
-}
-
-/** The frame's palette as 256 RGBA words (missing entries opaque black). */
-function paletteWords(bytes: Uint8Array, frame: GifFrameRecord): Uint32Array {
-  const rgba = new Uint8Array(256 * 4);
-  for (let i = 0; i < 256; i++) {
-    if (i < frame.paletteEntries) {
-      const at = frame.paletteOffset + i * 3;
-      rgba[i * 4] = bytes[at]!;
-      rgba[i * 4 + 1] = bytes[at + 1]!;
-      rgba[i * 4 + 2] = bytes[at + 2]!;
-    }
-    rgba[i * 4 + 3] = 255;
-  }
-  return new Uint32Array(rgba.buffer);
-}
-
-/** Which canvas row each decoded row lands on: interlaced frames come in 4 passes (8, 8, 4, 2). */
-function rowOrder(height: number, interlaced: boolean): Uint32Array {
-  const rows = new Uint32Array(height);
-  if (!interlaced) {
-    for (let i = 0; i < height; i++) rows[i] = i;
-    return rows;
-  }
-  let i = 0;
-  for (const [begin, step] of [
-    [0, 8],
-    [4, 8],
-    [2, 4],
-    [1, 2],
-  ] as const) {
-    for (let y = begin; y < height; y += step) rows[i++] = y;
-  }
-  return rows;
-}
-
-/** Disposal 2: the frame's area (clipped to the screen) goes back to transparent. */
-function clearRect(canvas: Uint8Array, width: number, height: number, frame: GifFrameRecord): void {
-  const x0 = Math.min(frame.left, width);
-  const x1 = Math.min(frame.left + frame.width, width);
-  const y1 = Math.min(frame.top + frame.height, height);
-  for (let y = frame.top; y < y1; y++) canvas.fill(0, (y * width + x0) * 4, (y * width + x1) * 4);
 }

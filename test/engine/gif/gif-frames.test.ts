@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GifWriter } from 'omggif';
-import { decodeGifFrames, framesAtInstants, sameAnimation } from '../../../src/engine/decode/gif-frames.js';
+import {
+  compareGifAnimations,
+  decodeGifAtInstants,
+  decodeGifFrames,
+  framesAtInstants,
+  readGifTimeline,
+  sameAnimation,
+} from '../../../src/engine/decode/gif-frames.js';
 import { SquishError } from '../../../src/errors/index.js';
 import { differentPixels, fixture, gifsicle, imageMagickFrames } from './gif-test-kit.js';
 
@@ -113,6 +120,28 @@ test('sameAnimation notices changed pixels, timing and loop count', () => {
   const once = changed(['--no-loopcount']);
   assert.equal(once.equal, false);
   assert.match(once.detail, /loop count/);
+});
+
+test('the streaming forms agree with the whole-animation ones', () => {
+  const chi = fixture('pil-chi-anim.gif');
+  const merged = gifsicle(chi, ['-O3']);
+  const streamed = compareGifAnimations(chi, merged);
+  assert.ok(streamed.equal, streamed.detail);
+  assert.deepEqual(streamed.frames, [31, decodeGifFrames(merged).frames.length]);
+
+  const dispose = fixture('pil-dispose_bgnd.gif');
+  const recoloured = gifsicle(dispose, ['--change-color', '#ffffff', '#fefefe']);
+  const verdict = compareGifAnimations(dispose, recoloured);
+  assert.equal(verdict.equal, false);
+  assert.equal(verdict.detail, sameAnimation(decodeGifFrames(dispose), decodeGifFrames(recoloured)).detail);
+
+  const whole = decodeGifFrames(chi);
+  const instants = [0, 250, 1234, 99_999];
+  const sampled = decodeGifAtInstants(chi, instants);
+  assert.equal(sampled.timeline.frameCount, 31);
+  assert.equal(sampled.timeline.durationMs, readGifTimeline(chi).durationMs);
+  const expected = framesAtInstants(whole, instants);
+  for (const [i, frame] of sampled.frames.entries()) assert.deepEqual(frame, expected[i]);
 });
 
 function codeOf(fn: () => unknown): string {

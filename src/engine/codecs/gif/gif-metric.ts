@@ -3,7 +3,7 @@
  * frames spread over the timeline, flattened on white, the worst frame counting. Canvases come
  * from our own decoder, not libvips, whose disposal handling gives false alarms (notes/codecs.md §7.4).
  */
-import { type DecodedGif, framesAtInstants, type GifCanvasFrame } from '../../decode/gif-frames.js';
+import { decodeGifAtInstants, type GifCanvasFrame, type GifTimeline } from '../../decode/gif-frames.js';
 import { MIN_METRIC_SIDE, type RgbImage, ssimulacra2 } from '../../metric/ssimulacra2.js';
 import { mosaic, pickTiles, type Rect } from '../../search/sample.js';
 
@@ -27,42 +27,54 @@ export interface GifMetricReference {
 }
 
 /**
- * Samples the reference animation, or returns undefined when its frames are too small for
- * SSIMULACRA2 to be trusted (under 64 px a side).
+ * Samples the reference animation (decoding only the frames it needs), or returns undefined when
+ * its frames are too small for SSIMULACRA2 to be trusted (under 64 px a side).
  */
-export function prepareReference(gif: DecodedGif): GifMetricReference | undefined {
-  if (gif.width < MIN_METRIC_SIDE || gif.height < MIN_METRIC_SIDE) return undefined;
-  const first = flattenOnWhite(gif.frames[0]!, gif);
-  const tiles = pickMetricTiles(first);
+export function prepareReference(input: Uint8Array, maxPixels: number): GifMetricReference | undefined {
+  const opening = decodeGifAtInstants(input, [0], { maxPixels });
+  const { timeline } = opening;
+  if (timeline.width < MIN_METRIC_SIDE || timeline.height < MIN_METRIC_SIDE) return undefined;
+  const tiles = pickMetricTiles(flattenOnWhite(opening.frames[0]!, timeline));
   const tileArea = tiles.reduce((sum, rect) => sum + rect.width * rect.height, 0);
   const samples = Math.min(MAX_SAMPLES, Math.max(MIN_SAMPLES, Math.floor(PIXELS_PER_EVALUATION / tileArea)));
-  const instantsMs = distinctInstants(gif, sampleInstants(gif, samples));
-  const canvases = framesAtInstants(gif, instantsMs).map((frame) => flattenOnWhite(frame, gif));
-  return { instantsMs, tiles, frames: canvases.map((rgb) => mosaic(rgb, tiles)) };
+  const candidates = sampleInstants(timeline, samples);
+  const sampled = decodeGifAtInstants(input, candidates, { maxPixels });
+  const instantsMs: number[] = [];
+  const frames: RgbImage[] = [];
+  const seen = new Set<GifCanvasFrame>();
+  sampled.frames.forEach((frame, i) => {
+    // Instants that land on a frame already sampled (short animations, long delays) add nothing.
+    if (seen.has(frame)) return;
+    seen.add(frame);
+    instantsMs.push(candidates[i]!);
+    frames.push(mosaic(flattenOnWhite(frame, timeline), tiles));
+  });
+  return { instantsMs, tiles, frames };
 }
 
-/** Worst SSIMULACRA2 over the sampled frames of `candidate` against the reference. */
-export async function scoreAnimation(reference: GifMetricReference, candidate: DecodedGif): Promise<number> {
-  const frames = framesAtInstants(candidate, reference.instantsMs);
+/**
+ * Worst SSIMULACRA2 over the sampled frames of `candidate` (encoded) against the reference.
+ * @throws SquishError CORRUPT_IMAGE, TOO_MANY_PIXELS when the candidate does not decode.
+ */
+export async function scoreAnimation(
+  reference: GifMetricReference,
+  candidate: Uint8Array,
+  maxPixels: number,
+): Promise<number> {
+  const { timeline, frames } = decodeGifAtInstants(candidate, reference.instantsMs, { maxPixels });
   let worst = Number.POSITIVE_INFINITY;
   for (let i = 0; i < frames.length; i++) {
-    const distorted = mosaic(flattenOnWhite(frames[i]!, candidate), reference.tiles);
+    const distorted = mosaic(flattenOnWhite(frames[i]!, timeline), reference.tiles);
     worst = Math.min(worst, await ssimulacra2(reference.frames[i]!, distorted));
   }
   return worst;
 }
 
 /** Instants in the middle of equal slices of one loop; a GIF without delays shows its last frame. */
-function sampleInstants(gif: DecodedGif, samples: number): number[] {
-  const total = gif.frames.reduce((sum, frame) => sum + frame.delayMs, 0);
+function sampleInstants(timeline: GifTimeline, samples: number): number[] {
+  const total = timeline.durationMs;
   if (total === 0) return [0];
   return Array.from({ length: samples }, (_, k) => Math.floor(((k + 0.5) * total) / samples));
-}
-
-/** Drops instants that land on a frame already sampled (short animations, long delays). */
-function distinctInstants(gif: DecodedGif, instantsMs: number[]): number[] {
-  const frames = framesAtInstants(gif, instantsMs);
-  return instantsMs.filter((_, i) => frames.indexOf(frames[i]!) === i);
 }
 
 /**
@@ -77,8 +89,8 @@ function pickMetricTiles(rgb: RgbImage): Rect[] {
 }
 
 /** GIF pixels are fully opaque or fully transparent, so flattening is a choice per pixel. */
-function flattenOnWhite(frame: GifCanvasFrame, gif: DecodedGif): RgbImage {
-  const pixels = gif.width * gif.height;
+function flattenOnWhite(frame: GifCanvasFrame, size: { width: number; height: number }): RgbImage {
+  const pixels = size.width * size.height;
   const rgb = new Uint8Array(pixels * 3).fill(255);
   const { rgba } = frame;
   for (let p = 0; p < pixels; p++) {
@@ -87,5 +99,5 @@ function flattenOnWhite(frame: GifCanvasFrame, gif: DecodedGif): RgbImage {
     rgb[p * 3 + 1] = rgba[p * 4 + 1]!;
     rgb[p * 3 + 2] = rgba[p * 4 + 2]!;
   }
-  return { data: rgb, width: gif.width, height: gif.height };
+  return { data: rgb, width: size.width, height: size.height };
 }

@@ -13,7 +13,7 @@ export const gifOptimizer: FormatOptimizer = {
   async lossless(input, ctx) {
     const structure = checkGif(input, ctx);
     checkDeadline(ctx);
-    return (await losslessGif(input, ctx, structure)).candidate;
+    return losslessGif(input, ctx, structure);
   },
   async lossy(input, ctx) {
     const structure = checkGif(input, ctx);

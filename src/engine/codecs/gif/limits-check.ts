@@ -2,7 +2,7 @@
  * The GIF checks that run before any pixel is decoded or any tool is started.
  */
 import { SquishError } from '../../../errors/index.js';
-import { assertWithinPixelLimit } from '../../decode/gif-frames.js';
+import { assertWithinPixelLimit } from '../../decode/gif-compose.js';
 import { type GifStructure, parseGifStructure } from '../../decode/gif-structure.js';
 import type { CodecContext } from '../../types.js';
 

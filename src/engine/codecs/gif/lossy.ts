@@ -2,8 +2,9 @@
  * Lossy GIF: gifsicle's --lossy (LZW-aware dithering of near-equal colours) with its level chosen
  * by the perceptual search, kept only when smaller than the lossless result.
  */
+import { isSquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
-import { type DecodedGif, decodeGifFrames } from '../../decode/gif-frames.js';
+import { type GifTimeline, readGifTimeline } from '../../decode/gif-frames.js';
 import type { GifStructure } from '../../decode/gif-structure.js';
 import { searchQuality } from '../../search/perceptual-search.js';
 import type { Candidate, CodecContext } from '../../types.js';
@@ -45,9 +46,10 @@ export async function lossyGif(
   ctx: CodecContext,
   structure: GifStructure,
 ): Promise<Candidate> {
-  const { candidate: lossless, reference } = await losslessGif(input, ctx, structure);
+  const lossless = await losslessGif(input, ctx, structure);
   if (!hasGifsicle()) return lossless;
-  const metric = prepareReference(reference);
+  const metric = prepareReference(input, ctx.limits.maxPixels);
+  const reference = readGifTimeline(input);
   const trials = new LossyTrials(
     input,
     ctx,
@@ -122,7 +124,7 @@ class LossyTrials {
    * or byte-identical to one already measured. An output that does not decode, or plays another
    * timeline (size, loop count, duration), scores -Infinity so it is never chosen.
    */
-  async measure(trial: Trial, reference: DecodedGif, metric: GifMetricReference | undefined): Promise<void> {
+  async measure(trial: Trial, reference: GifTimeline, metric: GifMetricReference | undefined): Promise<void> {
     if (trial.score !== undefined) return;
     if (trial.data.length >= this.losslessSize) {
       trial.score = 100;
@@ -136,17 +138,19 @@ class LossyTrials {
       trial.frames = twin.frames;
       return;
     }
-    let decoded: DecodedGif;
     try {
-      decoded = decodeGifFrames(trial.data, { maxPixels: this.ctx.limits.maxPixels });
-    } catch {
+      const timeline = readGifTimeline(trial.data);
+      trial.frames = timeline.frameCount;
+      if (!sameTimeline(reference, timeline)) trial.score = Number.NEGATIVE_INFINITY;
+      // Without a trustworthy metric (tiny frames) a fixed quality is taken as asked.
+      else
+        trial.score = metric
+          ? await scoreAnimation(metric, trial.data, this.ctx.limits.maxPixels)
+          : Number.NaN;
+    } catch (error) {
+      if (!isSquishError(error)) throw error;
       trial.score = Number.NEGATIVE_INFINITY;
-      return;
     }
-    trial.frames = decoded.frames.length;
-    if (!sameTimeline(reference, decoded)) trial.score = Number.NEGATIVE_INFINITY;
-    // Without a trustworthy metric (tiny frames) a fixed quality is taken as asked.
-    else trial.score = metric ? await scoreAnimation(metric, decoded) : Number.NaN;
   }
 
   smallestReaching(target: number): Trial | undefined {
@@ -159,10 +163,12 @@ class LossyTrials {
   }
 }
 
-function sameTimeline(a: DecodedGif, b: DecodedGif): boolean {
-  const duration = (gif: DecodedGif) => gif.frames.reduce((sum, frame) => sum + frame.delayMs, 0);
+function sameTimeline(a: GifTimeline, b: GifTimeline): boolean {
   return (
-    a.width === b.width && a.height === b.height && a.loopCount === b.loopCount && duration(a) === duration(b)
+    a.width === b.width &&
+    a.height === b.height &&
+    a.loopCount === b.loopCount &&
+    a.durationMs === b.durationMs
   );
 }
 
