@@ -13,7 +13,6 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import type { EnginePool } from '../src/engine/index.js';
 import { renderChart } from './lib/chart.js';
 import { evaluateChecks } from './lib/checks.js';
 import { equalScoreComparisons } from './lib/comparisons.js';
@@ -43,13 +42,21 @@ const startedAt = new Date();
 const startLoad = loadavg()[0] ?? 0;
 const progress = openProgress();
 
-let pool: EnginePool | string;
-try {
-  pool = await openEnginePool();
-} catch (error) {
-  pool = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`;
-}
 const metrics = options.metrics ? openMetricPool(2) : undefined;
+
+/**
+ * Cheapest categories first, hostile before the expensive JPEG metrics: a run cut short still has
+ * most categories. The report lists them in the usual order.
+ */
+const RUN_ORDER: readonly (BenchCategory | 'hostile')[] = [
+  'gif',
+  'svg',
+  'webp',
+  'avif',
+  'hostile',
+  'png',
+  'jpeg',
+];
 
 const rows: FileRow[] = [];
 const summaries: SummaryRow[] = [];
@@ -57,42 +64,57 @@ const skipped: BenchTool[] = [];
 const categories: BenchCategory[] = [];
 const fileCounts: string[] = [];
 let hostile: HostileRow[] | undefined;
+let engineMissing: string | undefined;
 try {
-  for (const category of BENCH_CATEGORIES) {
+  for (const category of RUN_ORDER) {
     if (options.only && !options.only.has(category)) continue;
     const files = await listFiles(join(options.corpus, category), options.limit);
     if (files.length === 0) continue;
-    categories.push(category);
     fileCounts.push(`${category} ${files.length}`);
-    const tools = [...squishTools(category, pool), ...referenceTools(category)];
-    // Squish's absence is stated once in the header, not per category.
-    skipped.push(...tools.filter((tool) => tool.unavailable && !tool.squish));
-    const categoryRows = await runCategory(category, files, tools, {
-      progress,
-      ...(metrics ? { metrics } : {}),
+    // A fresh engine process per category: its peak RSS then reflects this category's jobs only.
+    const pool = await openEnginePool().catch((error: unknown) => {
+      engineMissing = `engine unavailable: ${error instanceof Error ? error.message : String(error)}`;
+      return engineMissing;
     });
-    rows.push(...categoryRows);
-    for (const tool of tools.filter((t) => !t.unavailable)) {
-      summaries.push(
-        summarise(
-          tool,
-          categoryRows.filter((row) => row.tool === tool.id),
-        ),
-      );
+    try {
+      if (category === 'hostile') {
+        if (typeof pool !== 'string') hostile = await runHostile(pool, files, progress);
+      } else {
+        categories.push(category);
+        await runOneCategory(category, files, pool);
+      }
+    } finally {
+      if (typeof pool !== 'string') await pool.close();
     }
     await writeReport(false);
-  }
-  if (!options.only || options.only.has('hostile')) {
-    const files = await listFiles(join(options.corpus, 'hostile'), options.limit);
-    if (files.length > 0 && typeof pool !== 'string') {
-      fileCounts.push(`hostile ${files.length}`);
-      hostile = await runHostile(pool, files, progress);
-    }
   }
 } finally {
   progress.stop();
   await metrics?.close();
-  if (typeof pool !== 'string') await pool.close();
+}
+
+/** Every file of one category through Squish and the references, then its summary lines. */
+async function runOneCategory(
+  category: BenchCategory,
+  files: string[],
+  pool: Awaited<ReturnType<typeof openEnginePool>> | string,
+): Promise<void> {
+  const tools = [...squishTools(category, pool), ...referenceTools(category)];
+  // Squish's absence is stated once in the header, not per category.
+  skipped.push(...tools.filter((tool) => tool.unavailable && !tool.squish));
+  const categoryRows = await runCategory(category, files, tools, {
+    progress,
+    ...(metrics ? { metrics } : {}),
+  });
+  rows.push(...categoryRows);
+  for (const tool of tools.filter((t) => !t.unavailable)) {
+    summaries.push(
+      summarise(
+        tool,
+        categoryRows.filter((row) => row.tool === tool.id),
+      ),
+    );
+  }
 }
 
 const final = await writeReport(true);
@@ -103,7 +125,10 @@ if (options.docs) {
   await writeFile(join(docsDir, 'engine.md'), final.markdown);
   await writeFile(
     join(docsDir, 'engine.svg'),
-    renderChart(summaries, `Squish engine benchmark, saved % (${startedAt.toISOString().slice(0, 10)})`),
+    renderChart(
+      final.summaries,
+      `Squish engine benchmark, saved % (${startedAt.toISOString().slice(0, 10)})`,
+    ),
   );
   final.written.push(join(docsDir, 'engine.md'), join(docsDir, 'engine.svg'));
 }
@@ -113,11 +138,16 @@ process.stderr.write(`Wrote ${final.written.join(', ')}\n`);
  * Renders the report from what has run so far and saves it (markdown and JSON) under bench/results;
  * called after every category too, so a run cut short still leaves its finished categories.
  */
-async function writeReport(complete: boolean): Promise<{ markdown: string; written: string[] }> {
-  const comparisons = equalScoreComparisons(summaries);
+async function writeReport(
+  complete: boolean,
+): Promise<{ markdown: string; written: string[]; summaries: SummaryRow[] }> {
+  const order = (category: BenchCategory) => BENCH_CATEGORIES.indexOf(category);
+  // Stable sort: tools keep their order inside a category.
+  const sortedSummaries = [...summaries].sort((a, b) => order(a.category) - order(b.category));
+  const comparisons = equalScoreComparisons(sortedSummaries);
   const checks = evaluateChecks({
-    categories,
-    summaries,
+    categories: [...categories].sort((a, b) => order(a) - order(b)),
+    summaries: sortedSummaries,
     rows,
     hostile,
     comparisons,
@@ -129,9 +159,17 @@ async function writeReport(complete: boolean): Promise<{ markdown: string; writt
     `Corpus: ${options.corpus} (${fileCounts.join(', ')} files${options.limit ? `, first ${options.limit} per category` : ''})`,
     `Commit ${gitCommit()}; Node ${process.version}; sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}; load average ${startLoad.toFixed(1)} at start (shared machine: times are indicative)`,
-    ...(typeof pool === 'string' ? [`Squish rows missing: ${pool}`] : []),
+    ...(engineMissing ? [`Squish rows missing: ${engineMissing}`] : []),
   ];
-  const markdown = renderMarkdown({ header, summaries, rows, skipped, comparisons, hostile, checks });
+  const markdown = renderMarkdown({
+    header,
+    summaries: sortedSummaries,
+    rows,
+    skipped,
+    comparisons,
+    hostile,
+    checks,
+  });
   const resultsDir = join(REPO_ROOT, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
   const base = join(resultsDir, `engine-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
@@ -140,7 +178,7 @@ async function writeReport(complete: boolean): Promise<{ markdown: string; writt
     startedAt,
     options: { ...options, only: options.only && [...options.only] },
     header,
-    summaries,
+    summaries: sortedSummaries,
     comparisons,
     checks,
     hostile,
@@ -148,7 +186,7 @@ async function writeReport(complete: boolean): Promise<{ markdown: string; writt
   };
   await writeFile(`${base}.json`, `${JSON.stringify(payload, null, 2)}\n`);
   await writeFile(`${base}.md`, markdown);
-  return { markdown, written: [`${base}.json`, `${base}.md`] };
+  return { markdown, written: [`${base}.json`, `${base}.md`], summaries: sortedSummaries };
 }
 
 function gitCommit(): string {

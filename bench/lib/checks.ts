@@ -31,7 +31,7 @@ export function evaluateChecks(input: CheckInput): Check[] {
   for (const category of input.categories.filter((c) => RASTER.includes(c))) {
     const squish = find(category, 'squish-lossless');
     const name = `${category}: Squish lossless is pixel-identical on every file`;
-    if (!squish || squish.ok === 0) checks.push({ name, pass: undefined, detail: 'Squish did not run' });
+    if (!squish || squish.ok === 0) checks.push({ name, ...notRun(squish) });
     else if (!input.metrics) checks.push({ name, pass: undefined, detail: 'metrics off (--no-metrics)' });
     else {
       const equal = squish.exact?.equal ?? 0;
@@ -86,7 +86,7 @@ export function evaluateChecks(input: CheckInput): Check[] {
     const squish = find(category, 'squish-lossy');
     const name = `${category}: Squish lossy median >= 80, min >= 70, saving above the fixed-quality sweep at equal score`;
     if (!squish || squish.ok === 0) {
-      checks.push({ name, pass: undefined, detail: 'Squish did not run' });
+      checks.push({ name, ...notRun(squish) });
       continue;
     }
     if (!input.metrics || squish.scoreMedian === undefined) {
@@ -113,7 +113,7 @@ export function evaluateChecks(input: CheckInput): Check[] {
     if (references.length === 0) continue;
     const fastest = references.reduce((a, b) => (a.medianMs <= b.medianMs ? a : b));
     const name = `${category}: Squish lossless median time <= 1.5x the fastest reference (${fastest.label})`;
-    if (!squish || squish.ok === 0) checks.push({ name, pass: undefined, detail: 'Squish did not run' });
+    if (!squish || squish.ok === 0) checks.push({ name, ...notRun(squish) });
     else {
       checks.push({
         name,
@@ -167,6 +167,13 @@ export function evaluateChecks(input: CheckInput): Check[] {
     });
   }
   return checks;
+}
+
+/** Squish absent from the run cannot be judged; Squish failing on every file fails the check. */
+function notRun(squish: SummaryRow | undefined): Omit<Check, 'name'> {
+  return squish
+    ? { pass: false, detail: `Squish failed on all ${squish.files} files` }
+    : { pass: undefined, detail: 'Squish did not run' };
 }
 
 function pct(value: number): string {

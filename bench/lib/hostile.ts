@@ -23,6 +23,8 @@ export async function runHostile(
   const probe = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#3a6' } })
     .png()
     .toBuffer();
+  // Start the pool's process before timing anything, as the categories' warm-up does.
+  await pool.run(probe, parsePlan({ lossy: false })).catch(() => undefined);
   progress.add(paths.length * 2);
   const rows: HostileRow[] = [];
   for (const path of paths) {
