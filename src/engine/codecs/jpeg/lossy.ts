@@ -29,7 +29,7 @@ import { chooseChroma } from './subsampling.js';
  * the missing median bias. Images small enough to be measured whole need no margin (their tile
  * score is the full-image score).
  */
-export const TILE_MARGIN = 4;
+export const TILE_MARGIN = 3;
 
 /** Quality used when the image is too small for the metric to be trusted. */
 const SMALL_IMAGE_QUALITY = 90;
@@ -111,18 +111,63 @@ function startQuality(target: number, chroma: JpegChroma): number {
   return Math.round(target - (chroma === '4:2:0' ? 4 : 6));
 }
 
-async function searchSample(sample: RgbImage, chroma: JpegChroma, target: number, deadline: number) {
-  return searchQuality({
+interface SampleSearchResult {
+  quality: number;
+  score: number;
+  reached: boolean;
+}
+
+async function searchSample(
+  sample: RgbImage,
+  chroma: JpegChroma,
+  target: number,
+  deadline: number,
+): Promise<SampleSearchResult> {
+  const measured = new Map<number, number>();
+  const found = await searchQuality({
     min: 20,
     max: 98,
     target,
     start: startQuality(target, chroma),
-    // mozjpeg's score rises in steps (plateaus of 3-5 qualities, then jumps of 3-8 points), about
-    // 0.5-1 point per quality near the target: the low slope makes the first step up large enough
-    // to pass, since a search that never passes ends with a wasteful probe at `max`.
-    slope: 0.5,
-    evaluate: async (quality) => (await scoreSample(sample, { quality, chromaSubsampling: chroma })).score,
+    // Near the target mozjpeg's score rises 0.5-1 point per quality, in steps (plateaus, then
+    // jumps). A slope at the low end makes the steps up generous, so that three probes rarely all
+    // miss (the search then spends a fourth at `max`); overshoot is undone by the refinement.
+    slope: 0.65,
+    evaluate: async (quality) => {
+      const { score } = await scoreSample(sample, { quality, chromaSubsampling: chroma });
+      measured.set(quality, score);
+      return score;
+    },
     deadline,
     maxEvaluations: 3,
   });
+  return refineBetweenProbes(found, measured, target);
+}
+
+/**
+ * With three evaluations the search often ends with a passing and a failing quality several steps
+ * apart, and its answer is the passing one: up to 8 qualities too high on the corpus. The line
+ * through the two scores says where the target is crossed; that quality is taken without another
+ * (costly) evaluation, and its score is the interpolated one. The tile margin was calibrated with
+ * this refinement in place.
+ */
+export function refineBetweenProbes(
+  found: SampleSearchResult,
+  measured: ReadonlyMap<number, number>,
+  target: number,
+): SampleSearchResult {
+  if (!found.reached) return found;
+  let fail: number | undefined;
+  for (const [quality, score] of measured) {
+    if (quality < found.quality && score < target && (fail === undefined || quality > fail)) fail = quality;
+  }
+  if (fail === undefined || found.quality - fail <= 1) return found;
+  const failScore = measured.get(fail)!;
+  if (found.score <= failScore) return found;
+  const perStep = (found.score - failScore) / (found.quality - fail);
+  const quality = Math.min(
+    found.quality,
+    Math.max(fail + 1, Math.ceil(fail + (target - failScore) / perStep)),
+  );
+  return { quality, score: failScore + (quality - fail) * perStep, reached: true };
 }
