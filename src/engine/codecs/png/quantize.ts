@@ -11,6 +11,11 @@ export type Quantizer = 'pngquant' | 'sharp';
 
 /** pngquant's speed/quality trade-off (1 slowest to 11 fastest); 4 costs half of the default 3 at ~equal size. */
 const PNGQUANT_SPEED = 4;
+/**
+ * Floyd-Steinberg dithering strength. Half strength measured 2-3 % smaller than full at the same
+ * SSIMULACRA2 (within 0.3 points) on corpus photos; no dithering loses 1-2 points.
+ */
+const DITHER = 0.5;
 
 /** The quantizer available on this machine. */
 export function availableQuantizer(): Quantizer {
@@ -30,12 +35,12 @@ export async function quantize(
 ): Promise<Uint8Array> {
   if (quantizer === 'sharp') {
     return sharp(png, { limitInputPixels: false })
-      .png({ palette: true, quality, effort: 7, dither: 1 })
+      .png({ palette: true, quality, effort: 7, dither: DITHER })
       .toBuffer();
   }
   const result = await runTool(
     'pngquant',
-    ['--quality', `0-${quality}`, '--speed', String(PNGQUANT_SPEED), '--strip', '-'],
+    ['--quality', `0-${quality}`, '--speed', String(PNGQUANT_SPEED), `--floyd=${DITHER}`, '--strip', '-'],
     { input: png, timeoutMs: remainingMs(deadline) },
   );
   if (result.exitCode !== 0 || result.stdout.length === 0) {
