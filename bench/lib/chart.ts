@@ -33,7 +33,7 @@ export function renderChart(summaries: readonly SummaryRow[], title: string): st
       parts.push(
         `<text x="${LABEL_WIDTH - 6}" y="${y + 12}" text-anchor="end"${row.squish ? ' font-weight="bold"' : ''}>${escapeXml(row.label)}</text>`,
         `<rect x="${LABEL_WIDTH}" y="${y + 2}" width="${width.toFixed(1)}" height="${ROW - 4}" fill="${colour(row)}"/>`,
-        `<text x="${(LABEL_WIDTH + width + 4).toFixed(1)}" y="${y + 12}">${value.toFixed(1)} %</text>`,
+        `<text x="${(LABEL_WIDTH + width + 4).toFixed(1)}" y="${y + 12}">${value.toFixed(1)} %${scoreNote(row)}</text>`,
       );
       y += ROW;
     }
@@ -61,6 +61,11 @@ export function renderChart(summaries: readonly SummaryRow[], title: string): st
     '</svg>',
     '',
   ].join('\n');
+}
+
+/** Lossy bars carry their median score: a saving means little without the quality it cost. */
+function scoreNote(row: SummaryRow): string {
+  return row.lossy && row.scoreMedian !== undefined ? ` (SSIMULACRA2 ${row.scoreMedian.toFixed(1)})` : '';
 }
 
 function colour(row: SummaryRow): string {

@@ -10,8 +10,8 @@ import type { BenchCategory, BenchTool, ToolOutput } from './types.js';
 
 /** Fixed mozjpeg qualities: the table shows each, and Squish is compared at its own median score. */
 export const JPEG_SWEEP = [60, 70, 75, 80, 85, 90] as const;
-/** pngquant `--quality=0-Q` targets for the PNG equal-score comparison. */
-export const PNGQUANT_SWEEP = [40, 55, 70, 80, 90, 100] as const;
+/** pngquant `--quality=0-Q` targets for the PNG equal-score comparison (dense where Squish's target lies). */
+export const PNGQUANT_SWEEP = [70, 80, 90, 95, 100] as const;
 /** gifsicle `--lossy=N` levels for the GIF equal-score comparison (higher N = lossier). */
 export const GIFSICLE_SWEEP = [200, 120, 80, 40, 20] as const;
 const WEBP_SWEEP = [50, 65, 75, 85, 95] as const;

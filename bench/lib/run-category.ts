@@ -2,10 +2,12 @@
  * One category of the corpus: every file through every tool, one job at a time (so per-file times
  * compare), then the metrics of all outputs in the worker pool, after the timed part.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { MetricPool } from './metric-pool.js';
+import type { MetricResult } from './metric-task.js';
 import type { Progress } from './progress.js';
 import type { BenchCategory, BenchTool, FileRow } from './types.js';
 
@@ -103,13 +105,17 @@ async function timedRun(
   }
 }
 
-/** Pixel-exactness of lossless rows and SSIMULACRA2 of lossy rows (and of every SVG row). */
+/**
+ * Pixel-exactness of lossless rows and SSIMULACRA2 of lossy rows (and of every SVG row). Outputs
+ * that several tools share (Squish often returns exactly what gifsicle or svgo make) are measured once.
+ */
 async function measure(
   category: BenchCategory,
   kept: Map<FileRow, { original: Uint8Array; result: Uint8Array }>,
   pool: MetricPool,
   progress: Progress,
 ): Promise<void> {
+  const measured = new Map<string, Promise<MetricResult>>();
   const pending: Promise<void>[] = [];
   for (const [row, { original, result }] of kept) {
     if (result === original) {
@@ -118,15 +124,26 @@ async function measure(
       else row.exact = true;
       continue;
     }
+    const kind = row.lossy ? 'score' : 'exact';
+    const key = `${kind}:${digest(original)}:${digest(result)}`;
+    let metric = measured.get(key);
+    if (!metric) {
+      metric = pool.run({ category, kind, original, output: result });
+      measured.set(key, metric);
+    }
     pending.push(
-      pool.run({ category, kind: row.lossy ? 'score' : 'exact', original, output: result }).then((metric) => {
-        Object.assign(row, metric);
+      metric.then((value) => {
+        Object.assign(row, value);
         progress.tick(`metrics ${category} ${row.tool} ${row.file}`);
       }),
     );
   }
   progress.add(pending.length);
   await Promise.all(pending);
+}
+
+function digest(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex');
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
