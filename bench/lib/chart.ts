@@ -5,7 +5,7 @@
 import { FIXED_ENCODE } from './references.js';
 import type { SummaryRow } from './types.js';
 
-const WIDTH = 760;
+const WIDTH = 880;
 const LABEL_WIDTH = 300;
 const BAR_AREA = 380;
 const ROW = 18;
