@@ -17,7 +17,7 @@ function syntheticSearch(deadlineMs: number, plan = parsePlan({ lossy: true })) 
       return new Uint8Array([quality]);
     },
     decode: async (encoded) => ({ ...frame, data: encoded }),
-    reference: { tiled: false, score: async (c) => c.data[0]!, wideScore: async (c) => c.data[0]! },
+    reference: { tiled: false, score: async (c) => c.data[0]!, optimism: async () => 0 },
     plan,
     deadline: Date.now() + deadlineMs,
     min: 1,
