@@ -6,7 +6,7 @@
  * cannot read stdin (optipng).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,45 +32,54 @@ const TOOL_TIMEOUT_MS = 120_000;
 export async function runCli(name: string, args: readonly string[], input?: Uint8Array): Promise<CliResult> {
   const path = findTool(name);
   if (!path) throw new Error(`${name} is not installed`);
-  const scratch = hasGnuTime ? await mkdtemp(join(tmpdir(), 'squish-bench-')) : undefined;
-  const rssFile = scratch ? join(scratch, 'rss') : undefined;
+  const rssFile = hasGnuTime ? join(scratchFolder(), `rss-${++rssFiles}`) : undefined;
   const [command, commandArgs] = rssFile
     ? [GNU_TIME, ['-f', '%M', '-o', rssFile, path, ...args]]
     : [path, [...args]];
-  try {
-    const result = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
-      const chunks: Buffer[] = [];
-      let stderr = '';
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`${name} did not finish within ${TOOL_TIMEOUT_MS} ms`));
-      }, TOOL_TIMEOUT_MS);
-      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => {
-        if (stderr.length < 4096) stderr += chunk.toString('utf8');
-      });
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ exitCode: code ?? 1, stdout: Buffer.concat(chunks), stderr });
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(input ?? new Uint8Array(0));
+  const result = await new Promise<CliResult>((resolve, reject) => {
+    const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not finish within ${TOOL_TIMEOUT_MS} ms`));
+    }, TOOL_TIMEOUT_MS);
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString('utf8');
     });
-    if (rssFile) {
-      // GNU time writes "Command exited with non-zero status N" before the figure on failures.
-      const lines = (await readFile(rssFile, 'utf8').catch(() => '')).trim().split('\n');
-      const kilobytes = Number(lines.at(-1));
-      if (Number.isFinite(kilobytes) && kilobytes > 0) result.peakRssBytes = kilobytes * 1024;
-    }
-    return result;
-  } finally {
-    if (scratch) await rm(scratch, { recursive: true, force: true });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code ?? 1, stdout: Buffer.concat(chunks), stderr });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(input ?? new Uint8Array(0));
+  });
+  if (rssFile) {
+    // GNU time writes "Command exited with non-zero status N" before the figure on failures.
+    const lines = (await readFile(rssFile, 'utf8').catch(() => '')).trim().split('\n');
+    const kilobytes = Number(lines.at(-1));
+    if (Number.isFinite(kilobytes) && kilobytes > 0) result.peakRssBytes = kilobytes * 1024;
+    await rm(rssFile, { force: true });
   }
+  return result;
+}
+
+let scratch: string | undefined;
+let rssFiles = 0;
+
+/** One temporary folder per benchmark process (creating one per call would add to the tools' times). */
+function scratchFolder(): string {
+  if (!scratch) {
+    const folder = mkdtempSync(join(tmpdir(), 'squish-bench-'));
+    scratch = folder;
+    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+  }
+  return scratch;
 }
 
 /**
