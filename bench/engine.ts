@@ -155,7 +155,7 @@ async function writeReport(
   });
   const elapsedS = (Date.now() - startedAt.getTime()) / 1000;
   const header = [
-    `Run ${startedAt.toISOString()} (${elapsedS.toFixed(0)} s${complete ? '' : ', INCOMPLETE'}), command: \`npm run bench:engine -- ${process.argv.slice(2).join(' ')}\``,
+    `Run ${startedAt.toISOString()} (${elapsedS.toFixed(0)} s${complete ? '' : ', INCOMPLETE'}), command: \`${['npm run bench:engine', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ')}\``,
     `Corpus: ${options.corpus} (${fileCounts.join(', ')} files${options.limit ? `, first ${options.limit} per category` : ''})`,
     `Commit ${gitCommit()}; Node ${process.version}; sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}; load average ${startLoad.toFixed(1)} at start (shared machine: times are indicative)`,
