@@ -6,6 +6,7 @@ import { isSquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { type GifTimeline, readGifTimeline } from '../../decode/gif-frames.js';
 import type { GifStructure } from '../../decode/gif-structure.js';
+import { MIN_METRIC_SIDE } from '../../metric/ssimulacra2.js';
 import { searchQuality } from '../../search/perceptual-search.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { type GifMetricReference, prepareReference, scoreAnimation } from './gif-metric.js';
@@ -26,6 +27,8 @@ export function lossyLevelFor(quality: number): number {
 const SEARCH_START = 80;
 /** Below this gain at the strongest level, lossy is not worth a search (nor its artefacts). */
 const MIN_LOSSY_GAIN = 0.01;
+/** Share of the job's remaining time the lossy search may use; the rest is a margin. */
+const SEARCH_SHARE_OF_TIME = 0.85;
 
 interface Trial {
   quality: number;
@@ -46,71 +49,93 @@ export async function lossyGif(
   ctx: CodecContext,
   structure: GifStructure,
 ): Promise<Candidate> {
-  const lossless = await losslessGif(input, ctx, structure);
-  if (!hasGifsicle()) return lossless;
-  const metric = prepareReference(input, ctx.limits.maxPixels);
-  const reference = readGifTimeline(input);
-  const trials = new LossyTrials(
-    input,
-    ctx,
-    gifsicleStripArgs(structure, ctx.plan.keep.icc),
-    lossless.data.length,
-  );
-
-  if (ctx.plan.quality !== undefined) {
-    const fixed = await trials.encode(ctx.plan.quality);
-    if (fixed.data.length >= lossless.data.length) return lossless;
-    await trials.measure(fixed, reference, metric);
-    return Number.isFinite(fixed.score) || !metric ? toCandidate(fixed, metric, lossless) : lossless;
-  }
-  if (!metric) {
+  if (!hasGifsicle()) return losslessGif(input, ctx, structure);
+  const fixedQuality = ctx.plan.quality;
+  const measurable = structure.width >= MIN_METRIC_SIDE && structure.height >= MIN_METRIC_SIDE;
+  if (!measurable && fixedQuality === undefined) {
+    const lossless = await losslessGif(input, ctx, structure);
     return { ...lossless, notes: [...(lossless.notes ?? []), 'frames under 64 px a side: kept lossless'] };
   }
-  // One cheap encode at the strongest level tells whether any search can pay off (no metric yet).
-  const strongest = await trials.encode(0);
-  if (strongest.data.length >= lossless.data.length * (1 - MIN_LOSSY_GAIN)) {
-    return {
-      ...lossless,
-      notes: [...(lossless.notes ?? []), 'gifsicle --lossy does not make this GIF smaller'],
-    };
+  // The search stops early, keeping its best so far, rather than failing the job at its deadline.
+  const searchDeadline = Date.now() + (ctx.deadline - Date.now()) * SEARCH_SHARE_OF_TIME;
+  const trials = new LossyTrials(input, ctx, gifsicleStripArgs(structure, ctx.plan.keep.icc), searchDeadline);
+  // gifsicle runs in its own process: the lossless run and the first lossy encode go side by side.
+  const [lossless, first] = await Promise.all([
+    losslessGif(input, ctx, structure),
+    trials.encode(fixedQuality ?? 0).catch(stopOnTimeout),
+  ]);
+  trials.losslessSize = lossless.data.length;
+  const metric = prepareReference(input, ctx.limits.maxPixels);
+  const reference = readGifTimeline(input);
+  const withNote = (note: string): Candidate => ({ ...lossless, notes: [...(lossless.notes ?? []), note] });
+  if (!first) return withNote('lossy search stopped at the time limit: kept lossless');
+
+  if (fixedQuality !== undefined) {
+    if (first.data.length >= lossless.data.length) return lossless;
+    await trials.measure(first, reference, metric);
+    return Number.isFinite(first.score) || !metric ? toCandidate(first, metric, lossless) : lossless;
   }
-  // Flat-curve GIFs (cartoons, screen captures) often reach the target even there: done in one.
+  // The strongest level tells whether any search can pay off...
+  if (first.data.length >= lossless.data.length * (1 - MIN_LOSSY_GAIN)) {
+    return withNote('gifsicle --lossy does not make this GIF smaller');
+  }
+  // ...and flat-curve GIFs (cartoons, screen captures) often reach the target even there.
   const target = ctx.plan.target ?? DEFAULT_LOSSY_TARGET;
-  await trials.measure(strongest, reference, metric);
-  if (strongest.score! >= target) return toCandidate(strongest, metric, lossless);
-  await searchQuality({
-    min: 1,
-    max: 100,
-    target,
-    start: SEARCH_START,
-    deadline: ctx.deadline,
-    evaluate: async (quality) => {
-      if (quality >= 100) return 100;
-      const trial = await trials.encode(quality);
-      await trials.measure(trial, reference, metric);
-      return trial.score!;
-    },
-  });
+  let stoppedEarly = false;
+  try {
+    await trials.measure(first, reference, metric);
+    if (first.score! < target) {
+      await searchQuality({
+        min: 1,
+        max: 100,
+        target,
+        start: SEARCH_START,
+        deadline: searchDeadline,
+        evaluate: async (quality) => {
+          if (quality >= 100) return 100;
+          const trial = await trials.encode(quality);
+          await trials.measure(trial, reference, metric);
+          return trial.score!;
+        },
+      });
+    }
+  } catch (error) {
+    stopOnTimeout(error);
+    stoppedEarly = true;
+  }
   const best = trials.smallestReaching(target);
-  return best && best.data.length < lossless.data.length ? toCandidate(best, metric, lossless) : lossless;
+  const chosen =
+    best && best.data.length < lossless.data.length ? toCandidate(best, metric, lossless) : lossless;
+  if (!stoppedEarly) return chosen;
+  return { ...chosen, notes: [...(chosen.notes ?? []), 'lossy search stopped early at the time limit'] };
+}
+
+/** Swallows the search's own timeout (the caller keeps what it has); rethrows anything else. */
+function stopOnTimeout(error: unknown): undefined {
+  if (isSquishError(error) && error.code === 'PROCESSING_TIMEOUT') return undefined;
+  throw error;
 }
 
 /** The encodes made at each quality, and their scores once measured. */
 class LossyTrials {
   private readonly byQuality = new Map<number, Trial>();
 
+  /** Size of the lossless result, once known: outputs not smaller are not worth measuring. */
+  losslessSize = Number.POSITIVE_INFINITY;
+
   constructor(
     private readonly input: Uint8Array,
     private readonly ctx: CodecContext,
     private readonly strip: string[],
-    private readonly losslessSize: number,
+    /** gifsicle runs of the search stop here, before the job's own deadline. */
+    private readonly deadline: number,
   ) {}
 
   async encode(quality: number): Promise<Trial> {
     const known = this.byQuality.get(quality);
     if (known) return known;
     const args = ['-O3', `--lossy=${lossyLevelFor(quality)}`, ...this.strip];
-    const data = await runGifsicle(this.input, args, this.ctx.deadline);
+    const data = await runGifsicle(this.input, args, this.deadline);
     const trial: Trial = data
       ? { quality, data }
       : { quality, data: this.input, score: Number.NEGATIVE_INFINITY };
