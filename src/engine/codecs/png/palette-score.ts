@@ -49,15 +49,23 @@ function visibleTiles(original: Rgba8, tiles: Rect[]): Rect[] {
   );
 }
 
+function isWhole(tiles: Rect[], image: Rgba8): boolean {
+  return tiles.length === 1 && tiles[0]!.width === image.width && tiles[0]!.height === image.height;
+}
+
 /** A scorer comparing candidates with `original` on the same tiles each time. */
 export function paletteScorer(original: Rgba8): PaletteScorer {
   const white = onBackground(original, WHITE);
-  const tiles = visibleTiles(original, pickTiles(white, { count: TILE_COUNT * 2 }));
-  const whole =
-    tiles.length === 1 && tiles[0]!.width === original.width && tiles[0]!.height === original.height;
+  const translucent = hasTranslucency(original);
+  let tiles = pickTiles(white, { count: TILE_COUNT });
+  const whole = isWhole(tiles, original);
+  if (!whole && translucent) {
+    // Pick from twice as many so that TILE_COUNT remain after the invisible ones are skipped.
+    const more = pickTiles(white, { count: TILE_COUNT * 2 });
+    tiles = visibleTiles(original, isWhole(more, original) ? tiles : more);
+  }
   const margin = whole ? 0 : TILE_SCORE_MARGIN;
   const whiteReference = mosaic(white, tiles);
-  const translucent = hasTranslucency(original);
   let blackReference: ReturnType<typeof mosaic> | undefined;
   return {
     onWhite: async (candidate) =>
