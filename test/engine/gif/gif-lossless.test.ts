@@ -28,6 +28,13 @@ for (const name of ANIMATED) {
   });
 }
 
+test('lossless keeps interlaced GIFs equal (interlace is only a row order)', async () => {
+  const input = gifsicle(fixture('pil-multiple_comments.gif'), ['--interlace']);
+  const candidate = await gifOptimizer.lossless(input, gifContext());
+  const verdict = sameAnimation(decodeGifFrames(input), decodeGifFrames(candidate.data));
+  assert.ok(verdict.equal, verdict.detail);
+});
+
 test('lossless output also matches ImageMagick on the frames it kept', async () => {
   // Guards against our decoder and gifsicle agreeing on a mistake: frame by frame (this fixture
   // has no identical frames to merge), ImageMagick composes the output like the input.
