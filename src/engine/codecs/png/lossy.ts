@@ -5,6 +5,7 @@
  * The palette is global, so every evaluation quantizes the whole image; only the metric is run on
  * representative tiles, because SSIMULACRA2 costs far more than quantizing.
  */
+import { isSquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { MIN_METRIC_SIDE } from '../../metric/ssimulacra2.js';
 import { searchQuality } from '../../search/perceptual-search.js';
@@ -64,7 +65,18 @@ export async function optimizeLossy(input: Uint8Array, ctx: CodecContext): Promi
     return encoded;
   };
 
-  const choice = await choosePalette(original, encodeAt, ctx);
+  let choice: PaletteChoice | undefined;
+  try {
+    choice = await choosePalette(original, encodeAt, ctx);
+  } catch (error) {
+    // A quantizer that crashes on an odd file must not fail the job: lossless still works.
+    if (!(isSquishError(error) && error.code === 'CODEC_FAILED')) throw error;
+    const lossless = await recompress(prepared, ctx);
+    return {
+      ...lossless,
+      notes: [...(lossless.notes ?? []), `palette failed (${error.message}): kept lossless`],
+    };
+  }
   if (!choice) {
     const lossless = await recompress(prepared, ctx);
     return {
@@ -85,7 +97,8 @@ export async function optimizeLossy(input: Uint8Array, ctx: CodecContext): Promi
   };
   if (data.length <= prepared.cleaned.length * LOSSLESS_CHECK_RATIO) return candidate;
   const lossless = await recompress(prepared, ctx);
-  return lossless.data.length <= data.length ? lossless : candidate;
+  if (lossless.data.length > data.length) return candidate;
+  return { ...lossless, notes: [...(lossless.notes ?? []), 'lossless came out smaller than the palette'] };
 }
 
 interface PaletteChoice {
