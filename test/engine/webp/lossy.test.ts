@@ -23,6 +23,20 @@ describe('WebP lossy', () => {
     assert.equal((await sharp(out.data).metadata()).orientation, 6);
   });
 
+  it('reaches the target on the whole image when it judges tiles of a larger one', async () => {
+    // 720x540 is past the size where the metric looks at 8 tiles of 128 px instead of everything.
+    const input = new Uint8Array(
+      await sharp(fixture('webp', 'flower-lossy-exif-xmp.webp'))
+        .resize(720, 540)
+        .sharpen()
+        .webp({ quality: 95 })
+        .toBuffer(),
+    );
+    const out = await webpOptimizer.lossy(input, await contextFor(input, 'webp', { lossy: true }));
+    const score = await fullScore(input, out.data);
+    assert.ok(score >= 80, `full-image SSIMULACRA2 ${score.toFixed(1)} >= 80 (estimated ${out.score})`);
+  });
+
   it('aims lower for a lower target', async () => {
     const input = fixture('webp', 'flower-lossy-exif-xmp.webp');
     const out = await webpOptimizer.lossy(
