@@ -5,15 +5,12 @@
 import type { Config, CustomPlugin } from 'svgo';
 
 /**
- * `standard`: preset-default with fixes for what notes/codecs.md §7.6 found.
- * `precise`: the same at 5 decimals (svgo rounds to 3 by default; convertPathData's arc rewriting
- * at 3 decimals flipped the ellipses of oc-goto.svg, SSIMULACRA2 37.5).
+ * `preset`: preset-default with fixes for what notes/codecs.md §7.6 found, at a given number of
+ * decimals (see precision.ts; two more decimals fix oc-goto.svg, whose arcs convertPathData
+ * flipped at 3, SSIMULACRA2 37.5).
  * `structural`: only plugins that never touch coordinates, colours or geometry.
  */
-export type MinifyLevel = 'standard' | 'precise' | 'structural';
-
-/** Minify levels in the order the lossless codec tries them. */
-export const LOSSLESS_LADDER: readonly MinifyLevel[] = ['standard', 'precise', 'structural'];
+export type MinifyLevel = 'preset' | 'structural';
 
 /** Overrides applied to preset-default at every level that uses it. */
 const PRESET_OVERRIDES = {
@@ -37,18 +34,18 @@ const STRUCTURAL_PLUGINS = [
 ] as const;
 
 /**
- * The svgo config of one level. `sanitize` (and any analysis plugin) runs first, so the minifier
- * never sees unsanitized content; `floatPrecision` overrides the level's precision (lossy mode).
+ * The svgo config of one level. The leading plugins (sanitizer, analysis) run first, so the
+ * minifier never sees unsanitized content; `floatPrecision` is the preset's number of decimals.
  */
 export function minifyConfig(
   level: MinifyLevel,
   leadingPlugins: readonly CustomPlugin[],
-  floatPrecision?: number,
+  floatPrecision = 3,
 ): Config {
   if (level === 'structural') {
     return { plugins: [...leadingPlugins, ...STRUCTURAL_PLUGINS], js2svg: { indent: 0, pretty: false } };
   }
-  const precision = floatPrecision ?? (level === 'precise' ? 5 : 3);
+  const precision = floatPrecision;
   return {
     multipass: false,
     plugins: [

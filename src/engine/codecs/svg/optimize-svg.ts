@@ -7,7 +7,8 @@ import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { createAnalysisPlugin, type DocumentFacts, type DocumentSize } from './analysis.js';
 import { resolveEntities } from './entities.js';
-import { LOSSLESS_LADDER, type MinifyLevel, minifyConfig } from './minify.js';
+import { type MinifyLevel, minifyConfig } from './minify.js';
+import { losslessDecimals, userSpaceExtent } from './precision.js';
 import { runSvgo } from './run-svgo.js';
 import {
   createSanitizePlugin,
@@ -28,8 +29,10 @@ import {
 export const LOSSLESS_MIN_SCORE = 90;
 /** Elements instantiated through `<use>`/href references and markers above which no render is attempted. */
 export const MAX_REFERENCED_ELEMENTS = 50_000;
-/** Lossy mode tries these decimal precisions, coarsest first, before the lossless ladder. */
-const LOSSY_PRECISIONS = [1, 2] as const;
+/** Lossy mode first tries this many decimals fewer than lossless, coarsest first. */
+const LOSSY_DECIMAL_STEPS = [2, 1] as const;
+/** Decimals added for the second lossless rung (fixes arcs convertPathData flips, oc-goto.svg). */
+const PRECISE_EXTRA_DECIMALS = 2;
 
 interface Rung {
   level: MinifyLevel;
@@ -42,7 +45,7 @@ function checkDeadline(deadline: number): void {
 
 function describeRung(rung: Rung): string {
   if (rung.level === 'structural') return 'svgo structural cleanup';
-  const digits = rung.precision ?? (rung.level === 'precise' ? 5 : 3);
+  const digits = rung.precision ?? 3;
   return `svgo preset-default, ${digits} decimal${digits === 1 ? '' : 's'}`;
 }
 
@@ -55,25 +58,29 @@ function describeChange(measured: boolean, score: number, psnr: number): string 
   return psnr > 0 ? `PSNR ${psnr.toFixed(1)} dB` : 'render size or validity changed';
 }
 
-/** Maps a fixed 1–100 quality to a decimal precision (coarser coordinates at lower quality). */
-function precisionForQuality(quality: number): number {
-  if (quality >= 90) return 3;
-  if (quality >= 60) return 2;
-  return 1;
+/** Maps a fixed 1–100 quality to decimals below the lossless count (coarser at lower quality). */
+function decimalsForQuality(quality: number, lossless: number): number {
+  if (quality >= 90) return lossless;
+  return Math.max(0, lossless - (quality >= 60 ? 1 : 2));
 }
 
 /** The rungs a request tries, in order, and the score each must reach. */
-function ladderFor(ctx: CodecContext): { rungs: Rung[]; minScore: number } {
-  const lossless: Rung[] = LOSSLESS_LADDER.map((level) => ({ level }));
+function ladderFor(ctx: CodecContext, decimals: number): { rungs: Rung[]; minScore: number } {
+  const lossless: Rung[] = [
+    { level: 'preset', precision: decimals },
+    { level: 'preset', precision: decimals + PRECISE_EXTRA_DECIMALS },
+    { level: 'structural' },
+  ];
   if (!ctx.plan.lossy) return { rungs: lossless, minScore: LOSSLESS_MIN_SCORE };
   if (ctx.plan.quality !== undefined) {
     // A fixed quality skips the search but not the render check: it only guards against breakage.
-    return {
-      rungs: [{ level: 'standard', precision: precisionForQuality(ctx.plan.quality) }, ...lossless],
-      minScore: 50,
-    };
+    const precision = decimalsForQuality(ctx.plan.quality, decimals);
+    return { rungs: [{ level: 'preset', precision }, ...lossless], minScore: 50 };
   }
-  const lossy: Rung[] = LOSSY_PRECISIONS.map((precision) => ({ level: 'standard', precision }));
+  const lossy: Rung[] = LOSSY_DECIMAL_STEPS.map((step) => ({
+    level: 'preset',
+    precision: Math.max(0, decimals - step),
+  }));
   return { rungs: [...lossy, ...lossless], minScore: ctx.plan.target ?? DEFAULT_LOSSY_TARGET };
 }
 
@@ -88,7 +95,7 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   checkDeadline(ctx.deadline);
   const decoded = decodeSvgText(input);
   const resolved = resolveEntities(decoded.text);
-  const { rungs, minScore } = ladderFor(ctx);
+  const { rungs, minScore } = ladderFor(ctx, losslessDecimals(userSpaceExtent(resolved.text)));
   const report: SanitizeReport = emptySanitizeReport();
   const facts: DocumentFacts = { elements: 0, expanded: 0 };
   // The first rung's run also sanitizes, validates the root and counts references, in one parse.
@@ -173,7 +180,7 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
         unsafeInput,
         ...size,
       };
-      if (rung.precision !== undefined) candidate.quality = ctx.plan.quality;
+      if (ctx.plan.lossy) candidate.quality = ctx.plan.quality;
       return candidate;
     }
     rejected.push(
