@@ -12,7 +12,7 @@ export function openAvif(input: Uint8Array, ctx: CodecContext): Sharp {
   return keepAppearance(pipeline, ctx.info, { icc: ctx.plan.keep.icc, orientation: false });
 }
 
-/** How the input is decoded for the metric: first image only (libvips writes no AVIF sequences). */
-export function avifDecodeOptions(ctx: CodecContext): { animated: false; maxPixels: number } {
-  return { animated: false, maxPixels: ctx.limits.maxPixels };
+/** How the input is decoded: the primary image only (libvips reads and writes no AVIF sequences). */
+export function avifDecodeOptions(ctx: CodecContext): { maxPixels: number } {
+  return { maxPixels: ctx.limits.maxPixels };
 }

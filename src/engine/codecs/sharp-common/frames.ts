@@ -1,6 +1,7 @@
 /**
- * Decoded pixels in the one layout the lossy metric works on: 8-bit RGBA, every frame of an
- * animation stacked vertically (libvips' own "toilet roll" layout, so no copy is needed).
+ * Decoded pixels in the one layout the lossy metric works on: 8-bit RGBA, the sampled frames of an
+ * animation stacked vertically. Only sampled frames are ever held in memory: a 1000-frame
+ * animation at the pixel limit would need 400 MB as RGBA.
  */
 import sharp from 'sharp';
 import type { RgbImage } from '../../metric/ssimulacra2.js';
@@ -12,18 +13,19 @@ export interface RgbaFrames {
   width: number;
   /** Height of one frame. */
   frameHeight: number;
+  /** Number of frames in `data`. */
   frames: number;
 }
 
 export interface DecodeOptions {
-  /** Decode every frame (animated WebP) instead of the first one only. */
-  animated: boolean;
+  /** Frame indexes to decode, in order (default: the first frame only). */
+  pages?: readonly number[];
   /** Pixel limit handed to libvips, a second line of defence behind the orchestrator's check. */
   maxPixels: number;
 }
 
 /**
- * Decodes an encoded image completely. Any libvips complaint (truncation, bad bitstream) is a
+ * Decodes frames of an input image. Any libvips complaint (truncation, bad bitstream) is a
  * CORRUPT_IMAGE: sharp's default `failOn: 'warning'` is kept on purpose, so a damaged file is
  * reported rather than optimized into a damaged output. High bit depths are scaled to 8 bits.
  */
@@ -36,21 +38,37 @@ export function decodeRgbaFrames(bytes: Uint8Array, options: DecodeOptions): Pro
  * failure is a codec bug rather than a corrupt input.
  */
 export async function readRgbaFrames(bytes: Uint8Array, options: DecodeOptions): Promise<RgbaFrames> {
-  const { data, info } = await sharp(bytes, {
-    animated: options.animated,
-    limitInputPixels: options.maxPixels,
-  })
-    .toColourspace('srgb')
-    .ensureAlpha()
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  const frameHeight = info.pageHeight ?? info.height;
+  const pages = options.pages ?? [0];
+  const parts: Buffer[] = [];
+  let width = 0;
+  let frameHeight = 0;
+  for (const page of pages) {
+    const { data, info } = await sharp(bytes, { page, limitInputPixels: options.maxPixels })
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    width = info.width;
+    frameHeight = info.height;
+    parts.push(data);
+  }
+  const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   return {
     data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-    width: info.width,
+    width,
     frameHeight,
-    frames: Math.max(1, Math.round(info.height / frameHeight)),
+    frames: pages.length,
   };
+}
+
+/**
+ * Decodes every frame without keeping the pixels (libvips streams them through a statistics
+ * pass), so a damaged frame anywhere is a CORRUPT_IMAGE before any work is done.
+ */
+export async function assertDecodes(bytes: Uint8Array, options: { animated: boolean; maxPixels: number }) {
+  await decoding('decode', () =>
+    sharp(bytes, { animated: options.animated, limitInputPixels: options.maxPixels }).stats(),
+  );
 }
 
 /** Frame `index` composited over a solid grey level (255 white, 0 black), as RGB. */
@@ -74,7 +92,7 @@ export function flattenFrame(frames: RgbaFrames, index: number, background: numb
   return { data: out, width: frames.width, height: frames.frameHeight };
 }
 
-/** Whether any pixel of any frame is not fully opaque. */
+/** Whether any pixel of any decoded frame is not fully opaque. */
 export function hasTransparency(frames: RgbaFrames): boolean {
   const { data } = frames;
   for (let p = 3; p < data.length; p += 4) if (data[p] !== 255) return true;

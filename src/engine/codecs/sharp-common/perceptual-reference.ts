@@ -33,14 +33,15 @@ interface View {
 export const SAMPLED_FRAMES = 3;
 
 /**
- * Prepares the references. Images with transparency are judged flattened on white and on black:
- * the metric sees only RGB, and an alpha error can hide on one background but not on both.
+ * Prepares the references from the input's sampled frames (see sampleFrames); candidates must be
+ * decoded at the same frame indexes. Images with transparency are judged flattened on white and
+ * on black: the metric sees only RGB, and an alpha error can hide on one background but not both.
  */
 export function buildReference(source: RgbaFrames): PerceptualReference {
   const backgrounds = hasTransparency(source) ? [255, 0] : [255];
   const scale = scaleForMetric(source.width, source.frameHeight);
   const views: View[] = [];
-  for (const frame of sampleFrames(source.frames)) {
+  for (let frame = 0; frame < source.frames; frame++) {
     const white = enlarge(flattenFrame(source, frame, 255), scale);
     const tiles = pickTiles(white);
     for (const background of backgrounds) {

@@ -6,7 +6,7 @@
 import type { Candidate, CodecContext } from '../../types.js';
 import { keepAppearance } from '../sharp-common/appearance.js';
 import { checkDeadline } from '../sharp-common/deadline.js';
-import { decodeRgbaFrames } from '../sharp-common/frames.js';
+import { assertDecodes } from '../sharp-common/frames.js';
 import { encodeWebp } from './encode.js';
 import { isLosslessWebp, stripWebpMetadata } from './metadata.js';
 import { parseWebpChunks, serializeWebp } from './riff.js';
@@ -16,7 +16,7 @@ export async function optimizeWebpLossless(input: Uint8Array, ctx: CodecContext)
   const chunks = parseWebpChunks(input);
   // The container can be whole while a bitstream inside is not: decode everything once, so a
   // damaged file is reported as CORRUPT_IMAGE instead of being passed on.
-  await decodeRgbaFrames(input, { animated: isAnimated(ctx), maxPixels: ctx.limits.maxPixels });
+  await assertDecodes(input, { animated: isAnimated(ctx), maxPixels: ctx.limits.maxPixels });
   checkDeadline(ctx.deadline);
 
   const candidates: Candidate[] = [strippedCandidate(input, ctx)];

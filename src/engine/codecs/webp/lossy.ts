@@ -6,9 +6,9 @@
 import type { Candidate, CodecContext } from '../../types.js';
 import { keepAppearance } from '../sharp-common/appearance.js';
 import { checkDeadline } from '../sharp-common/deadline.js';
-import { decodeRgbaFrames, hasTransparency, readRgbaFrames } from '../sharp-common/frames.js';
+import { assertDecodes, decodeRgbaFrames, hasTransparency, readRgbaFrames } from '../sharp-common/frames.js';
 import { findLossyEncoding, lossyNotes } from '../sharp-common/lossy-search.js';
-import { buildReference } from '../sharp-common/perceptual-reference.js';
+import { buildReference, sampleFrames } from '../sharp-common/perceptual-reference.js';
 import { encodeWebp } from './encode.js';
 import { smallest, strippedCandidate } from './lossless.js';
 import { isAnimated, openWebp } from './source.js';
@@ -25,11 +25,14 @@ function effortFor(pixels: number, alpha: boolean): number {
 }
 
 export async function optimizeWebpLossy(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
-  const animated = isAnimated(ctx);
-  const decodeOptions = { animated, maxPixels: ctx.limits.maxPixels };
+  const maxPixels = ctx.limits.maxPixels;
+  // Every frame is encoded, so every frame must decode; only the sampled ones are kept.
+  if (isAnimated(ctx)) await assertDecodes(input, { animated: true, maxPixels });
+  const decodeOptions = { pages: sampleFrames(ctx.info.frames), maxPixels };
   const source = await decodeRgbaFrames(input, decodeOptions);
   checkDeadline(ctx.deadline);
-  const effort = effortFor(source.width * source.frameHeight * source.frames, hasTransparency(source));
+  const pixels = source.width * source.frameHeight * ctx.info.frames;
+  const effort = effortFor(pixels, ctx.info.hasAlpha && hasTransparency(source));
 
   const result = await findLossyEncoding({
     encode: (quality) =>
