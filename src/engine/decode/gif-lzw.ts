@@ -25,7 +25,8 @@ export interface LzwResult {
 export function decodeLzw(bytes: Uint8Array, start: number, end: number, pixelCount: number): LzwResult {
   const minCodeSize = bytes[start]!;
   const data = joinSubBlocks(bytes, start + 1, end);
-  const indices = new Uint8Array(pixelCount);
+  // Room for one whole string past the end, so writes need no clipping; trimmed on return.
+  const output = new Uint8Array(pixelCount + MAX_CODES);
   const clear = 1 << minCodeSize;
   const endOfInformation = clear + 1;
 
@@ -91,32 +92,18 @@ export function decodeLzw(bytes: Uint8Array, start: number, end: number, pixelCo
       if (nextCode === 1 << codeSize && codeSize < MAX_CODE_SIZE) codeSize++;
     }
 
-    out = writeString(indices, out, emitted, prefix, last, length);
+    // Write the string back to front by walking its prefixes (each prefix is a smaller code
+    // than its entry, so the walk always ends).
+    const size = length[emitted]!;
+    let walk = emitted;
+    for (let at = out + size - 1; at >= out; at--) {
+      output[at] = last[walk]!;
+      walk = prefix[walk]!;
+    }
+    out += size;
     previous = emitted;
   }
-  return { indices, decoded: out };
-}
-
-/** Writes the string of `code` at `out` (clipped to the output), returning the new position. */
-function writeString(
-  indices: Uint8Array,
-  out: number,
-  code: number,
-  prefix: Int16Array,
-  last: Uint8Array,
-  length: Uint16Array,
-): number {
-  const size = length[code]!;
-  let skip = Math.max(0, out + size - indices.length);
-  let at = out + size - 1 - skip;
-  let walk = code;
-  // Every prefix is a smaller code than its entry, so this walk always ends.
-  for (let i = 0; i < size; i++) {
-    if (skip > 0) skip--;
-    else indices[at--] = last[walk]!;
-    walk = prefix[walk]!;
-  }
-  return Math.min(out + size, indices.length);
+  return { indices: output.subarray(0, pixelCount), decoded: Math.min(out, pixelCount) };
 }
 
 /** The payload of the data sub-blocks in [from, end), concatenated. */
