@@ -119,22 +119,31 @@ export function sameAnimation(a: DecodedGif, b: DecodedGif): AnimationComparison
 }
 
 /**
- * sameAnimation(decodeGifFrames(a), decodeGifFrames(b)), streaming: both GIFs are composed frame
- * by frame side by side, so memory stays at a few canvases whatever the frame count.
+ * sameAnimation(decodeGifFrames(a), decodeGifFrames(b)), streaming: the GIFs given as bytes are
+ * composed frame by frame side by side, so memory stays at a few canvases whatever the frame count.
+ * `a` may also be an animation decoded beforehand (while a tool was busy making `b`, say).
  * @throws SquishError CORRUPT_IMAGE, TOO_MANY_PIXELS (from either GIF)
  */
 export function compareGifAnimations(
-  a: Uint8Array,
+  a: Uint8Array | DecodedGif,
   b: Uint8Array,
   options: DecodeOptions = {},
 ): AnimationComparison & { frames: [number, number] } {
-  const structureA = parseChecked(a, options);
   const structureB = parseChecked(b, options);
-  const frames: [number, number] = [structureA.frames.length, structureB.frames.length];
-  const header = compareHeaders(structureA, structureB);
+  let headerA: Header;
+  let framesA: Iterable<GifCanvasFrame>;
+  let countA: number;
+  if (a instanceof Uint8Array) {
+    const structureA = parseChecked(a, options);
+    [headerA, framesA, countA] = [structureA, composeCanvases(a, structureA), structureA.frames.length];
+  } else {
+    [headerA, framesA, countA] = [a, a.frames, a.frames.length];
+  }
+  const frames: [number, number] = [countA, structureB.frames.length];
+  const header = compareHeaders(headerA, structureB);
   if (header) return { ...header, frames };
   const verdict = compareRuns(
-    identicalRuns(composeCanvases(a, structureA), true),
+    identicalRuns(framesA, a instanceof Uint8Array),
     identicalRuns(composeCanvases(b, structureB), true),
   );
   return { ...verdict, frames };

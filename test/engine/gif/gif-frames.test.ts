@@ -128,12 +128,15 @@ test('the streaming forms agree with the whole-animation ones', () => {
   const streamed = compareGifAnimations(chi, merged);
   assert.ok(streamed.equal, streamed.detail);
   assert.deepEqual(streamed.frames, [31, decodeGifFrames(merged).frames.length]);
+  const predecoded = compareGifAnimations(decodeGifFrames(chi), merged);
+  assert.ok(predecoded.equal, predecoded.detail);
 
   const dispose = fixture('pil-dispose_bgnd.gif');
   const recoloured = gifsicle(dispose, ['--change-color', '#ffffff', '#fefefe']);
   const verdict = compareGifAnimations(dispose, recoloured);
   assert.equal(verdict.equal, false);
   assert.equal(verdict.detail, sameAnimation(decodeGifFrames(dispose), decodeGifFrames(recoloured)).detail);
+  assert.equal(compareGifAnimations(decodeGifFrames(dispose), recoloured).detail, verdict.detail);
 
   const whole = decodeGifFrames(chi);
   const instants = [0, 250, 1234, 99_999];

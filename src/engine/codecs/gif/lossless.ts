@@ -4,7 +4,7 @@
  * the input before it is offered.
  */
 import { isSquishError, SquishError } from '../../../errors/index.js';
-import { compareGifAnimations } from '../../decode/gif-frames.js';
+import { compareGifAnimations, type DecodedGif, decodeGifFrames } from '../../decode/gif-frames.js';
 import { type GifStructure, parseGifStructure } from '../../decode/gif-structure.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { hasGifsicle, runGifsicle } from './gifsicle.js';
@@ -30,9 +30,14 @@ export async function losslessGif(
   const attempts: Attempt[] = [];
   const stripped = stripInvisibleBlocks(input, structure, ctx.plan.keep.icc);
   if (stripped) attempts.push({ method: 'metadata stripped', data: stripped });
+  let reference: DecodedGif | undefined;
   if (hasGifsicle()) {
     const args = ['-O3', ...gifsicleStripArgs(structure, ctx.plan.keep.icc)];
-    const optimized = await runGifsicle(input, args, ctx.deadline);
+    const running = runGifsicle(input, args, ctx.deadline);
+    // While gifsicle works in its own process, decode the input for the check, if it is small.
+    await new Promise((resolve) => setImmediate(resolve));
+    reference = decodeWhileWaiting(input, structure, ctx.limits.maxPixels, running);
+    const optimized = await running;
     if (optimized) attempts.push({ method: 'gifsicle -O3', data: optimized });
     else notes.push('gifsicle failed on this GIF');
   } else {
@@ -41,7 +46,7 @@ export async function losslessGif(
   attempts.sort((a, b) => a.data.length - b.data.length);
   for (const attempt of attempts) {
     if (Date.now() > ctx.deadline) throw new SquishError('PROCESSING_TIMEOUT');
-    const verdict = verify(input, attempt.data, ctx.limits.maxPixels);
+    const verdict = verify(reference ?? input, attempt.data, ctx.limits.maxPixels);
     if (!verdict.equal) {
       notes.push(`${attempt.method} output rejected: ${verdict.detail}`);
       continue;
@@ -57,9 +62,31 @@ export async function losslessGif(
   return { data: input, method: 'original', lossless: true, notes };
 }
 
+/** Canvas bytes up to which the input is decoded whole ahead of the check (else it is streamed). */
+const PREDECODE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The whole decoded input when it fits PREDECODE_BYTES; if decoding throws, the pending gifsicle
+ * run gets a handler first so its own failure is not reported as unhandled.
+ */
+function decodeWhileWaiting(
+  input: Uint8Array,
+  structure: GifStructure,
+  maxPixels: number,
+  pending: Promise<unknown>,
+): DecodedGif | undefined {
+  if (structure.width * structure.height * 4 * structure.frames.length > PREDECODE_BYTES) return undefined;
+  try {
+    return decodeGifFrames(input, { maxPixels });
+  } catch (error) {
+    pending.catch(() => {});
+    throw error;
+  }
+}
+
 /** Whether an output plays the same animation as the input (decoded side by side). */
 export function verify(
-  input: Uint8Array,
+  input: Uint8Array | DecodedGif,
   output: Uint8Array,
   maxPixels: number,
 ): { equal: boolean; detail: string; frames: number } {
