@@ -6,7 +6,8 @@
  * Why not omggif's parser: its `GifReader` carries a Graphic Control Extension over to every later
  * frame that has none (the spec scopes it to the next image only), throws on the valid Plain Text
  * extension, misreads application extensions whose block size is not 11, and does not clip frames
- * to the screen. omggif stays in charge of the LZW work (see gif-frames.ts).
+ * to the screen; its LZW decoder can loop forever on corrupt data (gif-lzw.ts), so none of it is
+ * used at run time.
  */
 import { SquishError } from '../../errors/index.js';
 
