@@ -124,7 +124,10 @@ async function choosePalette(
   }
 
   const target = ctx.plan.target ?? DEFAULT_LOSSY_TARGET;
-  const scorer = paletteScorer(original);
+  // The finest palette first: it shows where palettes hurt (the scorer's tiles), when even it
+  // misses the target no search is needed (photos with wide gradients), and how far it clears
+  // the target says where to start looking.
+  const scorer = paletteScorer(original, await decodeRgba8(await encodeAt(MAX_QUALITY)));
   const scores = new Map<number, Promise<number>>();
   const scoreAt = (quality: number): Promise<number> => {
     let score = scores.get(quality);
@@ -134,8 +137,6 @@ async function choosePalette(
     }
     return score;
   };
-  // The finest palette first: when even it misses, no search is needed (photos with wide
-  // gradients), and how far it clears the target says where to start looking.
   const best = await scoreAt(MAX_QUALITY);
   if (best < target) return undefined;
   const result = await searchQuality({

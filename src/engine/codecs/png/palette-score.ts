@@ -1,24 +1,26 @@
 /**
- * How close a palette version looks to the original: SSIMULACRA2 on representative tiles.
+ * How close a palette version looks to the original: SSIMULACRA2 on a few tiles.
  *
- * The metric sees colour only. The search scores candidates composited on white (as the
- * benchmark and most pages show them); a translucent image's chosen candidate is then also
- * checked on black, where an alpha error hidden on white (light pixels made more or less opaque)
- * shows. Checking black once at the end instead of at every step halves the metric's cost.
+ * Tiles: half where the finest palette (the "probe") differs most from the original, half spread
+ * over the range of detail (the lead's pickTiles). SSIMULACRA2 pools errors with a 4-norm, so the
+ * worst areas dominate the whole image's score; tiles chosen by detail alone missed them and
+ * scored 5 to 47 points high on translucent logos, while this mix lands within about -4..+2 of
+ * the whole image in the quality range the search ends in (corpus, 2026-11-26).
+ *
+ * The metric sees colour only. Candidates are scored composited on white (as the benchmark and
+ * most pages show them); a translucent image's chosen candidate is then also checked on black,
+ * where an alpha error hidden on white (light pixels made more or less opaque) shows.
  */
 import { ssimulacra2 } from '../../metric/ssimulacra2.js';
 import { mosaic, pickTiles, type Rect } from '../../search/sample.js';
 import { hasTranslucency, onBackground, type Rgba8 } from './pixels.js';
 
-/**
- * Points subtracted from a score measured on tiles rather than the whole image. Palette errors
- * (banding in wide gradients) show at SSIMULACRA2's coarse scales, which 128-px tiles barely
- * have, so tiles score high: by 0.4 to 8 points on the corpus (median ~5) at equal settings.
- */
-export const TILE_SCORE_MARGIN = 5;
-
-/** Tiles of 128 px measured per candidate (98 kpx): the metric dominates the search's cost. */
-const TILE_COUNT = 6;
+/** Points subtracted from a tiled score (none when the whole image is measured). */
+export const TILE_SCORE_MARGIN = 1;
+const TILE = 128;
+/** Tiles measured per candidate (98 kpx): the metric dominates the search's cost. */
+const WORST_TILES = 3;
+const SPREAD_TILES = 3;
 const WHITE = 255;
 const BLACK = 0;
 
@@ -29,43 +31,23 @@ export interface PaletteScorer {
   onBlack(candidate: Rgba8): Promise<number | undefined>;
 }
 
-/**
- * Up to TILE_COUNT of `tiles`, evenly spread over their order, skipping tiles with no visible
- * pixel: a fully transparent tile matches in every candidate and would only pad the score.
- */
-function visibleTiles(original: Rgba8, tiles: Rect[]): Rect[] {
-  const visible = tiles.filter((rect) => {
-    for (let y = rect.top; y < rect.top + rect.height; y++) {
-      for (let x = rect.left; x < rect.left + rect.width; x++) {
-        if (original.data[(y * original.width + x) * 4 + 3] !== 0) return true;
-      }
-    }
-    return false;
-  });
-  if (visible.length <= TILE_COUNT) return visible.length > 0 ? visible : tiles.slice(0, 1);
-  return Array.from(
-    { length: TILE_COUNT },
-    (_, i) => visible[Math.round((i * (visible.length - 1)) / (TILE_COUNT - 1))]!,
-  );
-}
-
-function isWhole(tiles: Rect[], image: Rgba8): boolean {
-  return tiles.length === 1 && tiles[0]!.width === image.width && tiles[0]!.height === image.height;
-}
-
 /** A scorer comparing candidates with `original` on the same tiles each time. */
-export function paletteScorer(original: Rgba8): PaletteScorer {
+export function paletteScorer(original: Rgba8, probe: Rgba8): PaletteScorer {
   const white = onBackground(original, WHITE);
-  const translucent = hasTranslucency(original);
-  let tiles = pickTiles(white, { count: TILE_COUNT });
-  const whole = isWhole(tiles, original);
-  if (!whole && translucent) {
-    // Pick from twice as many so that TILE_COUNT remain after the invisible ones are skipped.
-    const more = pickTiles(white, { count: TILE_COUNT * 2 });
-    tiles = visibleTiles(original, isWhole(more, original) ? tiles : more);
+  const spread = pickTiles(white, { tile: TILE, count: WORST_TILES + SPREAD_TILES });
+  const whole =
+    spread.length === 1 && spread[0]!.width === original.width && spread[0]!.height === original.height;
+  let tiles = spread;
+  if (!whole) {
+    const worst = worstTiles(original, probe, WORST_TILES);
+    const others = spread.filter(
+      (rect) => isVisible(original, rect) && !worst.some((w) => overlaps(w, rect)),
+    );
+    tiles = [...worst, ...others.slice(0, SPREAD_TILES)];
   }
   const margin = whole ? 0 : TILE_SCORE_MARGIN;
   const whiteReference = mosaic(white, tiles);
+  const translucent = hasTranslucency(original);
   let blackReference: ReturnType<typeof mosaic> | undefined;
   return {
     onWhite: async (candidate) =>
@@ -76,4 +58,54 @@ export function paletteScorer(original: Rgba8): PaletteScorer {
       return (await ssimulacra2(blackReference, mosaic(onBackground(candidate, BLACK), tiles))) - margin;
     },
   };
+}
+
+/**
+ * The `count` grid cells where `probe` differs most from `original`: squared error of
+ * alpha-weighted colour plus alpha, on every other pixel (the ranking needs no more).
+ */
+function worstTiles(original: Rgba8, probe: Rgba8, count: number): Rect[] {
+  const cells: { rect: Rect; error: number }[] = [];
+  const { width } = original;
+  const a = original.data;
+  const b = probe.data;
+  for (let top = 0; top + TILE <= original.height; top += TILE) {
+    for (let left = 0; left + TILE <= width; left += TILE) {
+      let error = 0;
+      for (let y = top; y < top + TILE; y += 2) {
+        for (let x = left; x < left + TILE; x += 2) {
+          const i = (y * width + x) * 4;
+          const alphaA = a[i + 3]!;
+          const alphaB = b[i + 3]!;
+          for (let c = 0; c < 3; c++) {
+            const diff = (a[i + c]! * alphaA - b[i + c]! * alphaB) / 255;
+            error += diff * diff;
+          }
+          error += (alphaA - alphaB) * (alphaA - alphaB);
+        }
+      }
+      cells.push({ rect: { left, top, width: TILE, height: TILE }, error });
+    }
+  }
+  cells.sort((p, q) => q.error - p.error);
+  return cells.slice(0, count).map((cell) => cell.rect);
+}
+
+function overlaps(p: Rect, q: Rect): boolean {
+  return (
+    p.left < q.left + q.width &&
+    q.left < p.left + p.width &&
+    p.top < q.top + q.height &&
+    q.top < p.top + p.height
+  );
+}
+
+/** Whether any pixel of `rect` is not fully transparent (an invisible tile only pads the score). */
+function isVisible(image: Rgba8, rect: Rect): boolean {
+  for (let y = rect.top; y < rect.top + rect.height; y++) {
+    for (let x = rect.left; x < rect.left + rect.width; x++) {
+      if (image.data[(y * image.width + x) * 4 + 3] !== 0) return true;
+    }
+  }
+  return false;
 }
