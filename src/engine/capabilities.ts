@@ -124,8 +124,8 @@ const SHARP_CODECS: readonly SharpCodec[] = [
     format: 'gif',
     output: true,
     library: 'cgif',
-    usedFor: 'GIF header checks and frame decoding for the lossy quality check',
-    degradedWithout: 'GIF headers cannot be checked before gifsicle runs',
+    usedFor: 'GIF header checks before anything is decoded (frames are decoded by our own compositor)',
+    degradedWithout: 'GIF dimensions cannot be checked against the limits before decoding',
   },
   {
     name: 'sharp:webp',
@@ -248,7 +248,8 @@ async function debianCapabilities(): Promise<Capability[]> {
       present: gifsicle !== undefined,
       ...(gifsicle ? { version: gifsicle } : {}),
       usedFor: 'GIF optimisation, lossless (-O3) and lossy (--lossy)',
-      degradedWithout: 'GIFs are left as they are, in lossless and lossy mode',
+      degradedWithout:
+        'GIFs are only stripped of comments and application extensions (no re-encoding, no lossy mode)',
       required: false,
     },
     {
