@@ -8,9 +8,12 @@ import type { MetadataBlocks } from './types.js';
 
 const XMP_KEYWORD = 'XML:com.adobe.xmp';
 const TEXT_CHUNKS = new Set(['iTXt', 'tEXt', 'zTXt']);
+/** ImageMagick's and exiftool's legacy text-chunk homes for EXIF, IPTC, XMP and ICC in PNG. */
+const RAW_PROFILE = /^Raw profile type (exif|iptc|xmp|icc|icm|app1|8bim)$/i;
 
 /**
- * `png` with its eXIf, XMP text chunk and iCCP replaced by `blocks`. When an ICC profile is
+ * `png` with its eXIf, XMP text chunk, legacy "Raw profile type ..." text chunks and iCCP
+ * replaced by `blocks`. When an ICC profile is
  * written, sRGB goes (the PNG spec allows only one of iCCP and sRGB). iCCP goes right after IHDR
  * (it must precede PLTE and IDAT); eXIf and XMP go just before the first IDAT (or acTL/fcTL of
  * an APNG), where every reader looks.
@@ -40,7 +43,9 @@ export function writePngMetadata(
 function isMetadataChunk(chunk: PngChunk, replacingIcc: boolean): boolean {
   if (chunk.type === 'eXIf' || chunk.type === 'iCCP') return true;
   if (chunk.type === 'sRGB') return replacingIcc;
-  return TEXT_CHUNKS.has(chunk.type) && keyword(chunk.data) === XMP_KEYWORD;
+  if (!TEXT_CHUNKS.has(chunk.type)) return false;
+  const name = keyword(chunk.data);
+  return name === XMP_KEYWORD || RAW_PROFILE.test(name);
 }
 
 function keyword(data: Uint8Array): string {

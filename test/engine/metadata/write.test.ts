@@ -1,0 +1,141 @@
+/**
+ * The whole round on real files: metadata read from a tagged photo, the kept groups built into
+ * blocks, the blocks written into a fresh encode of the same pixels. exiftool reads the result:
+ * exactly the kept tags must be there, nothing else, and the pixels must not change.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import {
+  buildMetadataBlocks,
+  type KeepMetadata,
+  type MetadataFormat,
+  readMetadata,
+  writeMetadata,
+} from '../../../src/engine/metadata/index.js';
+import {
+  assertSameSamples,
+  exiftoolMissing,
+  exiftoolTags,
+  metadataTagNames,
+  tagged,
+} from './metadata-test-kit.js';
+
+const NOTHING: KeepMetadata = { icc: false, orientation: false };
+const DATE_TAGS = [
+  'ExifIFD:CreateDate',
+  'ExifIFD:DateTimeOriginal',
+  'ExifIFD:OffsetTimeDigitized',
+  'ExifIFD:OffsetTimeOriginal',
+  'ExifIFD:SubSecTimeDigitized',
+  'ExifIFD:SubSecTimeOriginal',
+  'XMP-photoshop:DateCreated',
+];
+const COPYRIGHT_TAGS = [
+  'IFD0:Artist',
+  'IFD0:Copyright',
+  'XMP-dc:Creator',
+  'XMP-dc:Rights',
+  'XMP-dc:Rights-de',
+  'XMP-photoshop:Credit',
+];
+/** JPEG also carries the IPTC datasets (and the character-set record that makes them UTF-8). */
+const IPTC_TAGS = ['IPTC:By-line', 'IPTC:CodedCharacterSet', 'IPTC:CopyrightNotice', 'IPTC:Credit'];
+const GEOTAG_TAGS = [
+  'GPS:GPSLatitude',
+  'GPS:GPSLatitudeRef',
+  'GPS:GPSLongitude',
+  'GPS:GPSLongitudeRef',
+  'GPS:GPSVersionID',
+];
+
+const CASES: { name: string; keep: KeepMetadata; expected: (format: MetadataFormat) => string[] }[] = [
+  { name: 'nothing', keep: NOTHING, expected: () => [] },
+  {
+    name: 'appearance (default)',
+    keep: { icc: true, orientation: true },
+    expected: () => ['ICC', 'IFD0:Orientation'],
+  },
+  { name: 'date', keep: { ...NOTHING, date: true }, expected: () => DATE_TAGS },
+  {
+    name: 'copyright',
+    keep: { ...NOTHING, copyright: true },
+    expected: (format) => [...COPYRIGHT_TAGS, ...(format === 'jpeg' ? IPTC_TAGS : [])],
+  },
+  { name: 'geotag', keep: { ...NOTHING, geotag: true }, expected: () => GEOTAG_TAGS },
+  {
+    name: 'everything',
+    keep: { icc: true, orientation: true, date: true, copyright: true, geotag: true },
+    expected: (format) => [
+      'ICC',
+      'IFD0:Orientation',
+      ...DATE_TAGS,
+      ...COPYRIGHT_TAGS,
+      ...(format === 'jpeg' ? IPTC_TAGS : []),
+      ...GEOTAG_TAGS,
+    ],
+  },
+];
+
+/** The tagged photo's pixels encoded afresh, with no metadata at all. */
+async function bareEncode(format: 'jpeg' | 'png' | 'webp'): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(tagged('jpeg')).toFormat(format).toBuffer());
+}
+
+for (const format of ['jpeg', 'png', 'webp'] as const) {
+  for (const { name, keep, expected } of CASES) {
+    test(`${format}: keep ${name} writes exactly those tags`, { skip: exiftoolMissing }, async () => {
+      const meta = await readMetadata(tagged('jpeg'), 'jpeg');
+      const encoded = await bareEncode(format);
+      const { data, notes } = writeMetadata(encoded, format, buildMetadataBlocks(meta, keep, format));
+      assert.deepEqual(notes, []);
+      assert.deepEqual(metadataTagNames(data, format), [...expected(format)].sort());
+      await assertSameSamples(encoded, data, `${format} ${name}`);
+    });
+  }
+}
+
+test('values survive exactly (read back by exiftool from a WebP)', { skip: exiftoolMissing }, async () => {
+  const meta = await readMetadata(tagged('jpeg'), 'jpeg');
+  const keep = { icc: true, orientation: true, date: true, copyright: true, geotag: true };
+  const { data } = writeMetadata(await bareEncode('webp'), 'webp', buildMetadataBlocks(meta, keep, 'webp'));
+  const tags = exiftoolTags(data, 'webp');
+  assert.equal(tags['IFD0:Orientation'], 6);
+  assert.equal(tags['IFD0:Copyright'], '(c) 2020 Ann Author');
+  assert.equal(tags['ExifIFD:DateTimeOriginal'], '2020:01:02 03:04:05');
+  assert.equal(tags['ExifIFD:SubSecTimeOriginal'], 12);
+  assert.equal(tags['ExifIFD:OffsetTimeOriginal'], '+02:00');
+  assert.deepEqual(tags['XMP-dc:Creator'], ['Ann XMP', 'Bob XMP']);
+  assert.equal(tags['XMP-dc:Rights-de'], '(c) 2020 Ann XMP de');
+  assert.equal(tags['XMP-photoshop:DateCreated'], '2020:01:02 03:04:05+02:00');
+  // -n gives decimal degrees: 48 51' 29.57" and 2 17' 40.2".
+  assert.ok(Math.abs((tags['GPS:GPSLatitude'] as number) - (48 + 51 / 60 + 29.57 / 3600)) < 1e-9);
+  assert.ok(Math.abs((tags['GPS:GPSLongitude'] as number) - (2 + 17 / 60 + 40.2 / 3600)) < 1e-9);
+  assert.equal(tags['GPS:GPSLatitudeRef'], 'N');
+  assert.equal(tags['ICC_Profile:ProfileDescription'], 'Adobe RGB (1998)');
+});
+
+test('orientation: written iff kept and not 1 (auto-orient passes 1)', {
+  skip: exiftoolMissing,
+}, async () => {
+  const meta = await readMetadata(tagged('jpeg'), 'jpeg');
+  const encoded = await bareEncode('jpeg');
+  const write = (keep: KeepMetadata) =>
+    exiftoolTags(writeMetadata(encoded, 'jpeg', buildMetadataBlocks(meta, keep, 'jpeg')).data, 'jpeg');
+  assert.equal(write({ icc: false, orientation: true })['IFD0:Orientation'], 6);
+  assert.equal(write({ icc: false, orientation: false })['IFD0:Orientation'], undefined);
+  assert.equal(write({ icc: false, orientation: true, outputOrientation: 1 })['IFD0:Orientation'], undefined);
+  assert.equal(write({ icc: false, orientation: true, outputOrientation: 3 })['IFD0:Orientation'], 3);
+});
+
+test('the writers replace what an encoded file already carries', { skip: exiftoolMissing }, async () => {
+  // Writing into the tagged files themselves: every tag not kept must go, the bitstream stays.
+  for (const format of ['jpeg', 'png', 'webp'] as const) {
+    const input = tagged(format);
+    const meta = await readMetadata(input, format);
+    const keep = { icc: false, orientation: false, geotag: true };
+    const { data } = writeMetadata(input, format, buildMetadataBlocks(meta, keep, format));
+    assert.deepEqual(metadataTagNames(data, format), GEOTAG_TAGS, format);
+    await assertSameSamples(input, data, format);
+  }
+});
