@@ -23,11 +23,11 @@ describe('SVG precision and render diff', () => {
   it('ranks the tiles that changed most, and reports identical renders as infinite PSNR', () => {
     const width = 256;
     const height = 128;
-    const a = { data: new Uint8Array(width * height * 3).fill(200), width, height };
+    const a = { data: new Uint8Array(width * height * 4).fill(200), width, height };
     assert.equal(diffRenders(a, a, 64, 8).psnr, Number.POSITIVE_INFINITY);
     const b = { ...a, data: a.data.slice() };
     // A strong change in the tile at column 2, row 1, a faint one in the tile at column 0, row 0.
-    for (let y = 70; y < 90; y++) for (let x = 140; x < 160; x++) b.data[(y * width + x) * 3] = 0;
+    for (let y = 70; y < 90; y++) for (let x = 140; x < 160; x++) b.data[(y * width + x) * 4] = 0;
     b.data[0] = 199;
     const diff = diffRenders(a, b, 64, 8);
     assert.ok(diff.psnr > 20 && diff.psnr < 60, String(diff.psnr));

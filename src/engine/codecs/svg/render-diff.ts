@@ -5,6 +5,27 @@
 import type { RgbImage } from '../../metric/ssimulacra2.js';
 import type { Rect } from '../../search/sample.js';
 
+/** Interleaved 8-bit RGBA pixels, as librsvg renders (not premultiplied). */
+export interface RgbaImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * RGB of `rgba` composited on white, the way the metric and the benchmark look at SVG renders.
+ * Done here rather than by libvips: only the few renders that reach the metric need it.
+ */
+export function onWhite(rgba: RgbaImage): RgbImage {
+  const rgb = new Uint8Array(rgba.width * rgba.height * 3);
+  for (let p = 0, q = 0; p < rgba.data.length; p += 4, q += 3) {
+    const alpha = rgba.data[p + 3]!;
+    for (let c = 0; c < 3; c++)
+      rgb[q + c] = Math.round((rgba.data[p + c]! * alpha + 255 * (255 - alpha)) / 255);
+  }
+  return { data: rgb, width: rgba.width, height: rgba.height };
+}
+
 /** PSNR of a render pair and its most-changed tiles. */
 export interface RenderDiff {
   /** Peak signal-to-noise ratio in dB; Infinity when the renders are identical. */
@@ -14,10 +35,10 @@ export interface RenderDiff {
 }
 
 /**
- * Compares two equally sized renders. Tiles are `tile` pixels square (smaller when the image is),
- * laid on a grid clamped inside the image so every tile is whole.
+ * Compares two equally sized RGBA renders as they look on white. Tiles are `tile` pixels
+ * square (smaller when the image is), laid on a grid clamped inside the image so every tile is whole.
  */
-export function diffRenders(a: RgbImage, b: RgbImage, tile: number, count: number): RenderDiff {
+export function diffRenders(a: RgbaImage, b: RgbaImage, tile: number, count: number): RenderDiff {
   const side = Math.min(tile, a.width, a.height);
   const cols = Math.ceil(a.width / side);
   const rows = Math.ceil(a.height / side);
@@ -25,11 +46,17 @@ export function diffRenders(a: RgbImage, b: RgbImage, tile: number, count: numbe
   let total = 0;
   for (let y = 0; y < a.height; y++) {
     const rowTiles = Math.min(rows - 1, Math.floor(y / side)) * cols;
-    let i = y * a.width * 3;
-    for (let x = 0; x < a.width; x++, i += 3) {
-      const d0 = a.data[i]! - b.data[i]!;
-      const d1 = a.data[i + 1]! - b.data[i + 1]!;
-      const d2 = a.data[i + 2]! - b.data[i + 2]!;
+    let i = y * a.width * 4;
+    for (let x = 0; x < a.width; x++, i += 4) {
+      const alphaA = a.data[i + 3]!;
+      const alphaB = b.data[i + 3]!;
+      if (alphaA === 0 && alphaB === 0) continue;
+      // Composited on white: unpremultiplied colour of nearly transparent pixels is noise.
+      const whiteA = 255 * (255 - alphaA);
+      const whiteB = 255 * (255 - alphaB);
+      const d0 = (a.data[i]! * alphaA + whiteA - b.data[i]! * alphaB - whiteB) / 255;
+      const d1 = (a.data[i + 1]! * alphaA + whiteA - b.data[i + 1]! * alphaB - whiteB) / 255;
+      const d2 = (a.data[i + 2]! * alphaA + whiteA - b.data[i + 2]! * alphaB - whiteB) / 255;
       const squared = d0 * d0 + d1 * d1 + d2 * d2;
       if (squared === 0) continue;
       total += squared;
@@ -37,7 +64,7 @@ export function diffRenders(a: RgbImage, b: RgbImage, tile: number, count: numbe
     }
   }
   if (total === 0) return { psnr: Number.POSITIVE_INFINITY, worstTiles: [] };
-  const psnr = 10 * Math.log10((255 * 255 * a.data.length) / total);
+  const psnr = 10 * Math.log10((255 * 255 * 3 * a.width * a.height) / total);
   const ranked = [...errors.keys()].filter((k) => errors[k]! > 0).sort((p, q) => errors[q]! - errors[p]!);
   const worstTiles = ranked.slice(0, count).map((k) => ({
     left: Math.min((k % cols) * side, a.width - side),

@@ -9,12 +9,12 @@
  */
 import sharp from 'sharp';
 import { SquishError } from '../../../errors/index.js';
-import { MIN_METRIC_SIDE, type RgbImage, ssimulacra2 } from '../../metric/ssimulacra2.js';
+import { MIN_METRIC_SIDE, ssimulacra2 } from '../../metric/ssimulacra2.js';
 import { mosaic } from '../../search/sample.js';
 import { remainingMs } from '../../tools/run-tool.js';
 import type { DocumentSize } from './analysis.js';
 import { REFERENCE_FIT_PX } from './precision.js';
-import { diffRenders } from './render-diff.js';
+import { diffRenders, onWhite, type RgbaImage } from './render-diff.js';
 
 /** Size bounds of the verification render. */
 export interface RenderBounds {
@@ -42,15 +42,19 @@ interface RenderPlan {
 
 /** A rendered reference plus how it was rendered, so candidates render alike. */
 export interface ReferenceRender extends RenderPlan {
-  image: RgbImage;
+  image: RgbaImage;
 }
 
 function checkDeadline(deadline: number): void {
   if (Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
 }
 
-/** Rasterizes `svg` per `plan` (density 72 = the document's own size), flattened on white. */
-async function rasterize(svg: Uint8Array, plan: RenderPlan, deadline: number): Promise<RgbImage> {
+/**
+ * Rasterizes `svg` per `plan` (density 72 = the document's own size) to RGBA. No flatten or colour
+ * conversion in libvips: they cost about as much as the render itself at this size, and only
+ * renders that reach the metric need compositing (render-diff.ts).
+ */
+async function rasterize(svg: Uint8Array, plan: RenderPlan, deadline: number): Promise<RgbaImage> {
   checkDeadline(deadline);
   const seconds = Math.max(1, Math.ceil(remainingMs(deadline) / 1000));
   try {
@@ -58,9 +62,7 @@ async function rasterize(svg: Uint8Array, plan: RenderPlan, deadline: number): P
     if (plan.resizeTo) pipeline = pipeline.resize({ ...plan.resizeTo, fit: 'fill' });
     const { data, info } = await pipeline
       .timeout({ seconds })
-      .flatten({ background: '#ffffff' })
-      .removeAlpha()
-      .toColourspace('srgb')
+      .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
     return {
@@ -105,7 +107,7 @@ async function rasterizeCandidate(
   svg: Uint8Array,
   plan: RenderPlan,
   deadline: number,
-): Promise<RgbImage | SquishError> {
+): Promise<RgbaImage | SquishError> {
   try {
     return await rasterize(svg, plan, deadline);
   } catch (error) {
@@ -154,7 +156,8 @@ export async function renderReferenceAndCompare(
     rasterizeCandidate(candidate, plan, deadline),
   ]);
   const expected = Math.round(Math.max(known.width, known.height) * scale);
-  if (!known.physical && Math.abs(Math.max(image.width, image.height) - expected) > 2) {
+  // Metadata sizes are rounded (97.4 reads 97), so only a gross mismatch means the squared scale.
+  if (!known.physical && Math.abs(Math.max(image.width, image.height) / expected - 1) > 0.1) {
     // Physical units librsvg read but the size reader did not (metadata path): same fix, once.
     plan = planFor(known, Math.sqrt(scale));
     [image, other] = await Promise.all([
@@ -167,11 +170,12 @@ export async function renderReferenceAndCompare(
 }
 
 /**
- * Render pairs at least this close (PSNR in dB at the 1024 px render) are accepted without
- * SSIMULACRA2: 60 dB leaves less squared error in the whole render than one pixel turned from
- * black to white. On the corpus at 1024 px, 57.5 dB still scored 94.3, 48.5 dB scored 84.7.
+ * Render pairs at least this close (PSNR in dB, composited on white, at the 1024 px render) are
+ * accepted without SSIMULACRA2: 56 dB leaves about as much squared error in a 1024² render as
+ * three pixels turned from black to white. On the corpus at 1024 px, 57.5 dB still scored 94.3 and
+ * 48.5 dB scored 84.7 (the only pair under 90 above 40 dB).
  */
-export const METRIC_FREE_PSNR = 60;
+export const METRIC_FREE_PSNR = 56;
 
 /**
  * Below this PSNR a render pair is taken as scoring under 90 without running SSIMULACRA2 (lossless
@@ -220,7 +224,7 @@ export async function compareWithReference(
 
 async function compareRenders(
   reference: ReferenceRender,
-  image: RgbImage | SquishError,
+  image: RgbaImage | SquishError,
   { deadline, minScore }: CompareOptions,
 ): Promise<RenderComparison> {
   if (image instanceof SquishError)
@@ -239,6 +243,7 @@ async function compareRenders(
   checkDeadline(deadline);
   // The metric on the tiles that changed most: bounded cost (8 tiles of 128 px, ~0.3 s) and no
   // dilution of a local change by the unchanged rest of the render.
-  const score = await ssimulacra2(mosaic(reference.image, diff.worstTiles), mosaic(image, diff.worstTiles));
+  const tiles = diff.worstTiles;
+  const score = await ssimulacra2(mosaic(onWhite(reference.image), tiles), mosaic(onWhite(image), tiles));
   return { score, identical: false, psnr: ratio, measured: true };
 }
