@@ -1,0 +1,156 @@
+/**
+ * decodeSource: sRGB frames, orientation, animation timing, colour management against lcms.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import sharp from 'sharp';
+import { decodeGifFrames } from '../../../src/engine/decode/gif-frames.js';
+import { DEFAULT_LIMITS } from '../../../src/engine/limits.js';
+import { ssimulacra2 } from '../../../src/engine/metric/ssimulacra2.js';
+import { frameAt } from '../../../src/engine/pipeline/frames.js';
+import { findTool } from '../../../src/engine/tools/run-tool.js';
+import { isSquishError } from '../../../src/errors/index.js';
+import { assertSameFrame, decode, fixture, fixturePath, rawOf, rgbOf } from './pipeline-test-kit.js';
+
+const SRGB_ICC = '/usr/share/color/icc/sRGB.icc';
+const ADOBE_ICC = '/usr/share/color/icc/compatibleWithAdobeRGB1998.icc';
+const lcms =
+  findTool('jpgicc') && existsSync(SRGB_ICC) && existsSync(ADOBE_ICC)
+    ? false
+    : 'needs jpgicc (liblcms2-utils) and icc-profiles-free';
+
+const scratch = mkdtempSync(join(tmpdir(), 'squish-pipeline-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** lcms's conversion of a JPEG file to sRGB (jpgicc at quality 100), decoded without colour management. */
+async function jpgiccReference(input: string, extraArgs: string[] = []) {
+  const out = join(scratch, `ref-${Math.random().toString(36).slice(2)}.jpg`);
+  execFileSync('jpgicc', ['-q100', ...extraArgs, `-o${SRGB_ICC}`, input, out], { stdio: 'pipe' });
+  return rgbOf(await rawOf(sharp(readFileSync(out), { ignoreIcc: true }).toColourspace('srgb')));
+}
+
+test('a JPEG: RGB frame, orientation read, no ICC', async () => {
+  const source = await decode(fixture('orient-Landscape_6.jpg'), 'jpeg');
+  assert.equal(`${source.width}x${source.height}`, '1200x1800', 'stored size, not rotated');
+  assert.equal(source.orientation, 6);
+  assert.equal(source.channels, 3);
+  assert.equal(source.hasAlpha, false);
+  assert.equal(source.frameCount, 1);
+  assert.deepEqual(source.delaysMs, [0]);
+  assert.equal(source.loopCount, undefined);
+  assert.equal(source.data.length, 1200 * 1800 * 3);
+});
+
+test('a PNG with alpha keeps it', async () => {
+  const source = await decode(fixture('pil-transparent.png'), 'png');
+  assert.equal(source.channels, 4);
+  assert.equal(source.hasAlpha, true);
+  assert.equal(source.orientation, 1);
+  const expected = await rawOf(sharp(fixture('pil-transparent.png')).ensureAlpha());
+  assertSameFrame(frameAt(source, 0), expected, 'pil-transparent.png');
+});
+
+test('a GIF with disposal=background: every frame as decodeGifFrames composes it, delays and loop', async () => {
+  const bytes = fixture('pil-dispose_bgnd.gif');
+  const source = await decode(bytes, 'gif');
+  const gif = decodeGifFrames(bytes);
+  assert.equal(source.frameCount, 5);
+  assert.deepEqual(source.delaysMs, [1000, 1000, 1000, 1000, 1000]);
+  assert.equal(source.loopCount, 0);
+  assert.equal(source.channels, 4, 'disposal to background leaves transparent pixels');
+  gif.frames.forEach((frame, i) => {
+    assertSameFrame(
+      frameAt(source, i),
+      { data: frame.rgba, width: 100, height: 100, channels: 4 },
+      `frame ${i}`,
+    );
+  });
+});
+
+test('an animated WebP: every frame, delays and loop count', async () => {
+  const gif = decodeGifFrames(fixture('pil-dispose_bgnd.gif'));
+  const stacked = Buffer.concat(gif.frames.map((frame) => frame.rgba));
+  const webp = await sharp(stacked, { raw: { width: 100, height: 500, channels: 4, pageHeight: 100 } })
+    .webp({ lossless: true, delay: [100, 200, 300, 400, 500], loop: 3 })
+    .toBuffer();
+  const source = await decode(webp, 'webp');
+  assert.equal(source.frameCount, 5);
+  assert.deepEqual(source.delaysMs, [100, 200, 300, 400, 500]);
+  assert.equal(source.loopCount, 3);
+  assert.equal(`${source.width}x${source.height}`, '100x100');
+  for (let i = 0; i < 5; i++) {
+    const expected = await rawOf(
+      sharp(gif.frames[i]!.rgba, { raw: { width: 100, height: 100, channels: 4 } }),
+    );
+    const actual = frameAt(source, i);
+    // Lossless WebP may store any colour under alpha 0: compare visible pixels only.
+    let differ = 0;
+    for (let p = 0; p < actual.data.length; p += 4) {
+      if (actual.data[p + 3] === 0 && expected.data[p + 3] === 0) continue;
+      for (let c = 0; c < 4; c++) if (actual.data[p + c] !== expected.data[p + c]) differ++;
+    }
+    assert.equal(differ, 0, `frame ${i}`);
+  }
+});
+
+test('Adobe RGB JPEG comes out as lcms converts it to sRGB', { skip: lcms }, async () => {
+  const adobe = join(scratch, 'flower-adobe.jpg');
+  await sharp(fixture('pil-flower.jpg'))
+    .withIccProfile(ADOBE_ICC)
+    .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
+    .toFile(adobe);
+  const bytes = readFileSync(adobe);
+  const source = await decode(bytes, 'jpeg');
+  assert.ok(source.icc && source.icc.length > 0, 'the input profile is reported');
+  const reference = await jpgiccReference(adobe);
+  const score = await ssimulacra2(reference, rgbOf(frameAt(source, 0)));
+  assert.ok(score >= 90, `SSIMULACRA2 ${score.toFixed(1)} against jpgicc`);
+  // Control: the same pixels read as if they were sRGB are visibly off, so the check can fail.
+  const unmanaged = rgbOf(await rawOf(sharp(bytes, { ignoreIcc: true }).toColourspace('srgb')));
+  const unmanagedScore = await ssimulacra2(reference, unmanaged);
+  assert.ok(
+    unmanagedScore < score - 3,
+    `unmanaged ${unmanagedScore.toFixed(1)} vs managed ${score.toFixed(1)}`,
+  );
+});
+
+test('CMYK JPEG without a profile: lcms with libvips default CMYK profile agrees', {
+  skip: lcms,
+}, async () => {
+  const input = fixturePath('pil-sample_cmyk.jpg');
+  const source = await decode(fixture('pil-sample_cmyk.jpg'), 'jpeg');
+  assert.equal(source.channels, 3);
+  // The profile libvips assumes for untagged CMYK, handed to lcms as the input profile.
+  const tagged = await sharp(input).toColourspace('cmyk').withIccProfile('cmyk').jpeg().toBuffer();
+  const cmykProfile = join(scratch, 'libvips-cmyk.icc');
+  writeFileSync(cmykProfile, (await sharp(tagged).metadata()).icc!);
+  const reference = await jpgiccReference(input, [`-i${cmykProfile}`]);
+  const score = await ssimulacra2(reference, rgbOf(frameAt(source, 0)));
+  assert.ok(score >= 90, `SSIMULACRA2 ${score.toFixed(1)} against jpgicc`);
+  // Control: sharp's default CMYK path (not used) lands far from lcms.
+  const sharpDefault = rgbOf(await rawOf(sharp(input).toColourspace('srgb')));
+  const defaultScore = await ssimulacra2(reference, sharpDefault);
+  assert.ok(defaultScore < 90, `sharp default path ${defaultScore.toFixed(1)}`);
+});
+
+test('limits and corrupt data give typed errors', async () => {
+  const gif = fixture('pil-dispose_bgnd.gif');
+  await assert.rejects(decode(gif, 'gif', { ...DEFAULT_LIMITS, maxFrames: 2 }), (error: unknown) => {
+    return isSquishError(error) && error.code === 'TOO_MANY_FRAMES';
+  });
+  await assert.rejects(
+    decode(gif, 'gif', { ...DEFAULT_LIMITS, maxPixels: 100 * 100 * 4 }),
+    (error: unknown) => {
+      return isSquishError(error) && error.code === 'TOO_MANY_PIXELS';
+    },
+  );
+  const jpeg = fixture('pil-flower.jpg');
+  const truncated = jpeg.subarray(0, jpeg.length / 2);
+  await assert.rejects(decode(truncated, 'jpeg'), (error: unknown) => {
+    return isSquishError(error) && error.code === 'CORRUPT_IMAGE';
+  });
+});
