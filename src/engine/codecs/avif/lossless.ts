@@ -8,6 +8,7 @@ import type { Candidate, CodecContext } from '../../types.js';
 import { decodeRgbaFrames } from '../sharp-common/frames.js';
 import { avifDecodeOptions } from './source.js';
 
+/** FormatOptimizer.lossless for AVIF: validates the input and hands it back. */
 export async function optimizeAvifLossless(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
   await decodeRgbaFrames(input, avifDecodeOptions(ctx));
   return { data: input, method: 'original', lossless: true };

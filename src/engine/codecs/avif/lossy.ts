@@ -11,6 +11,7 @@ import { buildReference } from '../sharp-common/perceptual-reference.js';
 import { avifEffortFor, encodeAvif } from './encode.js';
 import { avifDecodeOptions, openAvif } from './source.js';
 
+/** FormatOptimizer.lossy for AVIF: fewest bytes reaching the plan's target, or its fixed quality. */
 export async function optimizeAvifLossy(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
   const source = await decodeRgbaFrames(input, avifDecodeOptions(ctx));
   checkDeadline(ctx.deadline);

@@ -65,7 +65,10 @@ export async function readRgbaFrames(bytes: Uint8Array, options: DecodeOptions):
  * Decodes every frame without keeping the pixels (libvips streams them through a statistics
  * pass), so a damaged frame anywhere is a CORRUPT_IMAGE before any work is done.
  */
-export async function assertDecodes(bytes: Uint8Array, options: { animated: boolean; maxPixels: number }) {
+export async function assertDecodes(
+  bytes: Uint8Array,
+  options: { animated: boolean; maxPixels: number },
+): Promise<void> {
   await decoding('decode', () =>
     sharp(bytes, { animated: options.animated, limitInputPixels: options.maxPixels }).stats(),
   );

@@ -12,6 +12,7 @@ import { isLosslessWebp, stripWebpMetadata } from './metadata.js';
 import { parseWebpChunks, serializeWebp } from './riff.js';
 import { isAnimated, openWebp } from './source.js';
 
+/** FormatOptimizer.lossless for WebP: pixel-exact, keeps ICC/orientation as the plan says. */
 export async function optimizeWebpLossless(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
   const chunks = parseWebpChunks(input);
   // The container can be whole while a bitstream inside is not: decode everything once, so a

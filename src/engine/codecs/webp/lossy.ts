@@ -24,6 +24,7 @@ function effortFor(pixels: number, alpha: boolean): number {
   return alpha ? 5 : 6;
 }
 
+/** FormatOptimizer.lossy for WebP: fewest bytes reaching the plan's target, or its fixed quality. */
 export async function optimizeWebpLossy(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
   const maxPixels = ctx.limits.maxPixels;
   // Every frame is encoded, so every frame must decode; only the sampled ones are kept.
