@@ -4,6 +4,7 @@
  * exactly the kept tags must be there, nothing else, and the pixels must not change.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import {
@@ -138,4 +139,38 @@ test('the writers replace what an encoded file already carries', { skip: exiftoo
     assert.deepEqual(metadataTagNames(data, format), GEOTAG_TAGS, format);
     await assertSameSamples(input, data, format);
   }
+});
+
+test('jpegtran output (the lossless path) gets the kept groups back, pixels as the source', async () => {
+  const input = tagged('jpeg');
+  const stripped = execFileSync('jpegtran', ['-copy', 'none', '-optimize', '-progressive'], { input });
+  const meta = await readMetadata(input, 'jpeg');
+  const keep = { icc: true, orientation: true, copyright: true };
+  const { data } = writeMetadata(new Uint8Array(stripped), 'jpeg', buildMetadataBlocks(meta, keep, 'jpeg'));
+  await assertSameSamples(input, data, 'jpegtran + metadata');
+  const back = await readMetadata(data, 'jpeg');
+  assert.deepEqual(back.copyright, meta.copyright);
+  assert.deepEqual(back.icc, meta.icc);
+  assert.equal(back.orientation, 6);
+  assert.deepEqual([back.date, back.geotag], [{}, {}]);
+});
+
+test('WebP: a simple lossless file with alpha becomes extended with the right canvas and flags', async () => {
+  const rgba = await sharp({
+    create: { width: 37, height: 21, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } },
+  })
+    .webp({ lossless: true })
+    .toBuffer();
+  assert.equal(rgba.subarray(12, 16).toString('latin1'), 'VP8L', 'sharp wrote a simple VP8L file');
+  const meta = await readMetadata(tagged('jpeg'), 'jpeg');
+  const { data } = writeMetadata(
+    rgba,
+    'webp',
+    buildMetadataBlocks(meta, { icc: true, orientation: true }, 'webp'),
+  );
+  assert.equal(Buffer.from(data.subarray(12, 16)).toString('latin1'), 'VP8X');
+  const info = await sharp(data).metadata();
+  assert.deepEqual([info.width, info.height, info.hasAlpha, info.orientation], [37, 21, true, 6]);
+  assert.equal(info.icc?.length, 560);
+  await assertSameSamples(rgba, data, 'lossless webp');
 });
