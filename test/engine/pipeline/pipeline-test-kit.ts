@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type sharp from 'sharp';
+import type { Sharp } from 'sharp';
 import { DEFAULT_LIMITS, type EngineLimits } from '../../../src/engine/limits.js';
 import type { RawFrame } from '../../../src/engine/pipeline/frames.js';
 import { decodeSource, type SourceImage } from '../../../src/engine/pipeline/source.js';
@@ -32,7 +32,7 @@ export async function decode(
 }
 
 /** A sharp pipeline's raw output as a frame. */
-export async function rawOf(pipeline: sharp.Sharp): Promise<RawFrame> {
+export async function rawOf(pipeline: Sharp): Promise<RawFrame> {
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   assert.ok(info.channels === 3 || info.channels === 4);
   return { data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels };
