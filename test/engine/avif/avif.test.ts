@@ -61,6 +61,25 @@ describe('AVIF lossy', () => {
     assert.ok(black >= 80, `on black ${black.toFixed(1)}`);
   });
 
+  it('keeps the ICC profile, or drops it when the plan says so', async () => {
+    const input = new Uint8Array(
+      await sharp(fixture('avif', 'flower-q85-420.avif'))
+        .withIccProfile('p3')
+        .avif({ quality: 85, effort: 2 })
+        .toBuffer(),
+    );
+    const icc = (await sharp(input).metadata()).icc;
+    assert.ok(icc, 'fixture has a profile');
+    const kept = await avifOptimizer.lossy(
+      input,
+      await contextFor(input, 'avif', { lossy: true, quality: 60 }),
+    );
+    assert.deepEqual(Buffer.from((await sharp(kept.data).metadata()).icc ?? []), Buffer.from(icc));
+    const plan = { lossy: true, quality: 60, keep: { icc: false, orientation: true } };
+    const dropped = await avifOptimizer.lossy(input, await contextFor(input, 'avif', plan));
+    assert.equal((await sharp(dropped.data).metadata()).icc, undefined);
+  });
+
   it('uses a fixed quality instead of searching when the plan gives one', async () => {
     const input = fixture('avif', 'flower-q85-420.avif');
     const out = await avifOptimizer.lossy(
