@@ -6,7 +6,10 @@
 import sharp from 'sharp';
 import { frameAt, type PixelFrames, type RawFrame, rawInput, stackFrames } from './frames.js';
 
-/** Rotation (clockwise, applied first) and horizontal mirror that make orientation `o` upright. */
+/**
+ * Horizontal mirror and clockwise rotation that make an orientation upright. sharp mirrors
+ * (flop) before it rotates, whatever the call order: 5 (transpose) is mirror then 270°.
+ */
 interface UprightOps {
   rotate: 0 | 90 | 180 | 270;
   mirror: boolean;
@@ -17,9 +20,9 @@ const UPRIGHT: Record<number, UprightOps> = {
   2: { rotate: 0, mirror: true },
   3: { rotate: 180, mirror: false },
   4: { rotate: 180, mirror: true },
-  5: { rotate: 90, mirror: true },
+  5: { rotate: 270, mirror: true },
   6: { rotate: 90, mirror: false },
-  7: { rotate: 270, mirror: true },
+  7: { rotate: 90, mirror: true },
   8: { rotate: 270, mirror: false },
 };
 
@@ -43,7 +46,6 @@ export async function orientFrame(frame: RawFrame, orientation: number): Promise
   if (ops.rotate === 0 && !ops.mirror) return frame;
   let pipeline = sharp(frame.data, { raw: rawInput(frame) });
   if (ops.rotate !== 0) pipeline = pipeline.rotate(ops.rotate);
-  // sharp applies rotate before flop, whatever the call order.
   if (ops.mirror) pipeline = pipeline.flop();
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return {
