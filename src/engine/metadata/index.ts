@@ -11,6 +11,7 @@ import type { ImageFormat } from '../types.js';
 import { buildMetadataBlocks } from './build-blocks.js';
 import { readMetadata } from './read.js';
 import type { KeepMetadata, MetadataBlocks, MetadataFormat } from './types.js';
+import { writeAvifMetadata } from './write-avif.js';
 import { writeJpegMetadata } from './write-jpeg.js';
 import { writePngMetadata } from './write-png.js';
 import { writeWebpMetadata } from './write-webp.js';
@@ -27,13 +28,14 @@ export type {
   MetadataFormat,
   SourceMetadata,
 } from './types.js';
+export { writeAvifMetadata } from './write-avif.js';
 export { writeJpegMetadata } from './write-jpeg.js';
 export { writePngMetadata } from './write-png.js';
 export { writeWebpMetadata } from './write-webp.js';
 
 /** Whether {@link writeMetadata} can write into encoded bytes of `format`. */
 export function canWriteMetadata(format: ImageFormat): format is MetadataFormat {
-  return format === 'jpeg' || format === 'png' || format === 'webp';
+  return format === 'jpeg' || format === 'png' || format === 'webp' || format === 'avif';
 }
 
 /**
@@ -53,7 +55,7 @@ export function writeMetadata(
         ? writePngMetadata(encoded, blocks)
         : format === 'webp'
           ? writeWebpMetadata(encoded, blocks)
-          : { data: encoded, notes: ['metadata not written: AVIF takes it at encode time'] };
+          : writeAvifMetadata(encoded, blocks);
   return { data: written.data, notes: [...blocks.notes, ...written.notes] };
 }
 

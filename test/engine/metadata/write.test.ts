@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import {
@@ -79,11 +82,11 @@ const CASES: { name: string; keep: KeepMetadata; expected: (format: MetadataForm
 ];
 
 /** The tagged photo's pixels encoded afresh, with no metadata at all. */
-async function bareEncode(format: 'jpeg' | 'png' | 'webp'): Promise<Uint8Array> {
+async function bareEncode(format: MetadataFormat): Promise<Uint8Array> {
   return new Uint8Array(await sharp(tagged('jpeg')).toFormat(format).toBuffer());
 }
 
-for (const format of ['jpeg', 'png', 'webp'] as const) {
+for (const format of ['jpeg', 'png', 'webp', 'avif'] as const) {
   for (const { name, keep, expected } of CASES) {
     test(`${format}: keep ${name} writes exactly those tags`, { skip: exiftoolMissing }, async () => {
       const meta = await readMetadata(tagged('jpeg'), 'jpeg');
@@ -131,7 +134,7 @@ test('orientation: written iff kept and not 1 (auto-orient passes 1)', {
 
 test('the writers replace what an encoded file already carries', { skip: exiftoolMissing }, async () => {
   // Writing into the tagged files themselves: every tag not kept must go, the bitstream stays.
-  for (const format of ['jpeg', 'png', 'webp'] as const) {
+  for (const format of ['jpeg', 'png', 'webp', 'avif'] as const) {
     const input = tagged(format);
     const meta = await readMetadata(input, format);
     const keep = { icc: false, orientation: false, geotag: true };
@@ -173,4 +176,32 @@ test('WebP: a simple lossless file with alpha becomes extended with the right ca
   assert.deepEqual([info.width, info.height, info.hasAlpha, info.orientation], [37, 21, true, 6]);
   assert.equal(info.icc?.length, 560);
   await assertSameSamples(rgba, data, 'lossless webp');
+});
+
+test('AVIF with an alpha item: metadata items added, both images and their references intact', async () => {
+  const avif = new Uint8Array(
+    await sharp({
+      create: { width: 20, height: 10, channels: 4, background: { r: 200, g: 20, b: 90, alpha: 0.5 } },
+    })
+      .avif()
+      .toBuffer(),
+  );
+  const meta = await readMetadata(tagged('jpeg'), 'jpeg');
+  const keep = { icc: true, orientation: true, date: true, copyright: true, geotag: true };
+  const { data } = writeMetadata(avif, 'avif', buildMetadataBlocks(meta, keep, 'avif'));
+  await assertSameSamples(avif, data, 'avif with alpha');
+  const back = await readMetadata(data, 'avif');
+  // AVIF has no IPTC container; the source's XMP already holds the same kinds of values.
+  const { iptcByline, iptcCredit, iptcCopyrightNotice, ...withoutIptc } = meta.copyright;
+  assert.deepEqual([back.date, back.copyright, back.geotag], [meta.date, withoutIptc, meta.geotag]);
+  assert.deepEqual(back.icc, meta.icc);
+  // avifdec (libavif + dav1d, independent of libvips) must accept the rewritten boxes.
+  const dir = mkdtempSync(join(tmpdir(), 'squish-avif-'));
+  try {
+    writeFileSync(join(dir, 'in.avif'), data);
+    execFileSync('avifdec', [join(dir, 'in.avif'), join(dir, 'out.png')], { stdio: 'ignore' });
+    await assertSameSamples(avif, readFileSync(join(dir, 'out.png')), 'avifdec decode');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
