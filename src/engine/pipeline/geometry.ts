@@ -61,6 +61,13 @@ export interface Geometry {
 export interface GeometryOptions {
   /** Largest output (and intermediate) side; larger → OUTPUT_TOO_LARGE. Default: no limit. */
   maxOutputDimension?: number;
+  /**
+   * Largest pixel count of the output and of every intermediate image, summed over `frames`
+   * (limits.maxPixels); larger → OUTPUT_TOO_LARGE. Default: no limit.
+   */
+  maxOutputPixels?: number;
+  /** Frames the operations run on (default 1), for maxOutputPixels. */
+  frames?: number;
   /** Padding colour for `fill` when the step has none (the plan's background); default white. */
   background?: Rgba;
   /** Option name used in error messages (default `resize`). */
@@ -81,21 +88,25 @@ export function planGeometry(
 ): Geometry {
   const builder = new GeometryBuilder(sourceWidth, sourceHeight, step?.enhance === true);
   if (step) STRATEGIES[step.strategy](builder, step, options);
-  return builder.finish(options.maxOutputDimension ?? Number.POSITIVE_INFINITY);
+  return builder.finish(
+    options.maxOutputDimension ?? Number.POSITIVE_INFINITY,
+    options.maxOutputPixels ?? Number.POSITIVE_INFINITY,
+    options.frames ?? 1,
+  );
 }
 
 /** Accumulates operations while tracking the current size. */
 class GeometryBuilder {
   readonly ops: GeometryOp[] = [];
   enlarges = false;
-  private readonly largest: { width: number; height: number };
+  private readonly largest: { width: number; height: number; area: number };
 
   constructor(
     public width: number,
     public height: number,
     private readonly enhance: boolean,
   ) {
-    this.largest = { width, height };
+    this.largest = { width, height, area: width * height };
   }
 
   extract(region: Region): void {
@@ -121,6 +132,7 @@ class GeometryBuilder {
     this.height = h;
     this.largest.width = Math.max(this.largest.width, w);
     this.largest.height = Math.max(this.largest.height, h);
+    this.largest.area = Math.max(this.largest.area, w * h);
   }
 
   /** Cut width × height at a gravity (fixed anchor or content-aware). */
@@ -153,7 +165,7 @@ class GeometryBuilder {
     this.height = height;
   }
 
-  finish(maxSide: number): Geometry {
+  finish(maxSide: number, maxPixels: number, frames: number): Geometry {
     const widest = Math.max(this.largest.width, this.width);
     const tallest = Math.max(this.largest.height, this.height);
     if (widest > maxSide || tallest > maxSide) {
@@ -162,6 +174,14 @@ class GeometryBuilder {
       throw new SquishError(
         'OUTPUT_TOO_LARGE',
         `The requested output is ${final}${via}; the largest side allowed is ${maxSide} pixels.`,
+      );
+    }
+    const pixels = Math.max(this.largest.area, this.width * this.height) * frames;
+    if (pixels > maxPixels) {
+      const what = frames > 1 ? ` x ${frames} frames` : '';
+      throw new SquishError(
+        'OUTPUT_TOO_LARGE',
+        `The requested output ${this.width}x${this.height}${what} needs ${pixels} pixels; the limit is ${maxPixels}.`,
       );
     }
     return { ops: this.ops, width: this.width, height: this.height, enlarges: this.enlarges };

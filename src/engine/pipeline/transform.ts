@@ -28,6 +28,8 @@ export interface TransformOptions {
   background?: Rgba;
   /** Largest output side (limits.maxOutputDimension). */
   maxOutputDimension: number;
+  /** Largest pixel count of the output (and of any intermediate), all frames together (limits.maxPixels). */
+  maxOutputPixels?: number;
   /** Keep only the first frame (for output formats that cannot animate). */
   firstFrameOnly?: boolean;
   /** Epoch ms; checked between frames (PROCESSING_TIMEOUT). */
@@ -45,6 +47,12 @@ export interface TransformedImage extends PixelFrames {
   geometry: Geometry;
   /** Things the user should know (e.g. frames dropped). */
   notes: string[];
+  /**
+   * True when the pixels, frames and orientation are exactly the source's (no geometry, no
+   * rotation, nothing flattened or dropped): the lossless codec path may then work on the input
+   * bytes instead of re-encoding these pixels.
+   */
+  unchanged: boolean;
 }
 
 /**
@@ -60,6 +68,8 @@ export async function applyTransforms(
   const shown = displayedSize(source.width, source.height, source.orientation);
   const geometry = planGeometry(shown.width, shown.height, options.resize, {
     maxOutputDimension: options.maxOutputDimension,
+    maxOutputPixels: options.maxOutputPixels,
+    frames: options.firstFrameOnly ? 1 : source.frameCount,
     background: options.background,
     name: options.optionName ?? 'resize',
   });
@@ -75,6 +85,7 @@ export async function applyTransforms(
   let output: Uint8Array | undefined;
   let first: RawFrame | undefined;
   let resolved: readonly ResolvedOp[] | undefined;
+  let flattened = false;
   for (let i = 0; i < frameCount; i++) {
     checkDeadline(options.deadline);
     let frame = frameAt(upright, i);
@@ -85,7 +96,10 @@ export async function applyTransforms(
       frame = run.frame;
       resolved = run.resolved;
     }
-    if (options.flattenOnto && frame.channels === 4) frame = await flattenFrame(frame, options.flattenOnto);
+    if (options.flattenOnto && frame.channels === 4) {
+      frame = await flattenFrame(frame, options.flattenOnto);
+      flattened = true;
+    }
     if (!first) {
       first = frame;
       output = frameCount === 1 ? frame.data : new Uint8Array(frame.data.length * frameCount);
@@ -107,6 +121,8 @@ export async function applyTransforms(
     orientation: upright.orientation,
     geometry,
     notes,
+    unchanged:
+      geometry.ops.length === 0 && upright === source && !flattened && frameCount === source.frameCount,
   };
 }
 

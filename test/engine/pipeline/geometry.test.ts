@@ -236,6 +236,22 @@ describe('planGeometry', () => {
     assert.equal(size(plan(100, 100, { strategy: 'exact', width: 16_383, height: 1 }, 16_383)), '16383x1');
   });
 
+  test('pixel budget: output and intermediates, all frames together', () => {
+    const step = parseResize({ strategy: 'exact', width: 500, height: 500 });
+    assert.equal(size(planGeometry(100, 100, step, { maxOutputPixels: 250_000 })), '500x500');
+    assert.throws(
+      () => planGeometry(100, 100, step, { maxOutputPixels: 1_000_000, frames: 5 }),
+      (error: unknown) =>
+        isSquishError(error) && error.code === 'OUTPUT_TOO_LARGE' && /500x500 x 5 frames/.test(error.message),
+    );
+    // fit 1000x10 of a square scales to 1000x1000 before cutting: that intermediate counts
+    const fit = parseResize({ strategy: 'fit', width: 1000, height: 10 });
+    assert.throws(
+      () => planGeometry(100, 100, fit, { maxOutputPixels: 500_000 }),
+      /OUTPUT_TOO_LARGE|1000x10/,
+    );
+  });
+
   test('anchoredRegion corners', () => {
     assert.deepEqual(anchoredRegion(10, 10, 4, 4, 'southeast'), { left: 6, top: 6, width: 4, height: 4 });
     assert.deepEqual(anchoredRegion(10, 10, 3, 3, 'center'), { left: 3, top: 3, width: 3, height: 3 });

@@ -163,6 +163,7 @@ describe('fill and flatten colours', () => {
     const out = await transform(source, undefined, { flattenOnto: blue });
     assert.equal(out.channels, 3);
     assert.equal(out.hasAlpha, false);
+    assert.equal(out.unchanged, false);
     const before = frameAt(source, 0);
     const after = frameAt(out, 0);
     let transparent = 0;
@@ -200,6 +201,9 @@ describe('orientation', () => {
     assert.equal(`${out.width}x${out.height}`, '1200x1800');
     assert.equal(out.orientation, 6);
     assert.equal(out.data.buffer, source.data.buffer, 'the very same pixels');
+    assert.equal(out.unchanged, true);
+    const turned = await transform(source, undefined, { autoOrient: true });
+    assert.equal(turned.unchanged, false);
   });
 
   test('a resize is computed on the displayed size and comes out upright', async () => {
