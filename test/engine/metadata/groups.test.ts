@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import {
   buildMetadataBlocks,
+  carryMetadata,
   readMetadata,
   type SourceMetadata,
   writeMetadata,
@@ -78,4 +79,66 @@ test('nothing kept and nothing to keep: no blocks at all', () => {
     'webp',
   );
   assert.deepEqual(blocks, { notes: [] });
+});
+
+test('animated WebP: ICC and EXIF added around the frames, animation unchanged', async () => {
+  const frames = await Promise.all(
+    ['red', 'green', 'blue'].map((background) =>
+      sharp({ create: { width: 12, height: 8, channels: 4, background } })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  const animated = await sharp(frames, { join: { animated: true } })
+    .webp({ loop: 3, delay: [100, 200, 300] })
+    .toBuffer();
+  const meta = await readMetadata(canon, 'jpeg');
+  const { data } = writeMetadata(
+    animated,
+    'webp',
+    buildMetadataBlocks({ ...meta, orientation: 8 }, { icc: false, orientation: true, date: true }, 'webp'),
+  );
+  const info = await sharp(data).metadata();
+  assert.deepEqual([info.pages, info.delay, info.loop, info.orientation], [3, [100, 200, 300], 3, 8]);
+  const back = await readMetadata(data, 'webp');
+  assert.deepEqual(back.date, meta.date);
+  const [before, after] = await Promise.all(
+    [animated, data].map((bytes) => sharp(bytes, { pages: -1 }).raw().toBuffer()),
+  );
+  assert.ok(before!.equals(after!), 'every frame decodes to the same samples');
+});
+
+test('oversized blocks are skipped with a note, never parsed', async () => {
+  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: 'blue' } })
+    .png()
+    .toBuffer();
+  const huge = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><!-- ${'x'.repeat(5 * 1024 * 1024)} --></x:xmpmeta>`;
+  const { data } = writeMetadata(png, 'png', { xmp: huge, notes: [] });
+  const meta = await readMetadata(data, 'png');
+  assert.equal(meta.notes.length, 1);
+  assert.match(meta.notes[0]!, /XMP ignored/);
+});
+
+test('carryMetadata: the default plan keeps the appearance only, across formats', async () => {
+  const jpeg = await sharp({ create: { width: 6, height: 6, channels: 3, background: 'red' } })
+    .jpeg()
+    .toBuffer();
+  const source = writeMetadata(jpeg, 'jpeg', {
+    exif: buildMetadataBlocks(
+      { ...IPTC_ONLY, orientation: 5, date: { dateTimeOriginal: '2001:02:03 04:05:06' } },
+      { icc: true, orientation: true, date: true },
+      'jpeg',
+    ).exif,
+    notes: [],
+  }).data;
+  const webp = await sharp(source).webp().toBuffer();
+  const { data, notes } = await carryMetadata(source, 'jpeg', webp, 'webp', { icc: true, orientation: true });
+  assert.deepEqual(notes, []);
+  const back = await readMetadata(data, 'webp');
+  assert.equal(back.orientation, 5);
+  assert.deepEqual([back.date, back.copyright], [{}, {}]);
+  // GIF and SVG outputs carry no metadata: returned as they came.
+  const gif = await sharp(source).gif().toBuffer();
+  const carried = await carryMetadata(source, 'jpeg', gif, 'gif', { icc: true, orientation: true });
+  assert.equal(carried.data, gif);
 });
