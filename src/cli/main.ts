@@ -5,19 +5,24 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { isSquishError } from '../errors/index.js';
-import { DEFAULT_LOSSY_TARGET, parsePlan } from '../plan/index.js';
+import {
+  DEFAULT_LOSSY_TARGET,
+  GRAVITIES,
+  MAX_OUTPUTS,
+  RESIZE_STRATEGIES,
+  SMART_GRAVITIES,
+} from '../plan/index.js';
 import { runDoctor } from './doctor.js';
+import { buildPlan, type PlanFlags } from './optimize/build-plan.js';
+import { readPlanFile } from './optimize/plan-file.js';
 import { type CliStreams, runOptimize } from './optimize/run-optimize.js';
 import { EXIT_USAGE, UsageError } from './usage-error.js';
 
-interface OptimizeFlags {
+interface OptimizeFlags extends Omit<PlanFlags, 'keepIcc' | 'keepOrientation'> {
   out: string;
-  lossy?: boolean;
-  quality?: number;
-  target?: number;
   keepIcc: boolean;
   keepOrientation: boolean;
+  plan?: string;
   concurrency: number;
   json?: boolean;
 }
@@ -51,23 +56,55 @@ function numberIn(min: number, max: number) {
   };
 }
 
-/** The validated plan for the flags; quality and target only make sense in lossy mode. */
-function planFromFlags(flags: OptimizeFlags) {
-  if (!flags.lossy && (flags.quality !== undefined || flags.target !== undefined)) {
-    throw new UsageError('--quality and --target apply to lossy mode only: add --lossy');
-  }
-  try {
-    return parsePlan({
-      lossy: Boolean(flags.lossy),
-      ...(flags.quality !== undefined ? { quality: flags.quality } : {}),
-      ...(flags.target !== undefined ? { target: flags.target } : {}),
-      keep: { icc: flags.keepIcc, orientation: flags.keepOrientation },
-    });
-  } catch (error) {
-    if (isSquishError(error)) throw new UsageError(error.message);
-    throw error;
-  }
+/**
+ * The validated plan for the flags and the --plan file. --no-keep-icc / --no-keep-orientation count
+ * only when typed (commander fills in their default true otherwise), so that they do not undo the
+ * file's or --preserve-meta's choice.
+ */
+async function planFromFlags(flags: OptimizeFlags, command: Command) {
+  const typed = (key: string) => command.getOptionValueSource(key) === 'cli';
+  const file =
+    flags.plan !== undefined ? { path: flags.plan, plan: await readPlanFile(flags.plan) } : undefined;
+  return buildPlan(
+    {
+      ...flags,
+      keepIcc: typed('keepIcc') ? flags.keepIcc : undefined,
+      keepOrientation: typed('keepOrientation') ? flags.keepOrientation : undefined,
+    },
+    file,
+  );
 }
+
+/** The --help text about transforms, naming and the JSON lines. */
+const OPTIMIZE_HELP = [
+  '',
+  '--resize takes comma-separated key=value pairs (a bare first word is the strategy):',
+  `  strategy   ${RESIZE_STRATEGIES.join(', ')}`,
+  '  width, height, size (square), scale (percent, after crop), background (fill), enhance',
+  `  gravity    ${[...GRAVITIES, ...SMART_GRAVITIES].join(', ')}`,
+  '  x, y       top-left corner of an explicit crop rectangle of width x height',
+  '  landscape fixes the width and portrait the height (as the Kraken WordPress plugin sends them);',
+  '  portrait, landscape and auto never enlarge.',
+  '  e.g. --resize fit,width=800,height=600,gravity=attention   --resize crop,x=10,y=20,width=300,height=200,scale=50',
+  '',
+  '--plan takes a JSON plan as the engine receives it, e.g.',
+  '  {"lossy":true,"format":"webp","outputs":[{"id":"small","resize":{"strategy":"auto","width":320,"height":320}},',
+  `   {"id":"large","quality":85}]}   (image sets: up to ${MAX_OUTPUTS} outputs from one decode)`,
+  'Flags given with --plan override its fields; --preserve-meta replaces its "keep".',
+  '',
+  'Output names: the relative name of the input under --out. When --convert changes the format,',
+  'the extension changes too (photo.png -> photo.webp). Each output of an image set is written to',
+  '<name>.<id>.<ext> (photo.jpg -> photo.small.jpg, photo.large.jpg).',
+  '',
+  'JSON lines come in the order files finish, one per input:',
+  '  {"file","format","output","original_size","optimized_size","saved_bytes","width","height","ms","error"}',
+  'format is the input\'s; width and height are the output\'s. For an image set, "output" is null,',
+  "optimized_size is the total of its outputs, width and height are the input's, and",
+  '"outputs": [{"id","output","format","optimized_size","width","height"}] lists each output.',
+  '',
+  'Exit status: 0 when every file was optimized or clearly refused (not an image, corrupt, over a limit);',
+  '2 for bad arguments, unreadable paths or a file that failed unexpectedly; 130 when interrupted.',
+].join('\n');
 
 function buildProgram(streams: CliStreams, setStatus: (status: number) => void): Command {
   const program = new Command('squish')
@@ -105,20 +142,29 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
         .default(availableParallelism(), 'number of CPUs')
         .argParser(integerIn(1, 256)),
     )
-    .option('--json', 'print one JSON object per file on stdout (JSON lines) instead of the summary')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'JSON lines come in the order files finish, one per input:',
-        '  {"file","format","output","original_size","optimized_size","saved_bytes","width","height","ms","error"}',
-        '',
-        'Exit status: 0 when every file was optimized or clearly refused (not an image, corrupt, over a limit);',
-        '2 for bad arguments, unreadable paths or a file that failed unexpectedly; 130 when interrupted.',
-      ].join('\n'),
+    .option(
+      '--resize <steps>',
+      'resize or crop: strategy=fit,width=800,height=600[,gravity=..][,x=..,y=..][,scale=..][,size=..][,background=..][,enhance]',
     )
-    .action(async (paths: string[], flags: OptimizeFlags) => {
-      const plan = planFromFlags(flags);
+    .option(
+      '--convert <formats>',
+      'output format: jpeg, png, gif, webp, avif or svg; a list = the smallest of these',
+    )
+    .option(
+      '--background <colour>',
+      'colour transparency is flattened onto for formats without alpha (default white)',
+    )
+    .option(
+      '--preserve-meta <groups>',
+      'keep exactly these metadata groups: profile, date, copyright, geotag, orientation (or none)',
+    )
+    .option('--auto-orient', 'turn the pixels as the EXIF orientation says and drop the tag')
+    .option('--sampling <scheme>', 'JPEG chroma subsampling: 4:2:0, 4:2:2 or 4:4:4')
+    .option('--plan <file>', 'a whole plan as JSON (image sets in "outputs"); flags override its fields')
+    .option('--json', 'print one JSON object per file on stdout (JSON lines) instead of the summary')
+    .addHelpText('after', OPTIMIZE_HELP)
+    .action(async (paths: string[], flags: OptimizeFlags, command: Command) => {
+      const plan = await planFromFlags(flags, command);
       setStatus(
         await runOptimize(
           { paths, out: flags.out, plan, json: Boolean(flags.json), concurrency: flags.concurrency },

@@ -92,10 +92,16 @@ async function walk(root: string, rootStats: Stats, skip: readonly string[]): Pr
 /**
  * The files named by `args` (files, or folders walked recursively) with their output paths under
  * `out`.
+ * @param outputNames every output name (relative to `out`) an input may be written to, when a plan
+ *   renames or multiplies outputs (conversion, image sets); default: its relative name only.
  * @throws UsageError when an argument cannot be read, when an output would land on an input, or
  *   when two different inputs would be written to the same output.
  */
-export async function collectInputs(args: readonly string[], out: string): Promise<InputFile[]> {
+export async function collectInputs(
+  args: readonly string[],
+  out: string,
+  outputNames: (relative: string) => readonly string[] = (relative) => [relative],
+): Promise<InputFile[]> {
   const outAbsolute = resolve(out);
   // The output folder is skipped while walking, so a second run over `photos --out photos/small`
   // does not pick up the first run's outputs.
@@ -119,14 +125,22 @@ export async function collectInputs(args: readonly string[], out: string): Promi
       });
     }
   }
-  return checkOutputs(inputs);
+  return checkOutputs(inputs, (input) =>
+    outputNames(input.relative).map((name) => ({
+      output: join(out, name),
+      outputAbsolute: join(outAbsolute, name),
+    })),
+  );
 }
 
 /**
  * Drops repeated inputs (the same file named twice) and refuses outputs that collide with an input
  * or with each other's.
  */
-async function checkOutputs(inputs: InputFile[]): Promise<InputFile[]> {
+async function checkOutputs(
+  inputs: InputFile[],
+  outputsOf: (input: InputFile) => { output: string; outputAbsolute: string }[],
+): Promise<InputFile[]> {
   const realInputs = new Map<string, InputFile>();
   for (const input of inputs) {
     const real = await realOrResolved(input.absolute);
@@ -135,21 +149,23 @@ async function checkOutputs(inputs: InputFile[]): Promise<InputFile[]> {
   const byOutput = new Map<string, InputFile>();
   const kept: InputFile[] = [];
   for (const input of realInputs.values()) {
-    // realpath of the output catches an --out that reaches an input through a symbolic link.
-    const outputReal = await realOrResolved(input.outputAbsolute);
-    const overwritten = realInputs.get(outputReal) ?? realInputs.get(input.outputAbsolute);
-    if (overwritten) {
-      throw new UsageError(
-        `Refusing to overwrite the input ${overwritten.path}: choose an --out folder outside the inputs`,
-      );
+    for (const { output, outputAbsolute } of outputsOf(input)) {
+      // realpath of the output catches an --out that reaches an input through a symbolic link.
+      const outputReal = await realOrResolved(outputAbsolute);
+      const overwritten = realInputs.get(outputReal) ?? realInputs.get(outputAbsolute);
+      if (overwritten) {
+        throw new UsageError(
+          `Refusing to overwrite the input ${overwritten.path}: choose an --out folder outside the inputs`,
+        );
+      }
+      const previous = byOutput.get(outputAbsolute);
+      if (previous && previous !== input) {
+        throw new UsageError(
+          `${previous.path} and ${input.path} would both be written to ${output}; optimize them in separate runs`,
+        );
+      }
+      byOutput.set(outputAbsolute, input);
     }
-    const previous = byOutput.get(input.outputAbsolute);
-    if (previous) {
-      throw new UsageError(
-        `${previous.path} and ${input.path} would both be written to ${input.output}; optimize them in separate runs`,
-      );
-    }
-    byOutput.set(input.outputAbsolute, input);
     kept.push(input);
   }
   return kept;

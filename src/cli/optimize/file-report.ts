@@ -4,18 +4,35 @@
  */
 import { ERROR_CODES, type ErrorReport } from '../../errors/index.js';
 
+/** One written output of an image set. */
+export interface SetOutputReport {
+  /** The image-set entry's id. */
+  id: string;
+  /** The written path, as the user would write it. */
+  output: string;
+  /** The output's format. */
+  format: string;
+  optimizedSize: number;
+  width: number;
+  height: number;
+}
+
 /** The outcome of one input file. */
 export interface FileReport {
   /** The input path as the user would write it. */
   file: string;
   /** The detected input format, or null when the bytes are not a supported image (or were not read). */
   format: string | null;
-  /** The written output path, or null when nothing was written. */
+  /** The written output path, or null when nothing was written (or for an image set: see `outputs`). */
   output: string | null;
   originalSize: number | null;
+  /** Bytes written: the output's size, or for an image set the total of its outputs. */
   optimizedSize: number | null;
+  /** The output's dimensions; for an image set, the input's. */
   width: number | null;
   height: number | null;
+  /** Every output of an image set, in the plan's order; absent for a single output. */
+  outputs?: SetOutputReport[];
   /** Wall time for this file: read, optimize and write. */
   ms: number;
   error: ErrorReport | null;
@@ -34,7 +51,10 @@ export function isRefusal(code: ErrorReport['code']): boolean {
   return ERROR_CODES[code].status < 500;
 }
 
-/** The JSON line for one file, with exactly the documented keys in the documented order. */
+/**
+ * The JSON line for one file, with exactly the documented keys in the documented order, plus
+ * "outputs" ({id, output, format, optimized_size, width, height} each) for an image set.
+ */
 export function toJsonLine(report: FileReport): string {
   const saved =
     report.originalSize !== null && report.optimizedSize !== null
@@ -51,5 +71,17 @@ export function toJsonLine(report: FileReport): string {
     height: report.height,
     ms: Math.round(report.ms),
     error: report.error,
+    ...(report.outputs
+      ? {
+          outputs: report.outputs.map((output) => ({
+            id: output.id,
+            output: output.output,
+            format: output.format,
+            optimized_size: output.optimizedSize,
+            width: output.width,
+            height: output.height,
+          })),
+        }
+      : {}),
   });
 }

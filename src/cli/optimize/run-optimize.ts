@@ -4,6 +4,7 @@
  * a summary table or as one JSON line per file.
  */
 import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { EnginePool } from '../../engine/index.js';
 import type { EngineResult, ImageFormat } from '../../engine/types.js';
@@ -11,7 +12,8 @@ import { isSquishError, SquishError } from '../../errors/index.js';
 import type { OptimizePlan } from '../../plan/index.js';
 import { EXIT_USAGE, UsageError } from '../usage-error.js';
 import { collectInputs, type InputFile } from './collect-inputs.js';
-import { type FileReport, isRefusal, toJsonLine } from './file-report.js';
+import { type FileReport, isRefusal, type SetOutputReport, toJsonLine } from './file-report.js';
+import { outputName, possibleOutputNames } from './output-names.js';
 import { createProgress } from './progress.js';
 import { readInput } from './read-input.js';
 import { formatSummary } from './summary.js';
@@ -46,13 +48,62 @@ interface Engine {
   maxInputBytes: number;
 }
 
+/**
+ * The engine's result, with the image-set fields of the pipeline (issue 3) read structurally: the
+ * CLI works whether or not this engine build returns them.
+ */
+type ResultWithSets = EngineResult & {
+  outputs?: (EngineResult & { id: string })[];
+  originalWidth?: number;
+  originalHeight?: number;
+};
+
+/** One file to write: its name relative to --out and its bytes. */
+interface PlannedWrite {
+  name: string;
+  result: EngineResult;
+  id?: string;
+}
+
+/**
+ * The files to write for `result`: one, or one per image-set entry, each named by output-names.ts.
+ * @throws SquishError INTERNAL when the engine's answer does not match the plan (no set returned,
+ *   or a format outside the asked-for ones, whose name was not checked for collisions).
+ */
+function plannedWrites(relative: string, plan: OptimizePlan, result: ResultWithSets): PlannedWrite[] {
+  const entries = plan.outputs ?? [undefined];
+  const results = plan.outputs ? result.outputs : [result];
+  if (!results || results.length !== entries.length) {
+    throw new SquishError('INTERNAL', 'The engine did not return one output per image-set entry.');
+  }
+  const allowed = new Set(possibleOutputNames(relative, plan));
+  return entries.map((entry, index) => {
+    const output = results[index]!;
+    const requested = (entry?.format ?? plan.format) !== undefined;
+    const converted = requested && output.format !== result.inputFormat;
+    const name = outputName(relative, { id: entry?.id, convertedTo: converted ? output.format : undefined });
+    if (!allowed.has(name)) {
+      throw new SquishError(
+        'INTERNAL',
+        `The engine returned ${output.format}, which the plan did not ask for.`,
+      );
+    }
+    return { name, result: output, ...(entry ? { id: entry.id } : {}) };
+  });
+}
+
 /** A message for an error that is not a SquishError (I/O, a bug), without its stack. */
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
 /** Reads, optimizes and writes one file; never throws: every failure becomes the report's error. */
-async function optimizeFile(input: InputFile, plan: OptimizePlan, engine: Engine): Promise<FileReport> {
+async function optimizeFile(
+  input: InputFile,
+  options: Pick<OptimizeCommandOptions, 'plan' | 'out'>,
+  engine: Engine,
+): Promise<FileReport> {
+  const { plan } = options;
   const started = performance.now();
   const report: FileReport = {
     file: input.path,
@@ -96,7 +147,7 @@ async function optimizeFile(input: InputFile, plan: OptimizePlan, engine: Engine
   report.format = (await engine.detectFormat(data)) ?? null;
   report.originalSize = data.length;
 
-  let result: EngineResult;
+  let result: ResultWithSets;
   try {
     result = await engine.pool.run(data, plan);
   } catch (error) {
@@ -104,21 +155,48 @@ async function optimizeFile(input: InputFile, plan: OptimizePlan, engine: Engine
     return finish({ error: { code: 'INTERNAL', message: describe(error) }, unexpected: true });
   }
 
+  let writes: PlannedWrite[];
   try {
-    // Written even when the engine kept the original bytes, so that --out holds every input.
-    await writeOutput(input.outputAbsolute, result.data);
+    writes = plannedWrites(input.relative, plan, result);
   } catch (error) {
+    return finish({ error: (error as SquishError).toReport(), unexpected: true });
+  }
+  const written: SetOutputReport[] = [];
+  for (const write of writes) {
+    const output = join(options.out, write.name);
+    try {
+      // Written even when the engine kept the original bytes, so that --out holds every input.
+      await writeOutput(join(resolve(options.out), write.name), write.result.data);
+    } catch (error) {
+      return finish({
+        error: { code: 'INTERNAL', message: `Cannot write ${output}: ${describe(error)}` },
+        unexpected: true,
+      });
+    }
+    written.push({
+      id: write.id ?? '',
+      output,
+      format: write.result.format,
+      optimizedSize: write.result.data.length,
+      width: write.result.width,
+      height: write.result.height,
+    });
+  }
+  if (!plan.outputs) {
     return finish({
-      error: { code: 'INTERNAL', message: `Cannot write ${input.output}: ${describe(error)}` },
-      unexpected: true,
+      format: result.inputFormat,
+      output: written[0]!.output,
+      optimizedSize: written[0]!.optimizedSize,
+      width: written[0]!.width,
+      height: written[0]!.height,
     });
   }
   return finish({
     format: result.inputFormat,
-    output: input.output,
-    optimizedSize: result.data.length,
-    width: result.width,
-    height: result.height,
+    optimizedSize: written.reduce((total, output) => total + output.optimizedSize, 0),
+    width: result.originalWidth ?? null,
+    height: result.originalHeight ?? null,
+    outputs: written,
   });
 }
 
@@ -136,7 +214,9 @@ async function checkOutFolder(out: string): Promise<void> {
 export async function runOptimize(options: OptimizeCommandOptions, streams: CliStreams): Promise<number> {
   const started = performance.now();
   await checkOutFolder(options.out);
-  const inputs = await collectInputs(options.paths, options.out);
+  const inputs = await collectInputs(options.paths, options.out, (relative) =>
+    possibleOutputNames(relative, options.plan),
+  );
   if (inputs.length === 0) {
     streams.stderr.write('No files to optimize (hidden files are skipped).\n');
     return 0;
@@ -176,7 +256,7 @@ export async function runOptimize(options: OptimizeCommandOptions, streams: CliS
     const lane = async () => {
       while (!interrupted && next < inputs.length) {
         const input = inputs[next++]!;
-        const report = await optimizeFile(input, options.plan, engine);
+        const report = await optimizeFile(input, options, engine);
         if (interrupted) return;
         reports.push(report);
         progress.fileDone(report);
