@@ -63,11 +63,15 @@ export async function runOp(frame: RawFrame, op: ResolvedOp): Promise<RawFrame> 
   return toFrame(await pipeline.raw().toBuffer({ resolveWithObject: true }), channels);
 }
 
-/** Composites RGBA onto an opaque colour and drops the alpha channel. */
+/**
+ * Composites RGBA onto a colour and drops the alpha channel. A translucent colour is first laid
+ * over white (what it looks like on a page), since the result must be opaque.
+ */
 export async function flattenFrame(frame: RawFrame, colour: Rgba): Promise<RawFrame> {
   if (frame.channels === 3) return frame;
+  const overWhite = (c: number) => Math.round(c * colour.alpha + 255 * (1 - colour.alpha));
   const pipeline = sharp(frame.data, { raw: rawInput(frame) })
-    .flatten({ background: { r: colour.r, g: colour.g, b: colour.b } })
+    .flatten({ background: { r: overWhite(colour.r), g: overWhite(colour.g), b: overWhite(colour.b) } })
     .removeAlpha();
   return toFrame(await pipeline.raw().toBuffer({ resolveWithObject: true }), 3);
 }

@@ -30,6 +30,11 @@ export interface SourceImage extends PixelFrames {
 export interface DecodeOptions {
   /** Epoch ms after which decoding must not start (PROCESSING_TIMEOUT). */
   deadline?: number;
+  /**
+   * SVG only: rasterize at this many dpi (default 72, the size ImageInfo reports). An output that
+   * enlarges an SVG is sharper rendered larger than scaled up: pass 72 × the enlargement.
+   */
+  density?: number;
 }
 
 /**
@@ -56,7 +61,9 @@ export async function decodeSource(
     throw new SquishError('PROCESSING_TIMEOUT');
   }
   checkDeclaredLimits(info, limits);
-  return info.format === 'gif' ? decodeGif(input, limits) : decodeWithSharp(input, info, limits);
+  return info.format === 'gif'
+    ? decodeGif(input, limits)
+    : decodeWithSharp(input, info, limits, info.format === 'svg' ? options.density : undefined);
 }
 
 function decodeGif(input: Uint8Array, limits: EngineLimits): SourceImage {
@@ -93,12 +100,14 @@ async function decodeWithSharp(
   input: Uint8Array,
   info: ImageInfo,
   limits: EngineLimits,
+  density: number | undefined,
 ): Promise<SourceImage> {
   const animated = info.frames > 1;
   const open = () =>
     sharp(input, {
       pages: animated ? -1 : 1,
       failOn: 'error',
+      ...(density === undefined ? {} : { density }),
       // libvips checks width × height of the whole (stacked) image: the job's pixel budget.
       limitInputPixels: limits.maxPixels,
     });

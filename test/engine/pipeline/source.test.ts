@@ -12,6 +12,8 @@ import { decodeGifFrames } from '../../../src/engine/decode/gif-frames.js';
 import { DEFAULT_LIMITS } from '../../../src/engine/limits.js';
 import { ssimulacra2 } from '../../../src/engine/metric/ssimulacra2.js';
 import { frameAt } from '../../../src/engine/pipeline/frames.js';
+import { decodeSource } from '../../../src/engine/pipeline/source.js';
+import { readImageInfo } from '../../../src/engine/probe.js';
 import { findTool } from '../../../src/engine/tools/run-tool.js';
 import { isSquishError } from '../../../src/errors/index.js';
 import { assertSameFrame, decode, fixture, fixturePath, rawOf, rgbOf } from './pipeline-test-kit.js';
@@ -135,6 +137,23 @@ test('CMYK JPEG without a profile: lcms with libvips default CMYK profile agrees
   const sharpDefault = rgbOf(await rawOf(sharp(input).toColourspace('srgb')));
   const defaultScore = await ssimulacra2(reference, sharpDefault);
   assert.ok(defaultScore < 90, `sharp default path ${defaultScore.toFixed(1)}`);
+});
+
+test('an SVG is rasterized at 72 dpi, or at the density asked', async () => {
+  const svg = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect x="10" y="10" width="20" height="10" fill="#f00"/></svg>',
+  );
+  const info = await readImageInfo(svg, 'svg');
+  const plain = await decodeSource(svg, info, DEFAULT_LIMITS);
+  assert.equal(`${plain.width}x${plain.height}`, '40x30');
+  assert.equal(plain.channels, 4);
+  assert.deepEqual(
+    [...frameAt(plain, 0).data.subarray((15 * 40 + 15) * 4, (15 * 40 + 15) * 4 + 4)],
+    [255, 0, 0, 255],
+  );
+  assert.equal(frameAt(plain, 0).data[3], 0, 'transparent outside the rect');
+  const dense = await decodeSource(svg, info, DEFAULT_LIMITS, { density: 144 });
+  assert.equal(`${dense.width}x${dense.height}`, '80x60');
 });
 
 test('limits and corrupt data give typed errors', async () => {

@@ -145,6 +145,21 @@ describe('fill and flatten colours', () => {
     assert.deepEqual(pixel(frameAt(planColour, 0), 100, 199), [0, 128, 0]);
   });
 
+  test('a translucent flatten colour is laid over white first', async () => {
+    const source = await decode(fixture('pil-transparent.png'), 'png');
+    const out = await transform(source, undefined, {
+      flattenOnto: parseColour('rgba(0, 0, 255, 0.5)', 'background'),
+    });
+    const before = frameAt(source, 0);
+    let checked = 0;
+    for (let i = 0; i < source.width * source.height && checked < 100; i++) {
+      if (before.data[i * 4 + 3] !== 0) continue;
+      assert.deepEqual([...out.data.subarray(i * 3, i * 3 + 3)], [128, 128, 255]);
+      checked++;
+    }
+    assert.equal(checked, 100);
+  });
+
   test('transparent padding adds an alpha channel', async () => {
     const out = await transform(flower, {
       strategy: 'fill',
