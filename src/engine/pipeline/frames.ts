@@ -21,8 +21,9 @@ export interface PixelFrames {
   /** Display time of each frame in ms (one entry per frame; 0 for still images). */
   delaysMs: number[];
   /**
-   * Loop count as the input container stored it: 0 = forever; for GIF the NETSCAPE2.0 value,
-   * undefined when the GIF has no loop extension (browsers play it once). Undefined for stills.
+   * How many times the animation plays, 0 = forever (sharp's `loop` for both GIF and WebP
+   * output, so it can be passed through). A GIF's NETSCAPE2.0 count N means N + 1 plays (0 stays
+   * forever), and a GIF without the extension plays once. Undefined for still images.
    */
   loopCount: number | undefined;
 }

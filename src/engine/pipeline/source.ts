@@ -91,7 +91,7 @@ function decodeGif(input: Uint8Array, limits: EngineLimits): SourceImage {
     hasAlpha,
     frameCount: gif.frames.length,
     delaysMs: gif.frames.map((frame) => frame.delayMs),
-    loopCount: gif.frames.length > 1 ? gif.loopCount : undefined,
+    loopCount: gif.frames.length > 1 ? playCount(gif.loopCount) : undefined,
     orientation: 1,
   };
 }
@@ -143,11 +143,18 @@ async function decodeWithSharp(
     hasAlpha: channels === 4,
     frameCount,
     delaysMs: Array.from({ length: frameCount }, (_, i) => (animated ? (delays[i] ?? 100) : 0)),
+    // libvips reports the times to play, as PixelFrames does.
     loopCount: animated ? (meta.loop ?? 0) : undefined,
     orientation: validOrientation(meta.orientation),
   };
   if (meta.icc) source.icc = new Uint8Array(meta.icc);
   return source;
+}
+
+/** Times a GIF plays from its NETSCAPE2.0 loop count: N repeats after the first play; 0 is forever. */
+function playCount(netscapeLoops: number | undefined): number {
+  if (netscapeLoops === undefined) return 1;
+  return netscapeLoops === 0 ? 0 : netscapeLoops + 1;
 }
 
 function decodeError(error: unknown, format: ImageFormat): SquishError {

@@ -73,6 +73,18 @@ test('a GIF with disposal=background: every frame as decodeGifFrames composes it
   });
 });
 
+test('loop counts are times to play: a GIF that repeats twice plays 3 times, one without a loop once', async () => {
+  const gif = decodeGifFrames(fixture('pil-dispose_bgnd.gif'));
+  const stacked = Buffer.concat(gif.frames.map((frame) => frame.rgba));
+  const raw = { raw: { width: 100, height: 500, channels: 4 as const, pageHeight: 100 } };
+  for (const plays of [3, 1, 0]) {
+    const bytes = await sharp(stacked, raw).gif({ loop: plays }).toBuffer();
+    const netscape = decodeGifFrames(bytes).loopCount;
+    const source = await decode(bytes, 'gif');
+    assert.equal(source.loopCount, plays, `written to play ${plays} times (NETSCAPE ${netscape})`);
+  }
+});
+
 test('an animated WebP: every frame, delays and loop count', async () => {
   const gif = decodeGifFrames(fixture('pil-dispose_bgnd.gif'));
   const stacked = Buffer.concat(gif.frames.map((frame) => frame.rgba));
