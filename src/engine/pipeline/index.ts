@@ -14,4 +14,5 @@ export {
 } from './geometry.js';
 export { displayedSize, orientFrames, orientOnce } from './orientation.js';
 export { type DecodeOptions, decodeSource, type SourceImage } from './source.js';
+export { animationOptions, framesToSharp } from './to-sharp.js';
 export { applyTransforms, type TransformedImage, type TransformOptions } from './transform.js';

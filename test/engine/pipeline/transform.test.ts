@@ -11,6 +11,7 @@ import { ssimulacra2 } from '../../../src/engine/metric/ssimulacra2.js';
 import { frameAt } from '../../../src/engine/pipeline/frames.js';
 import type { Region } from '../../../src/engine/pipeline/geometry.js';
 import type { SourceImage } from '../../../src/engine/pipeline/source.js';
+import { animationOptions, framesToSharp } from '../../../src/engine/pipeline/to-sharp.js';
 import { applyTransforms, type TransformOptions } from '../../../src/engine/pipeline/transform.js';
 import { isSquishError } from '../../../src/errors/index.js';
 import { parseColour } from '../../../src/plan/colour.js';
@@ -305,6 +306,28 @@ describe('animations', () => {
           .extract({ left: 0, top: 0, width: 50, height: 40 }),
       );
       assertSameFrame(frameAt(out, i), reference, `frame ${i}`);
+    }
+  });
+
+  test('framesToSharp + animationOptions: an animated WebP of the output plays the same frames and times', async () => {
+    const source = await decode(gifBytes, 'gif');
+    const out = await transform(source, { strategy: 'square', size: 40 });
+    const webp = await framesToSharp(out)
+      .webp({ lossless: true, ...animationOptions(out) })
+      .toBuffer();
+    const back = await decode(webp, 'webp');
+    assert.equal(back.frameCount, 5);
+    assert.deepEqual(back.delaysMs, out.delaysMs);
+    assert.equal(back.loopCount, 0);
+    for (let i = 0; i < 5; i++) {
+      const a = frameAt(back, i);
+      const b = frameAt(out, i);
+      let differ = 0;
+      for (let p = 0; p < a.data.length; p += 4) {
+        if (a.data[p + 3] === 0 && b.data[p + 3] === 0) continue;
+        for (let c = 0; c < 4; c++) if (a.data[p + c] !== b.data[p + c]) differ++;
+      }
+      assert.equal(differ, 0, `frame ${i}`);
     }
   });
 
