@@ -24,6 +24,16 @@ const MIN_QUALITY = 20;
 const MAX_QUALITY = 100;
 /** Typical SSIMULACRA2 gain per quantizer quality step, measured on the corpus (0.3 to 0.8). */
 const SCORE_PER_QUALITY = 0.5;
+/** Quality steps above the best miss tried when the search's own tries all missed. */
+const RESCUE_STEP = 8;
+/** Lowest first guess of the search: the corpus' answers were 35 to 96, most of them 58 to 96. */
+const START_FLOOR = 70;
+/**
+ * Points a translucent image's score on black may fall below the target. Black guards against
+ * alpha damage; it is not a second target (with the full target there, a translucent icon of the
+ * corpus ended at quality 100).
+ */
+const BLACK_TOLERANCE = 5;
 /** Images under MIN_METRIC_SIDE: a palette is accepted only when no sample moves more than this. */
 const SMALL_IMAGE_MAX_ERROR = 6;
 /**
@@ -144,7 +154,9 @@ async function choosePalette(
     max: MAX_QUALITY,
     target,
     deadline: ctx.deadline,
-    start: Math.round(MAX_QUALITY - (best - target) / SCORE_PER_QUALITY),
+    // A linear guess from quality 100 undershoots when quality 100 is near exact (screenshots,
+    // icons: the score falls steeply below ~70), so it is kept within where answers usually are.
+    start: Math.max(START_FLOOR, Math.round(MAX_QUALITY - (best - target) / SCORE_PER_QUALITY)),
     slope: SCORE_PER_QUALITY,
     // Two tries after the finest palette keep the search near 3 encodes' time; when they do not
     // find the lowest passing quality, a higher passing one is used (bigger, never worse).
@@ -152,13 +164,24 @@ async function choosePalette(
     evaluate: scoreAt,
   });
   if (!result.reached) return undefined;
+  let chosen = { quality: result.quality, score: result.score };
+  if (chosen.quality === MAX_QUALITY) {
+    // Every try below 100 missed, usually narrowly: one safer step above the best miss before
+    // settling for 100, which can be 50 % bigger.
+    const misses = [...scores.keys()].filter((quality) => quality < MAX_QUALITY);
+    if (misses.length > 0) {
+      const quality = Math.min(MAX_QUALITY - 1, Math.max(...misses) + RESCUE_STEP);
+      const score = await scoreAt(quality);
+      if (score >= target) chosen = { quality, score };
+    }
+  }
   // Alpha check: the chosen palette must also hold up on black; if not, the finest one must.
-  for (const quality of new Set([result.quality, MAX_QUALITY])) {
+  for (const quality of new Set([chosen.quality, MAX_QUALITY])) {
     checkDeadline(ctx.deadline);
     const candidate = await decodeRgba8(await encodeAt(quality));
     const onBlack = await scorer.onBlack(candidate);
-    if (onBlack === undefined || onBlack >= target) {
-      const score = quality === result.quality ? result.score : await scorer.onWhite(candidate);
+    if (onBlack === undefined || onBlack >= target - BLACK_TOLERANCE) {
+      const score = quality === chosen.quality ? chosen.score : await scoreAt(quality);
       if (score >= target) return { quality, score: Math.min(score, onBlack ?? score) };
     }
   }
