@@ -12,6 +12,7 @@ export {
   type Region,
   type ResizeKernel,
 } from './geometry.js';
+export { type OutputContext, transformOptionsFor } from './options.js';
 export { displayedSize, orientFrames, orientOnce } from './orientation.js';
 export { type DecodeOptions, decodeSource, type SourceImage } from './source.js';
 export { animationOptions, framesToSharp } from './to-sharp.js';
