@@ -10,6 +10,8 @@ DEBIAN_PACKAGES=(
   gifsicle            # GIF optimization, lossless and lossy
   pngquant            # palette quantization for lossy PNG
   imagemagick         # reference GIF decoder in tests
+  libimage-exiftool-perl # exiftool: reads metadata back in tests
+  liblcms2-utils icc-profiles-free # jpgicc + sRGB profile: the colour-managed reference in tests
   optipng jpegoptim   # reference tools for the benchmark
 )
 

@@ -14,8 +14,9 @@ export interface RawImage {
 }
 
 /**
- * Decodes every frame (stacked vertically) to RGBA at the image's own bit depth, with the
- * embedded profile ignored, so that two encodings of the same pixels compare equal.
+ * Decodes every frame (stacked vertically) to RGBA at the image's own bit depth, converted to sRGB
+ * through the embedded profile as a viewer shows it: two encodings compare equal when they look
+ * the same (the same pixels with and without a non-sRGB profile do not).
  */
 export async function decodeRaw(bytes: Uint8Array): Promise<RawImage> {
   const meta = await sharp(bytes).metadata();
