@@ -67,18 +67,24 @@ interface PlannedWrite {
 
 /**
  * The files to write for `result`: one, or one per image-set entry, each named by output-names.ts.
- * @throws SquishError INTERNAL when the engine's answer does not match the plan (no set returned,
- *   or a format outside the asked-for ones, whose name was not checked for collisions).
+ * @throws SquishError INTERNAL when the engine's answer does not match the plan (an entry without
+ *   an output, or a format outside the asked-for ones, whose name was not checked for collisions).
  */
 function plannedWrites(relative: string, plan: OptimizePlan, result: ResultWithSets): PlannedWrite[] {
   const entries = plan.outputs ?? [undefined];
-  const results = plan.outputs ? result.outputs : [result];
-  if (!results || results.length !== entries.length) {
-    throw new SquishError('INTERNAL', 'The engine did not return one output per image-set entry.');
-  }
+  // Set outputs are matched by id, not by position, so a reordered answer cannot swap two names.
+  const results = entries.map((entry) =>
+    entry ? result.outputs?.find((output) => output.id === entry.id) : result,
+  );
   const allowed = new Set(possibleOutputNames(relative, plan));
   return entries.map((entry, index) => {
-    const output = results[index]!;
+    const output = results[index];
+    if (!output) {
+      throw new SquishError(
+        'INTERNAL',
+        `The engine returned no output for the image-set entry "${entry?.id}".`,
+      );
+    }
     const requested = (entry?.format ?? plan.format) !== undefined;
     const converted = requested && output.format !== result.inputFormat;
     const name = outputName(relative, { id: entry?.id, convertedTo: converted ? output.format : undefined });
