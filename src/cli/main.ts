@@ -142,13 +142,10 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
         .default(availableParallelism(), 'number of CPUs')
         .argParser(integerIn(1, 256)),
     )
-    .option(
-      '--resize <steps>',
-      'resize or crop: strategy=fit,width=800,height=600[,gravity=..][,x=..,y=..][,scale=..][,size=..][,background=..][,enhance]',
-    )
+    .option('--resize <steps>', 'resize or crop, e.g. strategy=fit,width=800,height=600 (keys below)')
     .option(
       '--convert <formats>',
-      'output format: jpeg, png, gif, webp, avif or svg; a list = the smallest of these',
+      'output format: jpeg (or jpg), png, gif, webp, avif or svg; a list = the smallest of these',
     )
     .option(
       '--background <colour>',
@@ -156,7 +153,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     )
     .option(
       '--preserve-meta <groups>',
-      'keep exactly these metadata groups: profile, date, copyright, geotag, orientation (or none)',
+      'keep exactly these metadata groups: profile, date, copyright, geotag, orientation, or none (default: profile and orientation)',
     )
     .option('--auto-orient', 'turn the pixels as the EXIF orientation says and drop the tag')
     .option('--sampling <scheme>', 'JPEG chroma subsampling: 4:2:0, 4:2:2 or 4:4:4')
