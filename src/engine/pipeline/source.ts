@@ -2,7 +2,7 @@
  * Decodes an input once into the pixels every output of a job is derived from: 8-bit sRGB,
  * colour-managed, every frame of an animation.
  */
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { SquishError } from '../../errors/index.js';
 import { decodeGifFrames } from '../decode/gif-frames.js';
 import type { EngineLimits } from '../limits.js';
@@ -40,11 +40,10 @@ export interface DecodeOptions {
 /**
  * Decodes `input` (already identified as `info.format`) into sRGB frames.
  *
- * Colour: sharp converts from the embedded ICC profile, and CMYK without one from libvips' default
- * CMYK profile, in its sRGB processing space (`pipelineColourspace('srgb')`). That path matches
- * lcms (jpgicc/tificc, perceptual intent, no black-point compensation) at SSIMULACRA2 94 on the
- * CMYK sample and 100 on Adobe RGB; sharp's default path converts CMYK differently (-100 against
- * lcms, measured), so it is not used.
+ * Colour (see colourPath): the embedded ICC profile is applied the way sharp does by default
+ * (perceptual intent with black-point compensation: SSIMULACRA2 100 against lcms `jpgicc -b` on
+ * Adobe RGB and two CMYK profiles); CMYK without a profile is read with libvips' default CMYK
+ * profile (SSIMULACRA2 94 against `jpgicc` given that profile).
  *
  * GIF goes through decodeGifFrames because libvips composes disposal=background wrongly; WebP
  * animations through sharp with every page.
@@ -115,8 +114,7 @@ async function decodeWithSharp(
   let meta: Metadata;
   try {
     meta = await open().metadata();
-    decoded = await open()
-      .pipelineColourspace('srgb')
+    decoded = await colourPath(open(), meta)
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
@@ -155,6 +153,18 @@ async function decodeWithSharp(
 function playCount(netscapeLoops: number | undefined): number {
   if (netscapeLoops === undefined) return 1;
   return netscapeLoops === 0 ? 0 : netscapeLoops + 1;
+}
+
+/**
+ * Two measured paths to sRGB, because neither suits every input. With an embedded profile,
+ * sharp's default icc_transform matches lcms (perceptual + black-point compensation) at 100 on
+ * Adobe RGB, Ghostscript's default_cmyk and ps_cmyk, where `pipelineColourspace('srgb')` scores 75
+ * and 80 on the two CMYK ones. For untagged CMYK the default path lands at -100 against lcms with
+ * libvips' own default CMYK profile (it crushes the rich black), and `pipelineColourspace('srgb')`,
+ * which converts through libvips' colourspace maths, at 94.
+ */
+function colourPath(pipeline: Sharp, meta: Metadata): Sharp {
+  return meta.icc === undefined && meta.space === 'cmyk' ? pipeline.pipelineColourspace('srgb') : pipeline;
 }
 
 function decodeError(error: unknown, format: ImageFormat): SquishError {

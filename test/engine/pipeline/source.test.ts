@@ -132,6 +132,35 @@ test('Adobe RGB JPEG comes out as lcms converts it to sRGB', { skip: lcms }, asy
   );
 });
 
+const GS_ICC = '/usr/share/color/icc/ghostscript';
+const gsProfiles = existsSync(`${GS_ICC}/default_cmyk.icc`)
+  ? false
+  : "needs Debian libgs-common's CMYK profiles";
+
+test('CMYK JPEGs with an embedded profile come out as lcms converts them (perceptual, BPC)', {
+  skip: lcms || gsProfiles,
+}, async () => {
+  for (const profile of ['default_cmyk.icc', 'ps_cmyk.icc']) {
+    const path = join(scratch, `flower-${profile}.jpg`);
+    await sharp(fixture('pil-flower.jpg'))
+      .withIccProfile(`${GS_ICC}/${profile}`)
+      .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
+      .toFile(path);
+    const bytes = readFileSync(path);
+    assert.equal((await sharp(bytes).metadata()).space, 'cmyk');
+    const source = await decode(bytes, 'jpeg');
+    const reference = await jpgiccReference(path, ['-b']);
+    const score = await ssimulacra2(reference, rgbOf(frameAt(source, 0)));
+    assert.ok(score >= 90, `${profile}: SSIMULACRA2 ${score.toFixed(1)} against jpgicc -b`);
+    if (profile === 'default_cmyk.icc') {
+      // Control: the path used for untagged CMYK lands elsewhere on this profile.
+      const other = rgbOf(await rawOf(sharp(bytes).pipelineColourspace('srgb').toColourspace('srgb')));
+      const otherScore = await ssimulacra2(reference, other);
+      assert.ok(otherScore < 90, `pipelineColourspace path ${otherScore.toFixed(1)}`);
+    }
+  }
+});
+
 test('CMYK JPEG without a profile: lcms with libvips default CMYK profile agrees', {
   skip: lcms,
 }, async () => {
