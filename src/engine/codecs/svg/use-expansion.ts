@@ -17,14 +17,19 @@ function referencedId(element: XastElement): string | undefined {
 
 const MARKER_PROPERTIES = ['marker', 'marker-start', 'marker-mid', 'marker-end'] as const;
 const LOCAL_URL = /url\(\s*["']?#([^"')\s]+)/;
+const STYLE_DECLARATION = Object.fromEntries(
+  MARKER_PROPERTIES.map((property) => [property, new RegExp(`(?:^|;)\\s*${property}\\s*:([^;]*)`, 'i')]),
+) as Record<(typeof MARKER_PROPERTIES)[number], RegExp>;
 
 /** Marker ids an element draws, from its attributes and its style attribute. */
 function markerIds(element: XastElement): { id: string; mid: boolean }[] {
   const found: { id: string; mid: boolean }[] = [];
-  const style = element.attributes.style ?? '';
+  const style = element.attributes.style;
+  const styled = style?.includes('marker') ? style : undefined;
   for (const property of MARKER_PROPERTIES) {
-    const fromStyle = new RegExp(`(?:^|;)\\s*${property}\\s*:([^;]*)`, 'i').exec(style)?.[1];
-    const id = LOCAL_URL.exec(fromStyle ?? element.attributes[property] ?? '')?.[1];
+    const fromStyle = styled === undefined ? undefined : STYLE_DECLARATION[property].exec(styled)?.[1];
+    const value = fromStyle ?? element.attributes[property];
+    const id = value === undefined ? undefined : LOCAL_URL.exec(value)?.[1];
     // `marker` is the shorthand for all three positions.
     if (id !== undefined) found.push({ id, mid: property === 'marker' || property === 'marker-mid' });
   }
