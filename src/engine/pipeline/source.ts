@@ -164,7 +164,10 @@ function playCount(netscapeLoops: number | undefined): number {
  * which converts through libvips' colourspace maths, at 94.
  */
 function colourPath(pipeline: Sharp, meta: Metadata): Sharp {
-  return meta.icc === undefined && meta.space === 'cmyk' ? pipeline.pipelineColourspace('srgb') : pipeline;
+  if (meta.icc === undefined) return meta.space === 'cmyk' ? pipeline.pipelineColourspace('srgb') : pipeline;
+  // 16-bit inputs are processed in P3, which toColourspace('srgb') would not undo: the output
+  // transform to sRGB does (SSIMULACRA2 80 -> 100 on a 16-bit Adobe RGB PNG).
+  return pipeline.withIccProfile('srgb');
 }
 
 function decodeError(error: unknown, format: ImageFormat): SquishError {

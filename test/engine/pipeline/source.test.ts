@@ -137,6 +137,23 @@ const gsProfiles = existsSync(`${GS_ICC}/default_cmyk.icc`)
   ? false
   : "needs Debian libgs-common's CMYK profiles";
 
+test('a 16-bit PNG with a profile is converted to 8-bit sRGB, not left in the P3 working space', async () => {
+  const original = rgbOf(await rawOf(sharp(fixture('pil-flower.jpg'))));
+  const adobe16 = await sharp(fixture('pil-flower.jpg'))
+    .toColourspace('rgb16')
+    .withIccProfile(existsSync(ADOBE_ICC) ? ADOBE_ICC : 'p3')
+    .png()
+    .toBuffer();
+  assert.equal((await sharp(adobe16).metadata()).depth, 'ushort');
+  const source = await decode(adobe16, 'png');
+  const score = await ssimulacra2(original, rgbOf(frameAt(source, 0)));
+  assert.ok(score >= 95, `back to the sRGB original: ${score.toFixed(1)}`);
+  // Control: converting to sRGB by colourspace alone leaves the P3-processed values.
+  const naive = rgbOf(await rawOf(sharp(adobe16).toColourspace('srgb').raw({ depth: 'uchar' })));
+  const naiveScore = await ssimulacra2(original, naive);
+  assert.ok(naiveScore < 90, `colourspace only: ${naiveScore.toFixed(1)}`);
+});
+
 test('CMYK JPEGs with an embedded profile come out as lcms converts them (perceptual, BPC)', {
   skip: lcms || gsProfiles,
 }, async () => {
