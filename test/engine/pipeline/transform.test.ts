@@ -65,6 +65,23 @@ describe('sizes of every strategy on a 480x360 photo', () => {
   }
 });
 
+describe('scaled outputs look like sharp resizing the file', () => {
+  const cases: [Record<string, unknown>, number, number][] = [
+    [{ strategy: 'exact', width: 200, height: 300 }, 200, 300],
+    [{ strategy: 'landscape', width: 240 }, 240, 180],
+    [{ strategy: 'portrait', height: 120 }, 160, 120],
+    [{ strategy: 'auto', width: 200, height: 200 }, 200, 150],
+  ];
+  for (const [step, width, height] of cases) {
+    test(`${step.strategy} ${width}x${height}`, async () => {
+      const out = await transform(flower, step);
+      const reference = await rawOf(sharp(flowerBytes).resize(width, height, { fit: 'fill' }));
+      const score = await ssimulacra2(rgbOf(reference), rgbOf(frameAt(out, 0)));
+      assert.ok(score > 90, `${step.strategy}: ${score.toFixed(1)}`);
+    });
+  }
+});
+
 describe('the region kept, against sharp extract of the file', () => {
   const gravities: Record<string, [number, number]> = {
     northwest: [0, 0],
