@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   pngquant            # palette quantization for lossy PNG
   imagemagick         # reference GIF decoder in tests
   libimage-exiftool-perl # exiftool: reads metadata back in tests
-  liblcms2-utils icc-profiles-free # jpgicc + sRGB profile: the colour-managed reference in tests
+  liblcms2-utils icc-profiles-free libgs-common # jpgicc, sRGB and CMYK profiles: colour-managed references in tests
   optipng jpegoptim   # reference tools for the benchmark
 )
 
