@@ -34,7 +34,7 @@ const SVG_SNIFF_BYTES = 64 * 1024;
  * DOCTYPE subset (Illustrator writes both), so this small scanner does. It does not validate XML.
  */
 export function looksLikeSvg(bytes: Uint8Array): boolean {
-  let text = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, SVG_SNIFF_BYTES));
+  let text = new TextDecoder(bomEncoding(bytes), { fatal: false }).decode(bytes.subarray(0, SVG_SNIFF_BYTES));
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let i = 0;
   while (i < text.length) {
@@ -46,6 +46,13 @@ export function looksLikeSvg(bytes: Uint8Array): boolean {
     if (i < 0) return false;
   }
   return false;
+}
+
+/** UTF-16 documents announce themselves with a byte-order mark; everything else is read as UTF-8. */
+function bomEncoding(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
 }
 
 function skipPast(text: string, from: number, end: string): number {

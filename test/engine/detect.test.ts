@@ -35,6 +35,8 @@ test('detects SVG behind a prolog, comments, a DOCTYPE subset and a BOM', async 
   );
   assert.equal(await svg('<svg:svg xmlns:svg="http://www.w3.org/2000/svg"/>'), 'svg');
   assert.equal(await svg('<?xml version="1.0"?><html/>'), undefined);
+  const utf16 = Buffer.from('\ufeff<?xml version="1.0" encoding="UTF-16"?><svg/>', 'utf16le');
+  assert.equal(await detectFormat(utf16), 'svg');
   assert.equal(looksLikeSvg(Buffer.from('<svgfoo/>')), false);
   assert.equal(looksLikeSvg(Buffer.from('<!-- never closed <svg/>')), false);
 });
