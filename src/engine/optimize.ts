@@ -4,17 +4,24 @@
  */
 import { SquishError } from '../errors/index.js';
 import type { OptimizePlan } from '../plan/index.js';
-import { toSquishError } from './codec-errors.js';
-import { optimizerFor } from './codecs/registry.js';
 import { detectFormat } from './detect.js';
 import { DEFAULT_LIMITS, type EngineLimits } from './limits.js';
+import { needsPipeline, optimizeBytes, runPipeline } from './pipeline/output/index.js';
 import { checkDeclaredLimits, readImageInfo } from './probe.js';
-import type { Candidate, EngineResult, ImageInfo } from './types.js';
+import type { Candidate, EngineResult, ImageFormat, ImageInfo } from './types.js';
 
 /**
- * Optimizes one image. Never returns something larger than the input unless the input itself
- * was unsafe to return (an SVG with script); returns the original bytes, with 0 saved, when no
- * candidate is smaller.
+ * Optimizes one image.
+ *
+ * Without a transform, a conversion, an auto-orient that turns the pixels or an image set, the
+ * format's optimizer works on the input bytes, and the result is never larger than the input
+ * (the original comes back, with 0 saved, when no candidate is smaller) unless the input itself
+ * was unsafe to return (an SVG with script).
+ *
+ * Otherwise the pipeline decodes once and derives every output (src/engine/pipeline/output).
+ * An asked-for transform or conversion is delivered even when it comes out larger than the input;
+ * only outputs whose pixels and format are the input's keep the never-larger rule. For an image
+ * set, `outputs` lists every output and the result's own fields describe the first.
  * @throws SquishError with a stable code for every refusal.
  */
 export async function optimize(
@@ -33,31 +40,44 @@ export async function optimize(
   if (!format) throw new SquishError('UNSUPPORTED_FORMAT');
   const info = await readImageInfo(input, format);
   checkDeclaredLimits(info, limits);
+  const deadline = Date.now() + limits.timeoutMs;
 
-  const optimizer = optimizerFor(format);
-  const ctx = { info, plan, limits, deadline: Date.now() + limits.timeoutMs };
-  let candidate: Candidate;
-  try {
-    candidate = plan.lossy ? await optimizer.lossy(input, ctx) : await optimizer.lossless(input, ctx);
-  } catch (error) {
-    throw toSquishError(error, format);
+  if (!needsPipeline(plan, info)) {
+    const candidate = await optimizeBytes(input, info, plan, limits, deadline);
+    return toResult(input, info, { format, candidate, neverLarger: true }, performance.now() - started);
   }
-  return toResult(input, info, candidate, performance.now() - started);
+  const outputs = await runPipeline(input, info, plan, limits, deadline);
+  const ms = performance.now() - started;
+  const results = outputs.map((output) => toResult(input, info, output, ms));
+  const first = results[0]!;
+  if (!plan.outputs) return first;
+  return {
+    ...first,
+    outputs: results.map((result, index) => ({ ...result, id: outputs[index]!.id! })),
+  };
 }
 
-function toResult(input: Uint8Array, info: ImageInfo, candidate: Candidate, ms: number): EngineResult {
-  const keepOriginal = candidate.data.length >= input.length && !candidate.unsafeInput;
+function toResult(
+  input: Uint8Array,
+  info: ImageInfo,
+  output: { format: ImageFormat; candidate: Candidate; neverLarger: boolean },
+  ms: number,
+): EngineResult {
+  const { candidate } = output;
+  const keepOriginal = output.neverLarger && candidate.data.length >= input.length && !candidate.unsafeInput;
   const data = keepOriginal ? input : candidate.data;
   return {
     inputFormat: info.format,
-    format: info.format,
+    format: keepOriginal ? info.format : output.format,
     data,
     originalSize: input.length,
     optimizedSize: data.length,
     savedBytes: input.length - data.length,
-    width: candidate.width ?? info.width,
-    height: candidate.height ?? info.height,
-    frames: candidate.frames ?? info.frames,
+    width: keepOriginal ? info.width : (candidate.width ?? info.width),
+    height: keepOriginal ? info.height : (candidate.height ?? info.height),
+    originalWidth: info.width,
+    originalHeight: info.height,
+    frames: keepOriginal ? info.frames : (candidate.frames ?? info.frames),
     lossless: keepOriginal || candidate.lossless,
     method: keepOriginal ? 'original' : candidate.method,
     quality: keepOriginal ? undefined : candidate.quality,

@@ -73,8 +73,14 @@ export interface EngineResult {
   originalSize: number;
   optimizedSize: number;
   savedBytes: number;
+  /** The output's width (after any resize). */
   width: number;
+  /** The output's height. */
   height: number;
+  /** The input's width, as its headers say (for SVG: the 72 dpi size). */
+  originalWidth: number;
+  /** The input's height. */
+  originalHeight: number;
   frames: number;
   /** True when the output's pixels equal the input's (always true when the original came back). */
   lossless: boolean;
@@ -84,4 +90,9 @@ export interface EngineResult {
   score?: number;
   notes: string[];
   ms: number;
+  /**
+   * Image sets (plan.outputs): every output in plan order, each with its entry's id. The result's
+   * own fields then describe the first of them.
+   */
+  outputs?: (EngineResult & { id: string })[];
 }

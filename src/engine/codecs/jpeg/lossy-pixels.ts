@@ -1,0 +1,109 @@
+/**
+ * "Intelligent lossy" JPEG from decoded pixels (the pipeline's transformed or converted image):
+ * the same tile-sampled search as optimizeJpegLossy, minus the input-file handling. Kept in its
+ * own file so the byte path (lossy.ts) stays as it is.
+ */
+import { SquishError } from '../../../errors/index.js';
+import type { ChromaSubsampling } from '../../../plan/index.js';
+import { MIN_METRIC_SIDE, type RgbImage } from '../../metric/ssimulacra2.js';
+import { searchQuality } from '../../search/perceptual-search.js';
+import { mosaic, pickTiles } from '../../search/sample.js';
+import { encodeJpeg, type JpegChroma } from './encode.js';
+import { refineBetweenProbes, TILE_MARGIN } from './lossy.js';
+import { scoreSample } from './sample-score.js';
+import { chooseChroma } from './subsampling.js';
+
+/** Quality for images too small for the metric (same as the byte path). */
+const SMALL_IMAGE_QUALITY = 90;
+
+export interface JpegPixelsOptions {
+  /** SSIMULACRA2 to reach on the whole image. */
+  target: number;
+  /** Fixed mozjpeg quality instead of the search. */
+  quality?: number;
+  /** Asked-for subsampling; chosen per image when absent. */
+  chromaSubsampling?: ChromaSubsampling;
+  deadline: number;
+}
+
+export interface JpegPixelsResult {
+  data: Uint8Array;
+  quality: number;
+  chroma: JpegChroma;
+  /** Estimated whole-image score (tile score minus the margin); undefined for fixed qualities. */
+  score?: number;
+  notes: string[];
+}
+
+/**
+ * sharp's mozjpeg offers 4:2:0 and 4:4:4 only (libvips has no 4:2:2 mode): 4:2:2 is encoded as
+ * 4:4:4, never less chroma than asked, and the notes say so.
+ */
+export function encoderChromaFor(requested: ChromaSubsampling): JpegChroma {
+  return requested === '4:2:0' ? '4:2:0' : '4:4:4';
+}
+
+/**
+ * The lowest mozjpeg quality whose output reaches `options.target` (scored on a mosaic of
+ * representative tiles with the byte path's calibrated margin), or the fixed quality. No metadata
+ * is written.
+ * @throws SquishError PROCESSING_TIMEOUT past the deadline.
+ */
+export async function jpegLossyFromPixels(
+  rgb: RgbImage,
+  options: JpegPixelsOptions,
+): Promise<JpegPixelsResult> {
+  const notes: string[] = [];
+  const sample = mosaic(rgb, pickTiles(rgb, { tile: 128, count: 8, align: 16 }));
+  const measurable = Math.min(sample.width, sample.height) >= MIN_METRIC_SIDE;
+  const margin = sample === rgb ? 0 : TILE_MARGIN;
+  const searchTarget = Math.min(100, options.target + margin);
+
+  let chroma: JpegChroma;
+  if (options.chromaSubsampling) {
+    chroma = encoderChromaFor(options.chromaSubsampling);
+    if (chroma !== options.chromaSubsampling) {
+      notes.push(`${options.chromaSubsampling} is encoded as ${chroma}: the mozjpeg encoder offers no 4:2:2`);
+    }
+  } else {
+    chroma = measurable ? await chooseChroma(sample, searchTarget) : '4:4:4';
+  }
+  checkDeadline(options.deadline);
+
+  let quality: number;
+  let score: number | undefined;
+  if (options.quality !== undefined) {
+    quality = options.quality;
+  } else if (!measurable) {
+    quality = SMALL_IMAGE_QUALITY;
+    notes.push(`image too small to measure (under ${MIN_METRIC_SIDE} px): fixed quality ${quality}`);
+  } else {
+    const measured = new Map<number, number>();
+    const found = await searchQuality({
+      min: 20,
+      max: 98,
+      target: searchTarget,
+      // Same prior and slope as the byte path (lossy.ts startQuality / searchSample).
+      start: Math.round(searchTarget - (chroma === '4:2:0' ? 4 : 6)),
+      slope: 0.65,
+      evaluate: async (q) => {
+        const { score: s } = await scoreSample(sample, { quality: q, chromaSubsampling: chroma });
+        measured.set(q, s);
+        return s;
+      },
+      deadline: options.deadline,
+      maxEvaluations: 3,
+    });
+    const refined = refineBetweenProbes(found, measured, searchTarget);
+    quality = refined.quality;
+    score = Math.min(100, refined.score - margin);
+    if (!refined.reached) notes.push(`target ${options.target} not reached at quality ${quality}`);
+  }
+  checkDeadline(options.deadline);
+  const data = await encodeJpeg(rgb, { quality, chromaSubsampling: chroma });
+  return { data, quality, chroma, ...(score === undefined ? {} : { score }), notes };
+}
+
+function checkDeadline(deadline: number): void {
+  if (Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
+}

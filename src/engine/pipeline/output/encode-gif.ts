@@ -1,0 +1,82 @@
+/**
+ * GIF outputs from pipeline pixels: sharp's GIF writer (cgif, palettes by libimagequant) with the
+ * pipeline's delays and loop, then the GIF codec on those bytes (gifsicle -O3, and in lossy mode
+ * its --lossy search), so frame optimisation and the lossy search are the byte path's.
+ *
+ * Exactness: an image of at most 256 colours per frame gets an exact palette; more colours need
+ * quantisation (effort 10, libimagequant's best palette, light dithering), and the candidate
+ * then says lossless: false. Translucent pixels become opaque or transparent (GIF has 1-bit alpha).
+ */
+import { gifOptimizer } from '../../codecs/gif/index.js';
+import { encoding } from '../../codecs/sharp-common/sharp-errors.js';
+import { readImageInfo } from '../../probe.js';
+import type { Candidate, CodecContext } from '../../types.js';
+import { frameAt, type PixelFrames } from '../frames.js';
+import { animationOptions, framesToSharp } from '../to-sharp.js';
+import type { TransformedImage } from '../transform.js';
+import type { OutputSettings } from './settings.js';
+
+export async function encodeGifOutput(
+  image: TransformedImage,
+  settings: OutputSettings,
+  deadline: number,
+): Promise<Candidate> {
+  const exact = fitsPalette(image);
+  const draft = await encoding('GIF encode', async () => {
+    const out = await framesToSharp(image)
+      .gif({ effort: 10, dither: exact ? 0 : 0.5, ...animationOptions(image) })
+      .toBuffer();
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  });
+  const ctx: CodecContext = {
+    info: await readImageInfo(draft, 'gif'),
+    plan: {
+      lossy: settings.lossy,
+      keep: { icc: false, orientation: false },
+      ...(settings.quality !== undefined ? { quality: settings.quality } : {}),
+      ...(settings.target !== undefined ? { target: settings.target } : {}),
+    },
+    limits: settings.limits,
+    deadline,
+  };
+  const optimized = settings.lossy
+    ? await gifOptimizer.lossy(draft, ctx)
+    : await gifOptimizer.lossless(draft, ctx);
+  const candidate = optimized.data.length <= draft.length ? optimized : { ...optimized, data: draft };
+  const notes = [...(candidate.notes ?? [])];
+  if (!exact) notes.push('more than 256 colours in a frame: GIF palette quantised');
+  if (hasPartialAlpha(image)) notes.push('GIF transparency is on or off: translucent pixels were rounded');
+  return {
+    ...candidate,
+    method: `gif (cgif) + ${candidate.method}`,
+    lossless: candidate.lossless && exact && !hasPartialAlpha(image),
+    notes,
+  };
+}
+
+/** Whether every frame has at most 256 distinct colours (counting alpha), so a palette is exact. */
+function fitsPalette(image: PixelFrames): boolean {
+  for (let i = 0; i < image.frameCount; i++) {
+    const frame = frameAt(image, i);
+    const seen = new Set<number>();
+    const step = frame.channels;
+    for (let p = 0; p < frame.data.length; p += step) {
+      const alpha = step === 4 ? frame.data[p + 3]! : 255;
+      // Fully transparent pixels are one colour whatever their RGB.
+      const key =
+        alpha === 0
+          ? -1
+          : ((frame.data[p]! << 16) | (frame.data[p + 1]! << 8) | frame.data[p + 2]!) + alpha * 2 ** 24;
+      seen.add(key);
+      if (seen.size > 256) return false;
+    }
+  }
+  return true;
+}
+
+function hasPartialAlpha(image: PixelFrames): boolean {
+  if (image.channels !== 4) return false;
+  const { data } = image;
+  for (let p = 3; p < data.length; p += 4) if (data[p] !== 0 && data[p] !== 255) return true;
+  return false;
+}
