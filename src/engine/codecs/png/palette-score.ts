@@ -5,7 +5,7 @@
  * over the range of detail (the lead's pickTiles). SSIMULACRA2 pools errors with a 4-norm, so the
  * worst areas dominate the whole image's score; tiles chosen by detail alone missed them and
  * scored 5 to 47 points high on translucent logos, while this mix lands within about -4..+2 of
- * the whole image in the quality range the search ends in (corpus, 2026-11-26).
+ * the whole image in the quality range the search ends in (corpus, 2026-11-26, with 6 tiles).
  *
  * The metric sees colour only. Candidates are scored composited on white (as the benchmark and
  * most pages show them); a translucent image's chosen candidate is then also checked on black,
@@ -18,9 +18,12 @@ import { hasTranslucency, onBackground, type Rgba8 } from './pixels.js';
 /** Points subtracted from a tiled score (none when the whole image is measured). */
 export const TILE_SCORE_MARGIN = 1;
 const TILE = 128;
-/** Tiles measured per candidate (98 kpx): the metric dominates the search's cost. */
-const WORST_TILES = 3;
-const SPREAD_TILES = 3;
+/**
+ * Tiles measured per candidate (65 kpx): the metric dominates the search's cost. 4 instead of 6
+ * tiles cut the search's time by ~20 % for scores within 1 point on the corpus, one file 4 lower.
+ */
+const WORST_TILES = 2;
+const SPREAD_TILES = 2;
 const WHITE = 255;
 const BLACK = 0;
 
