@@ -1,0 +1,160 @@
+/**
+ * Conversions between the formats that matter, through optimize(): flattening, alpha kept,
+ * animation kept or reduced to its first frame with a note, pixel-exact lossless outputs, the
+ * smallest of a list, JPEG chroma subsampling.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import sharp from 'sharp';
+import { decodeGifFrames } from '../../../src/engine/decode/gif-frames.js';
+import { assertSamePixels, countDifferentPixels, decodeRaw } from '../../helpers/pixels.js';
+import { fixture, rgbOf, run, scoreAgainst } from './kit.js';
+
+const transparentPng = fixture('pil-transparent.png'); // 200x150 RGBA, transparent corners
+const flowerJpeg = fixture('pil-flower.jpg'); // 480x360 photo
+const animatedGif = fixture('pil-dispose_bgnd.gif'); // 100x100, 5 frames of 1 s, loops forever
+
+/** The sRGB colour of pixel (x, y) of an encoded image. */
+async function pixelAt(bytes: Uint8Array, x: number, y: number): Promise<number[]> {
+  const raw = await decodeRaw(bytes);
+  const at = (y * raw.width + x) * raw.channels;
+  return [...raw.data.subarray(at, at + raw.channels)];
+}
+
+/** Coordinates of a fully transparent pixel of the PNG fixture. */
+async function transparentPixel(): Promise<[number, number]> {
+  const raw = await decodeRaw(transparentPng);
+  for (let i = 0; i < raw.width * raw.height; i++) {
+    if (raw.data[i * 4 + 3] === 0) return [i % raw.width, Math.floor(i / raw.width)];
+  }
+  throw new Error('fixture has no transparent pixel');
+}
+
+describe('PNG with alpha to JPEG', () => {
+  it('flattens onto white by default and looks like the PNG composited on white', async () => {
+    const result = await run(transparentPng, { format: 'jpeg' });
+    assert.equal(result.format, 'jpeg');
+    assert.equal((await sharp(result.data).metadata()).format, 'jpeg');
+    assert.deepEqual(
+      [result.width, result.height, result.originalWidth, result.originalHeight],
+      [200, 150, 200, 150],
+    );
+    const [x, y] = await transparentPixel();
+    const [r, g, b] = await pixelAt(result.data, x, y);
+    for (const sample of [r, g, b])
+      assert.ok(sample! >= 250, `transparent pixel should be white, got ${[r, g, b]}`);
+    const reference = await rgbOf(transparentPng, (s) => s.flatten({ background: '#ffffff' }));
+    const score = await scoreAgainst(reference, result.data);
+    // Lossless mode for JPEG is "visually lossless" (search at 90, estimated on tiles).
+    assert.ok(score >= 85, `SSIMULACRA2 ${score} against the PNG on white`);
+    assert.ok(result.notes.some((note) => /visually lossless/.test(note)));
+  });
+
+  it('flattens onto the plan background', async () => {
+    const result = await run(transparentPng, { format: 'jpeg', background: '#ff0000' });
+    const [x, y] = await transparentPixel();
+    const [r, g, b] = await pixelAt(result.data, x, y);
+    assert.ok(r! > 240 && g! < 20 && b! < 20, `expected red, got ${[r, g, b]}`);
+  });
+});
+
+describe('alpha kept', () => {
+  it('PNG to lossless WebP keeps every pixel, alpha included', async () => {
+    const result = await run(transparentPng, { format: 'webp' });
+    assert.equal(result.format, 'webp');
+    assert.equal(result.lossless, true);
+    assert.equal((await sharp(result.data).metadata()).hasAlpha, true);
+    await assertSamePixels(transparentPng, result.data, 'webp');
+  });
+
+  it('PNG to lossy AVIF keeps alpha', async () => {
+    const result = await run(transparentPng, { format: 'avif', lossy: true });
+    assert.equal(result.format, 'avif');
+    const meta = await sharp(result.data).metadata();
+    assert.equal(meta.hasAlpha, true);
+    const [x, y] = await transparentPixel();
+    assert.equal((await pixelAt(result.data, x, y))[3], 0, 'transparent pixel stays transparent');
+  });
+});
+
+describe('animation', () => {
+  it('animated GIF to lossless WebP keeps frames, delays, loop and pixels', async () => {
+    const result = await run(animatedGif, { format: 'webp' });
+    assert.equal(result.format, 'webp');
+    assert.equal(result.frames, 5);
+    const meta = await sharp(result.data, { animated: true }).metadata();
+    assert.equal(meta.pages, 5);
+    assert.deepEqual(meta.delay, [1000, 1000, 1000, 1000, 1000]);
+    assert.equal(meta.loop, 0);
+    // Every frame as our GIF decoder composes it (libvips gets this file's disposal wrong).
+    const gif = decodeGifFrames(animatedGif, { maxPixels: 1e8 });
+    const webp = await decodeRaw(result.data);
+    const expected = Buffer.concat(gif.frames.map((frame) => Buffer.from(frame.rgba)));
+    const diff = countDifferentPixels({ ...webp, data: expected }, webp);
+    assert.equal(diff, 0, `${diff} pixels differ over the 5 frames`);
+  });
+
+  it('animated GIF resized stays an animated GIF with its delays', async () => {
+    const result = await run(animatedGif, { resize: { strategy: 'exact', width: 50, height: 40 } });
+    assert.equal(result.format, 'gif');
+    const meta = await sharp(result.data, { animated: true }).metadata();
+    assert.deepEqual([meta.width, meta.pageHeight, meta.pages], [50, 40, 5]);
+    assert.deepEqual(meta.delay, [1000, 1000, 1000, 1000, 1000]);
+  });
+
+  it('animated GIF to JPEG keeps the first frame and says so', async () => {
+    const result = await run(animatedGif, { format: 'jpeg' });
+    assert.equal(result.frames, 1);
+    assert.ok(
+      result.notes.some((note) => /first of 5 frames/.test(note)),
+      result.notes.join('; '),
+    );
+    const first = decodeGifFrames(animatedGif, { maxPixels: 1e8 }).frames[0]!;
+    const firstOnWhite = await sharp(Buffer.from(first.rgba), {
+      raw: { width: 100, height: 100, channels: 4 },
+    })
+      .flatten({ background: '#ffffff' })
+      .png()
+      .toBuffer();
+    const score = await scoreAgainst(await rgbOf(new Uint8Array(firstOnWhite)), result.data);
+    assert.ok(score >= 85, `first frame SSIMULACRA2 ${score}`);
+  });
+});
+
+describe('JPEG to PNG', () => {
+  it('lossless PNG holds exactly the decoded JPEG pixels', async () => {
+    const result = await run(flowerJpeg, { format: 'png' });
+    assert.equal(result.format, 'png');
+    assert.equal(result.lossless, true);
+    await assertSamePixels(flowerJpeg, result.data, 'png');
+  });
+});
+
+describe('smallest of a list', () => {
+  it('returns the smallest of the formats, each encoded as on its own', async () => {
+    const formats = ['jpeg', 'webp', 'avif'] as const;
+    const alone = await Promise.all(
+      formats.map((format) => run(transparentPng, { format, lossy: true, quality: 70 })),
+    );
+    const chosen = await run(transparentPng, { format: [...formats], lossy: true, quality: 70 });
+    const smallest = alone.reduce((a, b) => (b.optimizedSize < a.optimizedSize ? b : a));
+    assert.equal(chosen.format, smallest.format);
+    assert.equal(chosen.optimizedSize, smallest.optimizedSize);
+    assert.ok(chosen.notes.some((note) => note.startsWith('smallest of')));
+  });
+});
+
+describe('JPEG chroma subsampling', () => {
+  const resize = { strategy: 'exact', width: 240, height: 180 } as const;
+  for (const [asked, written] of [
+    ['4:2:0', '4:2:0'],
+    ['4:4:4', '4:4:4'],
+    ['4:2:2', '4:4:4'],
+  ] as const) {
+    it(`${asked} is written as ${written}`, async () => {
+      const result = await run(flowerJpeg, { lossy: true, chromaSubsampling: asked, resize });
+      assert.equal((await sharp(result.data).metadata()).chromaSubsampling, written);
+      if (asked !== written) assert.ok(result.notes.some((note) => note.includes('4:2:2')));
+    });
+  }
+});
