@@ -1,7 +1,7 @@
 /** Shared helpers of the pipeline-output tests: fixtures, plans, whole-image scores. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { decodeToRgb, type RgbImage, ssimulacra2 } from '../../../src/engine/metric/ssimulacra2.js';
 import { optimize } from '../../../src/engine/optimize.js';
 import type { EngineResult } from '../../../src/engine/types.js';
@@ -20,7 +20,7 @@ export function run(input: Uint8Array, plan: PlanInput): Promise<EngineResult> {
 }
 
 /** Packed RGB of anything sharp can read, after an optional sharp step (flatten, resize...). */
-export async function rgbOf(bytes: Uint8Array, step?: (s: sharp.Sharp) => sharp.Sharp): Promise<RgbImage> {
+export async function rgbOf(bytes: Uint8Array, step?: (s: Sharp) => Sharp): Promise<RgbImage> {
   const pipeline = step ? step(sharp(bytes)) : sharp(bytes);
   const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return {
