@@ -47,7 +47,7 @@ export interface OxipngOptions {
 
 /**
  * Recompresses a PNG losslessly. The output is never interlaced (interlacing only costs bytes).
- * @throws SquishError CORRUPT_IMAGE when oxipng cannot decode the input.
+ * @throws SquishError CORRUPT_IMAGE when oxipng cannot decode the input, CODEC_FAILED when it traps.
  */
 export async function oxipng(png: Uint8Array, options: OxipngOptions): Promise<Uint8Array> {
   const mod = await load().catch((error: unknown) => {
@@ -59,6 +59,12 @@ export async function oxipng(png: Uint8Array, options: OxipngOptions): Promise<U
   } catch (error) {
     generation++;
     glue = undefined;
+    // oxipng reports bad input as a plain Error (`unwrap_throw`); a trap (RuntimeError: a panic or
+    // running out of WASM memory) is our failure, not the image's. (No WebAssembly types without
+    // the DOM lib, hence the name check.)
+    if (error instanceof Error && error.name === 'RuntimeError') {
+      throw new SquishError('CODEC_FAILED', 'oxipng crashed.', { cause: error });
+    }
     throw new SquishError('CORRUPT_IMAGE', 'The PNG data could not be decoded.', { cause: error });
   }
 }
