@@ -11,7 +11,7 @@
  * most pages show them); a translucent image's chosen candidate is then also checked on black,
  * where an alpha error hidden on white (light pixels made more or less opaque) shows.
  */
-import { ssimulacra2 } from '../../metric/ssimulacra2.js';
+import { type RgbImage, ssimulacra2 } from '../../metric/ssimulacra2.js';
 import { mosaic, pickTiles, type Rect } from '../../search/sample.js';
 import { hasTranslucency, onBackground, type Rgba8 } from './pixels.js';
 
@@ -49,18 +49,37 @@ export function paletteScorer(original: Rgba8, probe: Rgba8): PaletteScorer {
     tiles = [...worst, ...others.slice(0, SPREAD_TILES)];
   }
   const margin = whole ? 0 : TILE_SCORE_MARGIN;
-  const whiteReference = mosaic(white, tiles);
+  const view = (image: Rgba8, level: number) =>
+    whole ? onBackground(image, level) : tilesOnBackground(image, tiles, level);
+  const whiteReference = view(original, WHITE);
   const translucent = hasTranslucency(original);
-  let blackReference: ReturnType<typeof mosaic> | undefined;
+  let blackReference: RgbImage | undefined;
   return {
-    onWhite: async (candidate) =>
-      (await ssimulacra2(whiteReference, mosaic(onBackground(candidate, WHITE), tiles))) - margin,
+    onWhite: async (candidate) => (await ssimulacra2(whiteReference, view(candidate, WHITE))) - margin,
     onBlack: async (candidate) => {
       if (!translucent) return undefined;
-      blackReference ??= mosaic(onBackground(original, BLACK), tiles);
-      return (await ssimulacra2(blackReference, mosaic(onBackground(candidate, BLACK), tiles))) - margin;
+      blackReference ??= view(original, BLACK);
+      return (await ssimulacra2(blackReference, view(candidate, BLACK))) - margin;
     },
   };
+}
+
+/**
+ * The mosaic of `tiles` composited on a background, without compositing the whole image first:
+ * the tiles are copied into a strip, the strip composited, then laid out by the shared mosaic().
+ * Keeps a large candidate's cost at its decode (no full-size RGB copy per evaluation).
+ */
+function tilesOnBackground(image: Rgba8, tiles: readonly Rect[], level: number): RgbImage {
+  const strip = new Uint8Array(tiles.length * TILE * TILE * 4);
+  tiles.forEach((rect, index) => {
+    for (let y = 0; y < TILE; y++) {
+      const from = ((rect.top + y) * image.width + rect.left) * 4;
+      strip.set(image.data.subarray(from, from + TILE * 4), (index * TILE + y) * TILE * 4);
+    }
+  });
+  const composited = onBackground({ data: strip, width: TILE, height: tiles.length * TILE }, level);
+  const stacked = tiles.map((_, index) => ({ left: 0, top: index * TILE, width: TILE, height: TILE }));
+  return mosaic(composited, stacked);
 }
 
 /**
