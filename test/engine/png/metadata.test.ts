@@ -66,6 +66,9 @@ describe('PNG metadata', () => {
     // sharp's decoder applies a profile when there is one, so compare with the samples left untagged.
     const untagged = writePng(readPngChunks(input).filter((chunk) => chunk.type !== 'iCCP'));
     await assertSamePixels(untagged, dropped.data, 'profile dropped');
+    const palette = await pngOptimizer.lossy(input, pngContext({ lossy: true }));
+    assert.equal(palette.lossless, false);
+    assert.deepEqual((await sharp(palette.data).metadata()).icc, inputIcc, 'lossy keeps the profile');
   });
 
   it('keeps sRGB and gAMA chunks', async () => {
