@@ -46,9 +46,9 @@ export async function optimize(
     const candidate = await optimizeBytes(input, info, plan, limits, deadline);
     return toResult(input, info, { format, candidate, neverLarger: true }, performance.now() - started);
   }
-  const outputs = await runPipeline(input, info, plan, limits, deadline);
+  const { outputs, info: shown } = await runPipeline(input, info, plan, limits, deadline);
   const ms = performance.now() - started;
-  const results = outputs.map((output) => toResult(input, info, output, ms));
+  const results = outputs.map((output) => toResult(input, shown, output, ms));
   const first = results[0]!;
   if (!plan.outputs) return first;
   return {

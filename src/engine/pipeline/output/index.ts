@@ -5,6 +5,12 @@
 export { keepsExtraMetadata, optimizeBytes } from './byte-path.js';
 export { VISUALLY_LOSSLESS_TARGET } from './encode-jpeg.js';
 export { encodeOutput } from './encode-output.js';
-export { formatsOf, needsPipeline, type PipelineOutput, runPipeline } from './run-pipeline.js';
+export {
+  formatsOf,
+  needsPipeline,
+  type PipelineOutput,
+  type PipelineRun,
+  runPipeline,
+} from './run-pipeline.js';
 export type { OutputSettings } from './settings.js';
 export { svgDensityFor } from './svg-density.js';

@@ -19,6 +19,7 @@ import { keepsExtraMetadata, optimizeBytes } from './byte-path.js';
 import { encodeOutput } from './encode-output.js';
 import type { OutputSettings } from './settings.js';
 import { SVG_BASE_DENSITY, svgDensityFor } from './svg-density.js';
+import { type SvgRasterSource, svgRasterSource } from './svg-source.js';
 
 /** A source without tags: for outputs that keep only appearance (their orientation comes from the pixels). */
 const NO_SOURCE_METADATA: SourceMetadata = { date: {}, copyright: {}, geotag: {}, notes: [] };
@@ -50,6 +51,14 @@ export function formatsOf(choice: FormatChoice): ImageFormat[] {
   return typeof choice === 'string' ? [choice] : [...choice];
 }
 
+/** What runPipeline delivers. */
+export interface PipelineRun {
+  /** One output, or one per image-set entry in plan order. */
+  outputs: PipelineOutput[];
+  /** The input's info; for SVG with the rendered size when it was rasterized (else as given). */
+  info: ImageInfo;
+}
+
 /**
  * Every output of `plan` for `input` (one, or one per image-set entry, in plan order).
  * @throws SquishError as the codecs, decodeSource and applyTransforms do; INVALID_OPTION for SVG
@@ -61,12 +70,21 @@ export async function runPipeline(
   plan: OptimizePlan,
   limits: EngineLimits,
   deadline: number,
-): Promise<PipelineOutput[]> {
+): Promise<PipelineRun> {
+  // SVG inputs are rasterized from the SVG codec's sanitized document (done once, when needed).
+  let svgSource: Promise<SvgRasterSource> | undefined;
+  const rasterInput = async (): Promise<{ bytes: Uint8Array; info: ImageInfo }> => {
+    if (info.format !== 'svg') return { bytes: input, info };
+    svgSource ??= svgRasterSource(input, info, limits, deadline);
+    return svgSource;
+  };
   const sources = new Map<number, Promise<SourceImage>>();
   const decodeAt = (density: number): Promise<SourceImage> => {
     let source = sources.get(density);
     if (!source) {
-      source = decodeSource(input, info, limits, { deadline, density });
+      source = rasterInput().then((raster) =>
+        decodeSource(raster.bytes, raster.info, limits, { deadline, density }),
+      );
       sources.set(density, source);
     }
     return source;
@@ -99,6 +117,7 @@ export async function runPipeline(
           limits,
           deadline,
           decodeAt,
+          rasterInfo: async () => (await rasterInput()).info,
           sourceMetadata,
         })),
       });
@@ -113,7 +132,7 @@ export async function runPipeline(
     }
     results.push({ ...(entry ? { id: entry.id } : {}), ...best });
   }
-  return results;
+  return { outputs: results, info: svgSource ? (await svgSource).info : info };
 
   /** The delivered size: the input's when the byte path's candidate is not smaller. */
   function size(c: { candidate: Candidate; neverLarger: boolean }): number {
@@ -149,6 +168,8 @@ interface FormatJob {
   limits: EngineLimits;
   deadline: number;
   decodeAt(density: number): Promise<SourceImage>;
+  /** The input's info, with an SVG's rendered size (the headers probe gives SVG none). */
+  rasterInfo(): Promise<ImageInfo>;
   sourceMetadata(): Promise<SourceMetadata>;
 }
 
@@ -161,7 +182,8 @@ async function oneFormat(job: FormatJob): Promise<{ candidate: Candidate; neverL
     const notes = resized ? ['SVG output is not resized: SVG scales to any size'] : [];
     return { candidate: { ...candidate, notes: [...(candidate.notes ?? []), ...notes] }, neverLarger: true };
   }
-  const density = info.format === 'svg' ? svgDensityFor(info, plan.resize, limits) : SVG_BASE_DENSITY;
+  const density =
+    info.format === 'svg' ? svgDensityFor(await job.rasterInfo(), plan.resize, limits) : SVG_BASE_DENSITY;
   const source = await job.decodeAt(density);
   const image = await applyTransforms(
     source,
