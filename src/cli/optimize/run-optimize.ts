@@ -48,16 +48,6 @@ interface Engine {
   maxInputBytes: number;
 }
 
-/**
- * The engine's result, with the image-set fields of the pipeline (issue 3) read structurally: the
- * CLI works whether or not this engine build returns them.
- */
-type ResultWithSets = EngineResult & {
-  outputs?: (EngineResult & { id: string })[];
-  originalWidth?: number;
-  originalHeight?: number;
-};
-
 /** One file to write: its name relative to --out and its bytes. */
 interface PlannedWrite {
   name: string;
@@ -70,7 +60,7 @@ interface PlannedWrite {
  * @throws SquishError INTERNAL when the engine's answer does not match the plan (an entry without
  *   an output, or a format outside the asked-for ones, whose name was not checked for collisions).
  */
-function plannedWrites(relative: string, plan: OptimizePlan, result: ResultWithSets): PlannedWrite[] {
+function plannedWrites(relative: string, plan: OptimizePlan, result: EngineResult): PlannedWrite[] {
   const entries = plan.outputs ?? [undefined];
   // Set outputs are matched by id, not by position, so a reordered answer cannot swap two names.
   const results = entries.map((entry) =>
@@ -153,7 +143,7 @@ async function optimizeFile(
   report.format = (await engine.detectFormat(data)) ?? null;
   report.originalSize = data.length;
 
-  let result: ResultWithSets;
+  let result: EngineResult;
   try {
     result = await engine.pool.run(data, plan);
   } catch (error) {
@@ -200,8 +190,8 @@ async function optimizeFile(
   return finish({
     format: result.inputFormat,
     optimizedSize: written.reduce((total, output) => total + output.optimizedSize, 0),
-    width: result.originalWidth ?? null,
-    height: result.originalHeight ?? null,
+    width: result.originalWidth,
+    height: result.originalHeight,
     outputs: written,
   });
 }
