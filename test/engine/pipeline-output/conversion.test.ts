@@ -127,6 +127,9 @@ describe('JPEG to PNG', () => {
     assert.equal(result.format, 'png');
     assert.equal(result.lossless, true);
     await assertSamePixels(flowerJpeg, result.data, 'png');
+    // An asked-for conversion is delivered even though the PNG is several times the JPEG.
+    assert.ok(result.optimizedSize > result.originalSize);
+    assert.notEqual(result.method, 'original');
   });
 });
 

@@ -91,6 +91,18 @@ describe('metadata', () => {
     }
   });
 
+  it('the byte path of WebP keeps copyright on request, nothing else but appearance', async () => {
+    const result = await run(fixture('tagged.webp'), { lossy: true, keep: { copyright: true } });
+    assert.equal(result.format, 'webp');
+    const t = tags(result.data);
+    assert.equal(t.Copyright, '(c) 2020 Ann Author');
+    assert.deepEqual(t.Creator, ['Ann XMP', 'Bob XMP']);
+    assert.equal(t.Orientation, 6);
+    for (const absent of ['DateTimeOriginal', 'GPSLatitude', 'Make', 'ModifyDate']) {
+      assert.equal(t[absent], undefined, `${absent} should be gone`);
+    }
+  });
+
   it('autoOrient turns the pixels and drops the tag, keeping the asked groups', async () => {
     const result = await run(taggedJpeg, { autoOrient: true, keep: { date: true } });
     const t = tags(result.data);

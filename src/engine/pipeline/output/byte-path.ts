@@ -22,8 +22,13 @@ export function keepsExtraMetadata(plan: Pick<OptimizePlan, 'keep'>): boolean {
   return plan.keep.date === true || plan.keep.copyright === true || plan.keep.geotag === true;
 }
 
-/** Formats whose byte path gets the extra groups written back (AVIF's lossless path returns the input). */
-const EXTRA_METADATA_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp']);
+/**
+ * Formats whose byte path gets the extra groups written back: every format the metadata module
+ * writes. (AVIF's lossless path hands the input back; rewritten, its replaced items stay in the
+ * file unreferenced, so the result is rarely smaller and the original, with all its tags, is
+ * returned by the never-larger rule.)
+ */
+const EXTRA_METADATA_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'avif']);
 
 /**
  * The codec's lossless or lossy candidate for `input`, with the plan's extra metadata groups.
