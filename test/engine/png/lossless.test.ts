@@ -61,7 +61,8 @@ describe('PNG lossless', () => {
     const idat = chunks.filter((chunk) => chunk.type === 'IDAT');
     const u32 = (...values: number[]) => {
       const out = new Uint8Array(values.length * 4);
-      values.forEach((value, i) => new DataView(out.buffer).setUint32(i * 4, value));
+      const view = new DataView(out.buffer);
+      for (const [i, value] of values.entries()) view.setUint32(i * 4, value);
       return out;
     };
     const width = new DataView(ihdr.data.buffer, ihdr.data.byteOffset).getUint32(0);
