@@ -52,7 +52,7 @@ export function countDifferentPixels(a: RawImage, b: RawImage): number {
   const alphaOffset = (a.channels - 1) * a.depth;
   let diff = 0;
   for (let i = 0; i < a.data.length; i += stride) {
-    const transparent = a.data[i + alphaOffset] === 0 && b.data[i + alphaOffset] === 0 && a.depth === 1;
+    const transparent = isTransparent(a, i + alphaOffset) && isTransparent(b, i + alphaOffset);
     if (transparent) continue;
     for (let j = 0; j < stride; j++) {
       if (a.data[i + j] !== b.data[i + j]) {
@@ -62,6 +62,11 @@ export function countDifferentPixels(a: RawImage, b: RawImage): number {
     }
   }
   return diff;
+}
+
+/** Whether the alpha sample starting at `offset` is zero (8 or 16 bits). */
+function isTransparent(image: RawImage, offset: number): boolean {
+  return image.data[offset] === 0 && (image.depth === 1 || image.data[offset + 1] === 0);
 }
 
 function to8bit(image: RawImage): RawImage {
