@@ -4,15 +4,37 @@
  * "smallest of" list named after the format chosen, and an image set from --plan.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { decodeToRgb, ssimulacra2 } from '../../src/engine/metric/ssimulacra2.js';
 import { runCli } from './run-cli.js';
 
 const HOPPER = new URL('../fixtures/cli/pil-hopper.jpg', import.meta.url);
+/** Hopper with Orientation 6, an Adobe RGB profile and every metadata group (see SOURCES.md). */
+const TAGGED = new URL('../fixtures/cli/tagged.jpg', import.meta.url);
+const ALPHA_PNG = new URL('../fixtures/cli/pngsuite-basn6a16.png', import.meta.url);
+
+/** Every tag exiftool reads in `path`, as "Group:Tag" (numeric values), without its file-system ones. */
+async function readTags(path: string): Promise<Record<string, unknown>> {
+  const { stdout } = await promisify(execFile)('exiftool', ['-j', '-G1', '-n', path]);
+  const [tags] = JSON.parse(stdout) as Record<string, unknown>[];
+  return Object.fromEntries(
+    Object.entries(tags!).filter(([key]) => !/^(System|ExifTool|File|Composite|SourceFile)\b/.test(key)),
+  );
+}
+
+/** Mean absolute difference per channel between two RGB images of one size. */
+function meanDifference(a: Uint8Array, b: Uint8Array): number {
+  assert.equal(a.length, b.length);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
 
 interface OutputRecord {
   id: string;
@@ -47,6 +69,8 @@ describe('squish optimize transform flags', () => {
     work = await mkdtemp(join(tmpdir(), 'squish-cli-transform-'));
     await mkdir(join(work, 'in'));
     await copyFile(HOPPER, join(work, 'in/photo.jpg'));
+    await copyFile(TAGGED, join(work, 'tagged.jpg'));
+    await copyFile(ALPHA_PNG, join(work, 'icon.png'));
   });
 
   after(async () => {
@@ -174,5 +198,99 @@ describe('squish optimize transform flags', () => {
       total += bytes.length;
     }
     assert.equal(record.optimized_size, total, 'the total of the outputs');
+  });
+
+  it('--preserve-meta keeps exactly the named groups and --auto-orient turns the pixels upright', async () => {
+    const run = await runCli(
+      [
+        'optimize',
+        'tagged.jpg',
+        '--out',
+        'upright',
+        '--preserve-meta',
+        'copyright',
+        '--auto-orient',
+        '--json',
+      ],
+      { cwd: work },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(onlyRecord(run.stdout).error, null);
+    const tags = await readTags(join(work, 'upright/tagged.jpg'));
+    assert.equal(tags['IFD0:Copyright'], '(c) 2020 Ann Author');
+    assert.equal(tags['XMP-dc:Rights'], '(c) 2020 Ann XMP');
+    for (const gone of [
+      'IFD0:Orientation',
+      'GPS:GPSLatitude',
+      'ExifIFD:DateTimeOriginal',
+      'ICC-header:ProfileDescription',
+      'IFD0:Make',
+    ]) {
+      assert.equal(tags[gone], undefined, `${gone} stripped`);
+    }
+    assert.ok(
+      !Object.keys(tags).some((key) => key.startsWith('ICC')),
+      'no ICC profile: only copyright was asked for',
+    );
+
+    // Upright: the output looks like the input turned as its tag says (sharp's rotate()), not as stored.
+    const input = await readFile(join(work, 'tagged.jpg'));
+    const got = await decodeToRgb(await readFile(join(work, 'upright/tagged.jpg')));
+    const turned = await ssimulacra2(await decodeToRgb(await sharp(input).rotate().png().toBuffer()), got);
+    const stored = await ssimulacra2(await decodeToRgb(await sharp(input).png().toBuffer()), got);
+    assert.ok(
+      turned >= 70 && turned > stored + 20,
+      `turned ${turned.toFixed(1)}, as stored ${stored.toFixed(1)}`,
+    );
+
+    const kept = await runCli(
+      ['optimize', 'tagged.jpg', '--out', 'tagged', '--preserve-meta', 'geotag,orientation', '--json'],
+      { cwd: work },
+    );
+    assert.equal(kept.code, 0, kept.stderr);
+    const keptTags = await readTags(join(work, 'tagged/tagged.jpg'));
+    assert.equal(keptTags['IFD0:Orientation'], 6, 'without --auto-orient the tag stays');
+    assert.equal(keptTags['GPS:GPSLatitudeRef'], 'N');
+    assert.ok(typeof keptTags['GPS:GPSLatitude'] === 'number');
+    for (const gone of ['IFD0:Copyright', 'IFD0:Artist', 'XMP-dc:Rights', 'ExifIFD:DateTimeOriginal']) {
+      assert.equal(keptTags[gone], undefined, `${gone} stripped`);
+    }
+  });
+
+  it('--convert jpg flattens transparency onto --background and --sampling sets the chroma subsampling', async () => {
+    const run = await runCli(
+      [
+        'optimize',
+        'icon.png',
+        '--out',
+        'flat',
+        '--convert',
+        'jpg',
+        '--background',
+        'red',
+        '--sampling',
+        '4:4:4',
+        '--lossy',
+        '--quality',
+        '95',
+        '--json',
+      ],
+      { cwd: work },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(onlyRecord(run.stdout).output, join('flat', 'icon.jpg'));
+    const output = await readFile(join(work, 'flat/icon.jpg'));
+    const meta = await sharp(output).metadata();
+    assert.equal(meta.format, 'jpeg');
+    assert.equal(meta.chromaSubsampling, '4:4:4');
+
+    const input = await readFile(join(work, 'icon.png'));
+    const flattened = (background: string) =>
+      sharp(input).flatten({ background }).toColourspace('srgb').raw().toBuffer();
+    const got = await sharp(output).raw().toBuffer();
+    const onRed = meanDifference(got, await flattened('#ff0000'));
+    const onWhite = meanDifference(got, await flattened('#ffffff'));
+    assert.ok(onRed < 6, `close to the input flattened on red: ${onRed.toFixed(2)}`);
+    assert.ok(onWhite > onRed + 20, `not on white: ${onWhite.toFixed(2)} vs ${onRed.toFixed(2)}`);
   });
 });
