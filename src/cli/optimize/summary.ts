@@ -57,6 +57,14 @@ export function formatSummary(reports: readonly FileReport[], elapsedMs: number)
     ['Saved', formatSavedPercent(total.before, total.after)],
     ['Time', formatDuration(elapsedMs)],
   );
+  // Image sets write several files per input; "Bytes after" then counts all of them.
+  if (reports.some((report) => report.outputs)) {
+    const written = reports.reduce(
+      (count, report) => count + (report.outputs?.length ?? (report.output !== null ? 1 : 0)),
+      0,
+    );
+    overview.splice(1, 0, ['Outputs written', String(written)]);
+  }
 
   const formats = new Table({
     ...PLAIN,
