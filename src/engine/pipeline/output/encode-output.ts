@@ -2,6 +2,7 @@
  * One output format from the pipeline's pixels: the format's encoder (lossless where the format
  * can be, else the perceptual search), then the kept metadata groups.
  */
+import sharp from 'sharp';
 import { SquishError } from '../../../errors/index.js';
 import type { Candidate, ImageFormat } from '../../types.js';
 import type { TransformedImage } from '../transform.js';
@@ -60,6 +61,11 @@ export async function encodeOutput(
     notes: [...image.notes, ...(encoded.notes ?? []), ...written.notes],
     width: image.width,
     height: image.height,
-    frames: image.frameCount,
+    // libwebp and gifsicle merge identical neighbouring frames (the delays add up): count the file's.
+    frames: image.frameCount > 1 ? await encodedFrames(written.data) : 1,
   };
+}
+
+async function encodedFrames(data: Uint8Array): Promise<number> {
+  return (await sharp(data, { animated: true }).metadata()).pages ?? 1;
 }
