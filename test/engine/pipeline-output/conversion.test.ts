@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodeGifFrames } from '../../../src/engine/decode/gif-frames.js';
+import { DEFAULT_LIMITS } from '../../../src/engine/limits.js';
+import type { TransformedImage } from '../../../src/engine/pipeline/index.js';
+import { encodeOutput } from '../../../src/engine/pipeline/output/index.js';
 import { assertSamePixels, countDifferentPixels, decodeRaw } from '../../helpers/pixels.js';
 import { fixture, rgbOf, run, scoreAgainst } from './kit.js';
 
@@ -92,6 +95,38 @@ describe('animation', () => {
     const expected = Buffer.concat(gif.frames.map((frame) => Buffer.from(frame.rgba)));
     const diff = countDifferentPixels({ ...webp, data: expected }, webp);
     assert.equal(diff, 0, `${diff} pixels differ over the 5 frames`);
+  });
+
+  it('lossy animated WebP: identical neighbouring frames merged by libwebp keep their time', async () => {
+    // Frames A, A, B of 100 ms (crops of the flower photo): libwebp writes A for 200 ms, then B.
+    const crop = async (left: number) =>
+      sharp(flowerJpeg).extract({ left, top: 100, width: 160, height: 120 }).removeAlpha().raw().toBuffer();
+    const [a, b] = await Promise.all([crop(100), crop(220)]);
+    const image: TransformedImage = {
+      data: new Uint8Array(Buffer.concat([a, a, b])),
+      width: 160,
+      height: 120,
+      channels: 3,
+      hasAlpha: false,
+      frameCount: 3,
+      delaysMs: [100, 100, 100],
+      loopCount: 0,
+      orientation: 1,
+      geometry: { ops: [], width: 160, height: 120, enlarges: false },
+      notes: [],
+      unchanged: false,
+    };
+    const candidate = await encodeOutput(
+      image,
+      'webp',
+      { lossy: true, target: 80, limits: DEFAULT_LIMITS },
+      Date.now() + 60_000,
+    );
+    const meta = await sharp(candidate.data, { animated: true }).metadata();
+    assert.equal(meta.pages, 2);
+    assert.equal(candidate.frames, 2);
+    assert.deepEqual(meta.delay, [200, 100]);
+    assert.ok(candidate.score !== undefined && candidate.score >= 78, `score ${candidate.score}`);
   });
 
   it('animated GIF resized stays an animated GIF with its delays', async () => {
