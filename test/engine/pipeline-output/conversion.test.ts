@@ -168,6 +168,16 @@ describe('JPEG to PNG', () => {
   });
 });
 
+describe('PNG to GIF', () => {
+  it('a palette PNG with transparency becomes a pixel-exact GIF', async () => {
+    const png = fixture('pngsuite-tbbn3p08.png'); // 32x32, palette + tRNS
+    const result = await run(png, { format: 'gif' });
+    assert.equal(result.format, 'gif');
+    assert.equal(result.lossless, true);
+    await assertSamePixels(png, result.data, 'gif');
+  });
+});
+
 describe('smallest of a list', () => {
   it('returns the smallest of the formats, each encoded as on its own', async () => {
     const formats = ['jpeg', 'webp', 'avif'] as const;
