@@ -82,7 +82,10 @@ export interface EngineResult {
   /** The input's height. */
   originalHeight: number;
   frames: number;
-  /** True when the output's pixels equal the input's (always true when the original came back). */
+  /**
+   * True when the output's pixels equal the input's (always true when the original came back);
+   * for a resized or converted output, when they equal the transformed pixels exactly.
+   */
   lossless: boolean;
   /** How the output was made; "original" when the input was already smallest. */
   method: string;
