@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { refineBetweenProbes } from '../../../src/engine/codecs/jpeg/lossy.js';
+import { refineBetweenProbes } from '../../../src/engine/codecs/jpeg/search.js';
 
 test('a wide bracket is narrowed where the line through both scores crosses the target', () => {
   const measured = new Map([

@@ -1,16 +1,14 @@
 /**
- * "Intelligent lossy" JPEG from decoded pixels (the pipeline's transformed or converted image):
- * the same tile-sampled search as optimizeJpegLossy, minus the input-file handling. Kept in its
- * own file so the byte path (lossy.ts) stays as it is.
+ * "Intelligent lossy" JPEG from decoded pixels: the one implementation behind both the byte path
+ * (optimizeJpegLossy, which adds the input-file handling) and the pipeline's transformed or
+ * converted images.
  */
 import { SquishError } from '../../../errors/index.js';
 import type { ChromaSubsampling } from '../../../plan/index.js';
 import { MIN_METRIC_SIDE, type RgbImage } from '../../metric/ssimulacra2.js';
-import { searchQuality } from '../../search/perceptual-search.js';
-import { mosaic, pickTiles } from '../../search/sample.js';
 import { encodeJpeg, type JpegChroma } from './encode.js';
-import { refineBetweenProbes, TILE_MARGIN } from './lossy.js';
-import { scoreSample } from './sample-score.js';
+import { metricSample } from './sample-score.js';
+import { searchSample, TILE_MARGIN } from './search.js';
 import { chooseChroma } from './subsampling.js';
 
 /** Quality for images too small for the metric (same as the byte path). */
@@ -54,9 +52,9 @@ export async function jpegLossyFromPixels(
   options: JpegPixelsOptions,
 ): Promise<JpegPixelsResult> {
   const notes: string[] = [];
-  const sample = mosaic(rgb, pickTiles(rgb, { tile: 128, count: 8, align: 16 }));
-  const measurable = Math.min(sample.width, sample.height) >= MIN_METRIC_SIDE;
-  const margin = sample === rgb ? 0 : TILE_MARGIN;
+  const sample = metricSample(rgb);
+  const measurable = Math.min(sample.reference.width, sample.reference.height) >= MIN_METRIC_SIDE;
+  const margin = sample.whole ? 0 : TILE_MARGIN;
   const searchTarget = Math.min(100, options.target + margin);
 
   let chroma: JpegChroma;
@@ -78,23 +76,7 @@ export async function jpegLossyFromPixels(
     quality = SMALL_IMAGE_QUALITY;
     notes.push(`image too small to measure (under ${MIN_METRIC_SIDE} px): fixed quality ${quality}`);
   } else {
-    const measured = new Map<number, number>();
-    const found = await searchQuality({
-      min: 20,
-      max: 98,
-      target: searchTarget,
-      // Same prior and slope as the byte path (lossy.ts startQuality / searchSample).
-      start: Math.round(searchTarget - (chroma === '4:2:0' ? 4 : 6)),
-      slope: 0.65,
-      evaluate: async (q) => {
-        const { score: s } = await scoreSample(sample, { quality: q, chromaSubsampling: chroma });
-        measured.set(q, s);
-        return s;
-      },
-      deadline: options.deadline,
-      maxEvaluations: 3,
-    });
-    const refined = refineBetweenProbes(found, measured, searchTarget);
+    const refined = await searchSample(sample, chroma, searchTarget, options.deadline);
     quality = refined.quality;
     score = Math.min(100, refined.score - margin);
     if (!refined.reached) notes.push(`target ${options.target} not reached at quality ${quality}`);

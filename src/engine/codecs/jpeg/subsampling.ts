@@ -12,15 +12,14 @@
  * threshold between 82 and 97 separates them; the one below keeps 5 points of room above the
  * search target, so 4:2:0 is kept only where it still has a quality range to work with.
  */
-import type { RgbImage } from '../../metric/ssimulacra2.js';
 import type { JpegChroma } from './encode.js';
-import { scoreSample } from './sample-score.js';
+import { type MetricSample, scoreSample } from './sample-score.js';
 
 /** Room the 4:2:0 ceiling must leave above the search target for 4:2:0 to be chosen. */
 export const CHROMA_HEADROOM = 5;
 
 /** 4:4:4 when 4:2:0 alone keeps `sample` from scoring at least `searchTarget` + {@link CHROMA_HEADROOM}. */
-export async function chooseChroma(sample: RgbImage, searchTarget: number): Promise<JpegChroma> {
+export async function chooseChroma(sample: MetricSample, searchTarget: number): Promise<JpegChroma> {
   const { score: ceiling } = await scoreSample(sample, { quality: 100, chromaSubsampling: '4:2:0' });
   return ceiling < Math.min(100, searchTarget + CHROMA_HEADROOM) ? '4:4:4' : '4:2:0';
 }
