@@ -16,8 +16,9 @@ import { recompress } from './lossless.js';
 import { oxipng } from './oxipng.js';
 import { paletteScorer } from './palette-score.js';
 import { decodeRgba8, maxSampleError, type Rgba8 } from './pixels.js';
-import { checkDeadline, preparePng } from './prepare.js';
+import { checkDeadline, type PreparedPng, preparePng } from './prepare.js';
 import { availableQuantizer, quantize } from './quantize.js';
+import { chooseTruecolor } from './truecolor-choice.js';
 
 /** Quantizer qualities searched. Below 20 palettes get posterised whatever the image. */
 const MIN_QUALITY = 20;
@@ -87,13 +88,7 @@ export async function optimizeLossy(input: Uint8Array, ctx: CodecContext): Promi
       notes: [...(lossless.notes ?? []), `palette failed (${error.message}): kept lossless`],
     };
   }
-  if (!choice) {
-    const lossless = await recompress(prepared, ctx);
-    return {
-      ...lossless,
-      notes: [...(lossless.notes ?? []), 'no palette reached the target: kept lossless'],
-    };
-  }
+  if (!choice) return truecolorOrLossless(original, extras, prepared, ctx, notes);
   checkDeadline(ctx.deadline);
   const palette = withChunks(await encodeAt(choice.quality), extras);
   const data = await oxipng(palette, { level: 2, optimizeAlpha: true });
@@ -109,6 +104,45 @@ export async function optimizeLossy(input: Uint8Array, ctx: CodecContext): Promi
   const lossless = await recompress(prepared, ctx);
   if (lossless.data.length > data.length) return candidate;
   return { ...lossless, notes: [...(lossless.notes ?? []), 'lossless came out smaller than the palette'] };
+}
+
+/**
+ * When no palette is good enough: the truecolor candidate with quantized filter residuals
+ * (truecolor-lossy.ts), or lossless when that misses the target too or is not smaller.
+ */
+async function truecolorOrLossless(
+  original: Rgba8,
+  extras: readonly PngChunk[],
+  prepared: PreparedPng,
+  ctx: CodecContext,
+  notes: string[],
+): Promise<Candidate> {
+  const choice = await chooseTruecolor(original, ctx.plan.target ?? DEFAULT_LOSSY_TARGET, ctx.deadline);
+  if (!choice) {
+    const lossless = await recompress(prepared, ctx);
+    return {
+      ...lossless,
+      notes: [...(lossless.notes ?? []), 'no palette reached the target: kept lossless'],
+    };
+  }
+  checkDeadline(ctx.deadline);
+  const draft = withChunks(choice.png, extras);
+  const optimized = await oxipng(draft, { level: 2, optimizeAlpha: true });
+  const data = optimized.length < draft.length ? optimized : draft;
+  const candidate: Candidate = {
+    data,
+    method: `truecolor residual step ${choice.step} + oxipng`,
+    lossless: false,
+    notes: [...notes, 'no palette reached the target: truecolor with quantized filter residuals'],
+    ...(choice.score === undefined ? {} : { score: choice.score }),
+  };
+  if (data.length <= prepared.cleaned.length * LOSSLESS_CHECK_RATIO) return candidate;
+  const lossless = await recompress(prepared, ctx);
+  if (lossless.data.length > data.length) return candidate;
+  return {
+    ...lossless,
+    notes: [...(lossless.notes ?? []), 'lossless came out smaller than truecolor lossy'],
+  };
 }
 
 interface PaletteChoice {
