@@ -37,6 +37,7 @@ const JSON_KEYS = [
   'height',
   'ms',
   'error',
+  'notes',
 ];
 
 interface JsonLine {

@@ -14,6 +14,7 @@ const base: FileReport = {
   height: 10,
   ms: 5,
   error: null,
+  notes: [],
   unexpected: false,
 };
 
@@ -26,8 +27,16 @@ describe('formatSummary', () => {
       output: null,
       optimizedSize: 900,
       outputs: [
-        { id: 's', output: 'out/b.s.png', format: 'png', optimizedSize: 300, width: 5, height: 5 },
-        { id: 'w', output: 'out/b.w.webp', format: 'webp', optimizedSize: 600, width: 10, height: 10 },
+        { id: 's', output: 'out/b.s.png', format: 'png', optimizedSize: 300, width: 5, height: 5, notes: [] },
+        {
+          id: 'w',
+          output: 'out/b.w.webp',
+          format: 'webp',
+          optimizedSize: 600,
+          width: 10,
+          height: 10,
+          notes: [],
+        },
       ],
     };
     assert.match(formatSummary([base, set], 10), /Outputs written\s*│\s*3\s*│/);

@@ -18,6 +18,8 @@ const HOPPER = new URL('../fixtures/cli/pil-hopper.jpg', import.meta.url);
 /** Hopper with Orientation 6, an Adobe RGB profile and every metadata group (see SOURCES.md). */
 const TAGGED = new URL('../fixtures/cli/tagged.jpg', import.meta.url);
 const ALPHA_PNG = new URL('../fixtures/cli/pngsuite-basn6a16.png', import.meta.url);
+/** An animated GIF of the GIF codec's fixtures (Pillow, HPND). */
+const ANIMATED = new URL('../fixtures/gif/pil-chi-anim.gif', import.meta.url);
 
 /** Every tag exiftool reads in `path`, as "Group:Tag" (numeric values), without its file-system ones. */
 async function readTags(path: string): Promise<Record<string, unknown>> {
@@ -38,6 +40,7 @@ function meanDifference(a: Uint8Array, b: Uint8Array): number {
 
 interface OutputRecord {
   id: string;
+  notes: string[];
   output: string;
   format: string;
   optimized_size: number;
@@ -53,6 +56,7 @@ interface JsonLine {
   width: number | null;
   height: number | null;
   error: { code: string; message: string } | null;
+  notes: string[];
   outputs?: OutputRecord[];
 }
 
@@ -71,6 +75,7 @@ describe('squish optimize transform flags', () => {
     await copyFile(HOPPER, join(work, 'in/photo.jpg'));
     await copyFile(TAGGED, join(work, 'tagged.jpg'));
     await copyFile(ALPHA_PNG, join(work, 'icon.png'));
+    await copyFile(ANIMATED, join(work, 'anim.gif'));
   });
 
   after(async () => {
@@ -143,6 +148,21 @@ describe('squish optimize transform flags', () => {
     assert.ok(centre > top + 20, `centre ${centre.toFixed(1)} vs top ${top.toFixed(1)}`);
   });
 
+  it('says in the report when an animation lost its frames to a still format', async () => {
+    const run = await runCli(['optimize', 'anim.gif', '--out', 'still', '--convert', 'jpeg', '--json'], {
+      cwd: work,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const record = onlyRecord(run.stdout);
+    assert.equal(record.error, null, JSON.stringify(record.error));
+    assert.ok(
+      record.notes.some((note) => /only the first of \d+ frames/.test(note)),
+      JSON.stringify(record.notes),
+    );
+    const meta = await sharp(await readFile(join(work, 'still/anim.jpg'))).metadata();
+    assert.equal(meta.format, 'jpeg');
+  });
+
   it('names the output of a "smallest of" list after the format chosen', async () => {
     const run = await runCli(
       ['optimize', 'in/photo.jpg', '--out', 'smallest', '--convert', 'png,webp', '--lossy', '--json'],
@@ -194,7 +214,9 @@ describe('squish optimize transform flags', () => {
         [want.format, want.width, want.height],
         want.id,
       );
-      assert.deepEqual(got, { ...want, optimized_size: bytes.length });
+      const { notes, ...rest } = got;
+      assert.deepEqual(rest, { ...want, optimized_size: bytes.length });
+      assert.ok(Array.isArray(notes), 'each output carries its notes');
       total += bytes.length;
     }
     assert.equal(record.optimized_size, total, 'the total of the outputs');

@@ -15,6 +15,8 @@ export interface SetOutputReport {
   optimizedSize: number;
   width: number;
   height: number;
+  /** What the engine wants the user to know about this output (e.g. only the first frame kept). */
+  notes: string[];
 }
 
 /** The outcome of one input file. */
@@ -36,6 +38,8 @@ export interface FileReport {
   /** Wall time for this file: read, optimize and write. */
   ms: number;
   error: ErrorReport | null;
+  /** The engine's notes on the output (for an image set: on each output, see `outputs`). */
+  notes: string[];
   /**
    * True when the failure is ours or the machine's (I/O error, codec crash, internal error) rather
    * than a clear refusal of the input; any such file makes the run exit non-zero.
@@ -52,8 +56,9 @@ export function isRefusal(code: ErrorReport['code']): boolean {
 }
 
 /**
- * The JSON line for one file, with exactly the documented keys in the documented order, plus
- * "outputs" ({id, output, format, optimized_size, width, height} each) for an image set.
+ * The JSON line for one file, with the documented keys in the documented order, then "notes" (the
+ * engine's remarks, e.g. that only the first frame was kept), plus "outputs" ({id, output, format,
+ * optimized_size, width, height, notes} each) for an image set.
  */
 export function toJsonLine(report: FileReport): string {
   const saved =
@@ -71,6 +76,7 @@ export function toJsonLine(report: FileReport): string {
     height: report.height,
     ms: Math.round(report.ms),
     error: report.error,
+    notes: report.notes,
     ...(report.outputs
       ? {
           outputs: report.outputs.map((output) => ({
@@ -80,6 +86,7 @@ export function toJsonLine(report: FileReport): string {
             optimized_size: output.optimizedSize,
             width: output.width,
             height: output.height,
+            notes: output.notes,
           })),
         }
       : {}),

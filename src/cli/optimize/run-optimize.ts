@@ -111,6 +111,7 @@ async function optimizeFile(
     height: null,
     ms: 0,
     error: null,
+    notes: [],
     unexpected: false,
   };
   const finish = (changes: Partial<FileReport>): FileReport => ({
@@ -176,6 +177,7 @@ async function optimizeFile(
       optimizedSize: write.result.data.length,
       width: write.result.width,
       height: write.result.height,
+      notes: write.result.notes,
     });
   }
   if (!plan.outputs) {
@@ -185,6 +187,7 @@ async function optimizeFile(
       optimizedSize: written[0]!.optimizedSize,
       width: written[0]!.width,
       height: written[0]!.height,
+      notes: written[0]!.notes,
     });
   }
   return finish({
