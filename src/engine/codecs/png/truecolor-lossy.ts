@@ -2,7 +2,7 @@
  * Truecolor "lossy PNG" for images where no palette of 256 colours is good enough (photos, wide
  * gradients): the pixels are coded as PNG's Average filter would code them, but each residual is
  * rounded to a multiple of `step` while coding (closed loop, so the error of a sample never exceeds
- * step / 2 and never accumulates). Fewer distinct residuals is what deflate compresses better; any
+ * step / 2, rounded down, and never accumulates). Fewer distinct residuals is what deflate compresses better; any
  * PNG decoder reads the result, since the rows are ordinary Average-filtered rows.
  *
  * Hand-written because no library here quantizes inside a PNG filter: pngquant and libimagequant
@@ -89,13 +89,11 @@ export function truecolorPng(image: QuantizedImage): Uint8Array {
 }
 
 /**
- * The sample the decoder gets: the prediction plus the residual rounded to a multiple of `step`,
- * kept within 0..255 by one step back when rounding overshoots (the exact value when even that fails).
+ * The sample the decoder gets: the prediction plus the residual rounded to a multiple of `step`;
+ * the exact value when rounding leaves 0..255 (stepping back instead could err by a whole step).
  */
 function roundedSample(value: number, predicted: number, step: number): number {
-  let coded = predicted + Math.round((value - predicted) / step) * step;
-  if (coded > 255) coded -= step;
-  else if (coded < 0) coded += step;
+  const coded = predicted + Math.round((value - predicted) / step) * step;
   return coded >= 0 && coded <= 255 ? coded : value;
 }
 
