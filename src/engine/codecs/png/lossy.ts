@@ -127,7 +127,7 @@ async function truecolorOrLossless(
   }
   checkDeadline(ctx.deadline);
   const draft = withChunks(choice.png, extras);
-  const optimized = await oxipng(draft, { level: 2, optimizeAlpha: true });
+  const optimized = await oxipng(draft, { level: 2, optimizeAlpha: !choice.keepsTransparentColour });
   const data = optimized.length < draft.length ? optimized : draft;
   const candidate: Candidate = {
     data,

@@ -36,6 +36,8 @@ export interface TruecolorChoice {
   /** PNG with only IHDR, IDAT and IEND (colour chunks are added by the caller). */
   png: Uint8Array;
   step: number;
+  /** True when fully transparent pixels keep their colour (oxipng must not clear it). */
+  keepsTransparentColour: boolean;
   /** Estimated whole-image SSIMULACRA2 (tiles minus their margin); absent for small images. */
   score?: number;
 }
@@ -51,9 +53,11 @@ export async function chooseTruecolor(
   deadline: number,
 ): Promise<TruecolorChoice | undefined> {
   if (original.width < MIN_METRIC_SIDE || original.height < MIN_METRIC_SIDE) {
-    const image = quantizeResiduals(original, SMALL_IMAGE_STEP);
+    // Every sample stays near the original, fully transparent ones too: icons this small get
+    // scaled up, and a scaler that ignores alpha would show their colour.
+    const image = quantizeResiduals(original, SMALL_IMAGE_STEP, true);
     if (maxSampleError(original, image.pixels) > SMALL_IMAGE_MAX_ERROR) return undefined;
-    return { png: truecolorPng(image), step: SMALL_IMAGE_STEP };
+    return { png: truecolorPng(image), step: SMALL_IMAGE_STEP, keepsTransparentColour: true };
   }
   // Quality q stands for step MAX_STEP + 1 - q, so that the score rises with it as the search expects.
   const stepOf = (quality: number) => MAX_STEP + 1 - quality;
@@ -74,5 +78,10 @@ export async function chooseTruecolor(
   if (!result.reached) return undefined;
   checkDeadline(deadline);
   const step = stepOf(result.quality);
-  return { png: truecolorPng(quantizeResiduals(original, step)), step, score: result.score };
+  return {
+    png: truecolorPng(quantizeResiduals(original, step)),
+    step,
+    keepsTransparentColour: false,
+    score: result.score,
+  };
 }

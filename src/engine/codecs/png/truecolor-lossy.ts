@@ -35,10 +35,15 @@ export interface QuantizedImage {
 /**
  * Codes `original` with Average-filter residuals rounded to multiples of `step` (1 = exact).
  * Alpha is kept exact (the metric cannot see it, see palette-score.ts); the colour of fully
- * transparent pixels is replaced by the prediction, which costs nothing to store.
+ * transparent pixels is replaced by the prediction, which costs nothing to store, unless
+ * `keepTransparentColour` asks to round it like any other colour.
  * @throws RangeError when `step` is not an integer from 1 to 128.
  */
-export function quantizeResiduals(original: Rgba8, step: number): QuantizedImage {
+export function quantizeResiduals(
+  original: Rgba8,
+  step: number,
+  keepTransparentColour = false,
+): QuantizedImage {
   if (!(Number.isInteger(step) && step >= 1 && step <= 128)) {
     throw new RangeError(`step must be an integer from 1 to 128, got ${step}`);
   }
@@ -63,7 +68,7 @@ export function quantizeResiduals(original: Rgba8, step: number): QuantizedImage
         const value = data[source + c]!;
         let coded: number;
         if (c === 3) coded = value;
-        else if (alpha === 0) coded = predicted;
+        else if (alpha === 0 && !keepTransparentColour) coded = predicted;
         else coded = roundedSample(value, predicted, step);
         recon[at] = coded;
         scanlines[line + 1 + x * channels + c] = (coded - predicted) & 0xff;
