@@ -1,13 +1,14 @@
 /**
  * The perceptual search of the truecolor lossy candidate (truecolor-lossy.ts): the largest residual
- * step whose result still reaches the target, scored like the palettes (palette-score.ts tiles).
+ * step whose result still reaches the target, scored on truecolor-score.ts' tiles. Opaque images
+ * only, and any image under MIN_METRIC_SIDE.
  */
 import { MIN_METRIC_SIDE } from '../../metric/ssimulacra2.js';
 import { searchQuality } from '../../search/perceptual-search.js';
-import { paletteScorer } from './palette-score.js';
-import { maxSampleError, type Rgba8 } from './pixels.js';
+import { hasTranslucency, maxSampleError, type Rgba8 } from './pixels.js';
 import { checkDeadline } from './prepare.js';
 import { quantizeResiduals, truecolorPng } from './truecolor-lossy.js';
+import { truecolorScorer } from './truecolor-score.js';
 
 /**
  * Largest step searched. Corpus photos reach SSIMULACRA2 80 at steps 9 to 12 and fall 2 to 3.5
@@ -59,9 +60,14 @@ export async function chooseTruecolor(
     if (maxSampleError(original, image.pixels) > SMALL_IMAGE_MAX_ERROR) return undefined;
     return { png: truecolorPng(image), step: SMALL_IMAGE_STEP, keepsTransparentColour: true };
   }
+  // Translucent images are left out: on white, the faint edge of a glow (alpha of a few levels)
+  // turns flat white into speckle wherever rounding flips a composited 254/255, which SSIMULACRA2
+  // punishes hard (a gradient logo scored 42 on such tiles at step 15) and no tile choice tried
+  // predicted; the one such corpus file was bigger than its input even at step 4.
+  if (hasTranslucency(original)) return undefined;
   // Quality q stands for step MAX_STEP + 1 - q, so that the score rises with it as the search expects.
   const stepOf = (quality: number) => MAX_STEP + 1 - quality;
-  const scorer = paletteScorer(original, quantizeResiduals(original, START_STEP).pixels);
+  const scorer = truecolorScorer(original, quantizeResiduals(original, START_STEP).pixels);
   const result = await searchQuality({
     min: 1,
     max: MAX_STEP - 1,
@@ -72,7 +78,7 @@ export async function chooseTruecolor(
     maxEvaluations: MAX_EVALUATIONS,
     evaluate: (quality) => {
       checkDeadline(deadline);
-      return scorer.onWhite(quantizeResiduals(original, stepOf(quality)).pixels);
+      return scorer(quantizeResiduals(original, stepOf(quality)).pixels);
     },
   });
   if (!result.reached) return undefined;
