@@ -22,6 +22,14 @@ export function availableQuantizer(): Quantizer {
   return findTool('pngquant') ? 'pngquant' : 'sharp';
 }
 
+/** Settings for a slower, finer palette than the default (see lossy.ts' rescue). */
+export interface QuantizeSettings {
+  /** pngquant speed, 1 (slowest, best palette) to 11; sharp ignores it. */
+  speed?: number;
+  /** Floyd-Steinberg strength, 0 to 1. */
+  dither?: number;
+}
+
 /**
  * Quantizes `png` (a bare PNG: no colour-space chunks, so neither tool converts colours) to a
  * palette of at most 256 colours, using as few colours as reach libimagequant quality `quality`.
@@ -32,15 +40,18 @@ export async function quantize(
   quality: number,
   quantizer: Quantizer,
   deadline: number,
+  settings: QuantizeSettings = {},
 ): Promise<Uint8Array> {
+  const dither = settings.dither ?? DITHER;
   if (quantizer === 'sharp') {
     return sharp(png, { limitInputPixels: false })
-      .png({ palette: true, quality, effort: 7, dither: DITHER })
+      .png({ palette: true, quality, effort: 7, dither })
       .toBuffer();
   }
+  const speed = settings.speed ?? PNGQUANT_SPEED;
   const result = await runTool(
     'pngquant',
-    ['--quality', `0-${quality}`, '--speed', String(PNGQUANT_SPEED), `--floyd=${DITHER}`, '--strip', '-'],
+    ['--quality', `0-${quality}`, '--speed', String(speed), `--floyd=${dither}`, '--strip', '-'],
     { input: png, timeoutMs: remainingMs(deadline) },
   );
   if (result.exitCode !== 0 || result.stdout.length === 0) {
