@@ -61,11 +61,21 @@ export async function renderSvg(
   const rendered = await sharp(bytes, { ...DECODE_OPTIONS, density })
     .png()
     .toBuffer();
-  let pipeline = sharp(rendered);
-  pipeline = fit
-    ? pipeline.resize(fit.width, fit.height, { fit: 'fill' })
-    : pipeline.resize(longest, longest, { fit: 'inside' });
-  return decodeRgbOnWhite(await pipeline.png().toBuffer());
+  // Both renderings of a pair are scaled by the same operation (an exact width x height), because
+  // libvips' uniform 'inside' scale and its per-axis 'fill' scale resample thin lines differently
+  // enough to score a document against itself at 59.
+  const target = fit ?? (await insideSize(rendered, longest));
+  const scaled = await sharp(rendered).resize(target.width, target.height, { fit: 'fill' }).png().toBuffer();
+  return decodeRgbOnWhite(scaled);
+}
+
+/** The size of `image` scaled to fit inside `longest` x `longest`, keeping its aspect ratio. */
+async function insideSize(image: Uint8Array, longest: number): Promise<{ width: number; height: number }> {
+  const meta = await sharp(image).metadata();
+  const width = meta.width ?? longest;
+  const height = meta.height ?? longest;
+  const scale = longest / Math.max(width, height);
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
 /** Flattens RGBA (8-bit) on white into RGB. */
