@@ -20,7 +20,14 @@ export interface EqualScoreSaving {
 }
 
 export function savingAtScore(points: readonly SweepPoint[], score: number): EqualScoreSaving | undefined {
-  const usable = points.filter((p) => Number.isFinite(p.score)).sort((a, b) => a.score - b.score);
+  // Points with the same score (several settings that all kept the originals score 100) count once,
+  // with the best saving among them: the comparison takes the reference at its best.
+  const byScore = new Map<number, SweepPoint>();
+  for (const point of points.filter((p) => Number.isFinite(p.score))) {
+    const known = byScore.get(point.score);
+    if (!known || point.savedPct > known.savedPct) byScore.set(point.score, point);
+  }
+  const usable = [...byScore.values()].sort((a, b) => a.score - b.score);
   if (usable.length === 0 || !Number.isFinite(score)) return undefined;
   const lowest = usable[0]!;
   const highest = usable[usable.length - 1]!;
