@@ -101,6 +101,10 @@ const jpegoptim: Encoder = async (input) => {
     input,
     'jpg',
   );
+  // When it cannot make the file smaller, jpegoptim "skips" it, writes nothing and exits 3.
+  if (result.exitCode === 3 && result.stdout.length === 0 && /write failed to stdout/.test(result.stderr)) {
+    return withRss({ data: input, note: 'jpegoptim skipped: not smaller' }, result.peakRssBytes);
+  }
   if (result.exitCode !== 0 || result.stdout.length === 0) {
     throw new Error(`jpegoptim exit ${result.exitCode}: ${result.stderr.trim().split('\n')[0] ?? ''}`);
   }
