@@ -21,6 +21,16 @@ export interface TileOptions {
   align?: number;
 }
 
+/** Whether two rects share at least one pixel. */
+export function rectsOverlap(p: Rect, q: Rect): boolean {
+  return (
+    p.left < q.left + q.width &&
+    q.left < p.left + p.width &&
+    p.top < q.top + q.height &&
+    q.top < p.top + p.height
+  );
+}
+
 /**
  * Representative tiles of `rgb`: the grid's cells ranked by detail and taken at evenly spaced
  * ranks (so both the flattest and the busiest are in). Images not much larger than the mosaic

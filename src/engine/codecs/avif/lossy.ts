@@ -11,6 +11,19 @@ import { buildReference } from '../sharp-common/perceptual-reference.js';
 import { avifEffortFor, encodeAvif } from './encode.js';
 import { avifDecodeOptions, openAvif } from './source.js';
 
+/**
+ * Where the AVIF quality search starts and how it steps, shared with the pipeline's AVIF outputs.
+ * aom's quality sits well below the SSIMULACRA2 it gives: kodim01 (from PNG) q60 -> 72 and
+ * q75 -> 83; a 480x360 AVIF photo re-encoded: q57 -> 79, q60 -> 82, q72 -> 89.
+ */
+export const AVIF_SEARCH = {
+  min: 5,
+  max: 100,
+  start: (target: number) => Math.round(target - 18),
+  slope: 0.9,
+  maxEvaluations: 3,
+} as const;
+
 /** FormatOptimizer.lossy for AVIF: fewest bytes reaching the plan's target, or its fixed quality. */
 export async function optimizeAvifLossy(input: Uint8Array, ctx: CodecContext): Promise<Candidate> {
   const source = await decodeRgbaFrames(input, avifDecodeOptions(ctx));
@@ -24,13 +37,7 @@ export async function optimizeAvifLossy(input: Uint8Array, ctx: CodecContext): P
     reference: buildReference(source),
     plan: ctx.plan,
     deadline: ctx.deadline,
-    min: 5,
-    max: 100,
-    // aom's quality sits well below the SSIMULACRA2 it gives: kodim01 (from PNG) q60 -> 72 and
-    // q75 -> 83; a 480x360 AVIF photo re-encoded: q57 -> 79, q60 -> 82, q72 -> 89.
-    start: (target) => Math.round(target - 18),
-    slope: 0.9,
-    maxEvaluations: 3,
+    ...AVIF_SEARCH,
   });
   const lossy: Candidate = {
     data: result.data,

@@ -12,7 +12,7 @@
  * where an alpha error hidden on white (light pixels made more or less opaque) shows.
  */
 import { type RgbImage, ssimulacra2 } from '../../metric/ssimulacra2.js';
-import { mosaic, pickTiles, type Rect } from '../../search/sample.js';
+import { mosaic, pickTiles, type Rect, rectsOverlap } from '../../search/sample.js';
 import { hasTranslucency, onBackground, type Rgba8 } from './pixels.js';
 
 /** Points subtracted from a tiled score (none when the whole image is measured). */
@@ -44,7 +44,7 @@ export function paletteScorer(original: Rgba8, probe: Rgba8): PaletteScorer {
   if (!whole) {
     const worst = worstTiles(original, probe, WORST_TILES);
     const others = spread.filter(
-      (rect) => isVisible(original, rect) && !worst.some((w) => overlaps(w, rect)),
+      (rect) => isVisible(original, rect) && !worst.some((w) => rectsOverlap(w, rect)),
     );
     tiles = [...worst, ...others.slice(0, SPREAD_TILES)];
   }
@@ -111,15 +111,6 @@ function worstTiles(original: Rgba8, probe: Rgba8, count: number): Rect[] {
   }
   cells.sort((p, q) => q.error - p.error);
   return cells.slice(0, count).map((cell) => cell.rect);
-}
-
-function overlaps(p: Rect, q: Rect): boolean {
-  return (
-    p.left < q.left + q.width &&
-    q.left < p.left + p.width &&
-    p.top < q.top + q.height &&
-    q.top < p.top + p.height
-  );
 }
 
 /** Whether any pixel of `rect` is not fully transparent (an invisible tile only pads the score). */

@@ -11,7 +11,7 @@
  * see those steps (kodim05 at step 12: 82.4 here, 85.1 whole; Sway wallpaper at step 8: 79.2 vs 79.3).
  */
 import { type RgbImage, ssimulacra2 } from '../../metric/ssimulacra2.js';
-import { mosaic, pickTiles, type Rect } from '../../search/sample.js';
+import { mosaic, pickTiles, type Rect, rectsOverlap } from '../../search/sample.js';
 import { onBackground, type Rgba8 } from './pixels.js';
 
 /** Tile side: 256 rather than the palette's 128, see the file comment. */
@@ -45,7 +45,7 @@ export function truecolorScorer(original: Rgba8, probe: Rgba8): TruecolorScorer 
   const candidateView = onBackground(probe, WHITE);
   const masked = maskedWorst(reference, candidateView, MASKED_TILES);
   const spread = pickTiles(reference, { tile: TRUECOLOR_TILE, count: MASKED_TILES + SPREAD_TILES })
-    .filter((rect) => !masked.some((m) => overlaps(m, rect)))
+    .filter((rect) => !masked.some((m) => rectsOverlap(m, rect)))
     .slice(0, SPREAD_TILES);
   const tiles = [...masked, ...spread];
   const referenceTiles = mosaic(reference, tiles);
@@ -85,13 +85,4 @@ function maskedWorst(reference: RgbImage, candidate: RgbImage, count: number): R
   }
   cells.sort((p, q) => q.value - p.value);
   return cells.slice(0, count).map((cell) => cell.rect);
-}
-
-function overlaps(p: Rect, q: Rect): boolean {
-  return (
-    p.left < q.left + q.width &&
-    q.left < p.left + p.width &&
-    p.top < q.top + q.height &&
-    q.top < p.top + p.height
-  );
 }

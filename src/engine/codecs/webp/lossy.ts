@@ -14,6 +14,19 @@ import { smallest, strippedCandidate } from './lossless.js';
 import { isAnimated, openWebp } from './source.js';
 
 /**
+ * Where the WebP quality search starts and how it steps, shared with the pipeline's WebP outputs.
+ * On photos libwebp's quality lands close to the SSIMULACRA2 score: kodim01 q80 -> 78; a 480x360
+ * photo q80 -> 76, q83 -> 80, q86 -> 85 (about one point per step near 80).
+ */
+export const WEBP_SEARCH = {
+  min: 5,
+  max: 100,
+  start: (target: number) => Math.round(target + 2),
+  slope: 0.9,
+  maxEvaluations: 5,
+} as const;
+
+/**
  * libwebp method for the search's encodes. 6 is 2 to 6 % smaller than 4 at equal score (kodim01,
  * skimage chelsea) at 2.5x the time, affordable below a few megapixels; above that, 4 keeps five
  * encodes within the time limit. With alpha, method 6 also searches the alpha plane's filters
@@ -42,13 +55,7 @@ export async function optimizeWebpLossy(input: Uint8Array, ctx: CodecContext): P
     reference: buildReference(source),
     plan: ctx.plan,
     deadline: ctx.deadline,
-    min: 5,
-    max: 100,
-    // On photos libwebp's quality lands close to the SSIMULACRA2 score: kodim01 q80 -> 78; a
-    // 480x360 photo q80 -> 76, q83 -> 80, q86 -> 85 (about one point per step near 80).
-    start: (target) => Math.round(target + 2),
-    slope: 0.9,
-    maxEvaluations: 5,
+    ...WEBP_SEARCH,
   });
   const lossy: Candidate = {
     data: result.data,

@@ -3,6 +3,7 @@
  * pipeline kept only the first frame). Lossless: AV1 lossless (identity matrix, 4:4:4).
  */
 import { avifEffortFor, encodeAvif } from '../../codecs/avif/index.js';
+import { AVIF_SEARCH } from '../../codecs/avif/lossy.js';
 import { lossyNotes } from '../../codecs/sharp-common/lossy-search.js';
 import { encoding } from '../../codecs/sharp-common/sharp-errors.js';
 import type { Candidate } from '../../types.js';
@@ -27,12 +28,7 @@ export async function encodeAvifOutput(
   const chromaSubsampling = settings.chromaSubsampling === '4:2:0' ? '4:2:0' : '4:4:4';
   const result = await searchFromPixels(image, settings, deadline, {
     encode: (pipeline, quality) => encodeAvif(pipeline, { quality, effort, chromaSubsampling }),
-    min: 5,
-    max: 100,
-    // The AVIF codec's prior: aom's quality sits well below the score it gives.
-    start: (target) => Math.round(target - 18),
-    slope: 0.9,
-    maxEvaluations: 3,
+    ...AVIF_SEARCH,
   });
   return {
     data: result.data,

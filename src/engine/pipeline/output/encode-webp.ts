@@ -5,6 +5,7 @@
 
 import { lossyNotes } from '../../codecs/sharp-common/lossy-search.js';
 import { encodeWebp } from '../../codecs/webp/index.js';
+import { WEBP_SEARCH } from '../../codecs/webp/lossy.js';
 import type { Candidate } from '../../types.js';
 import { animationOptions, framesToSharp } from '../to-sharp.js';
 import type { TransformedImage } from '../transform.js';
@@ -30,12 +31,7 @@ export async function encodeWebpOutput(
   const effort = effortFor(image.width * image.height * image.frameCount, image.hasAlpha);
   const result = await searchFromPixels(image, settings, deadline, {
     encode: (pipeline, quality) => encodeWebp(pipeline, { quality, effort, ...animation }),
-    min: 5,
-    max: 100,
-    // The WebP codec's prior: libwebp's quality lands close to the SSIMULACRA2 score on photos.
-    start: (target) => Math.round(target + 2),
-    slope: 0.9,
-    maxEvaluations: 5,
+    ...WEBP_SEARCH,
   });
   return {
     data: result.data,
