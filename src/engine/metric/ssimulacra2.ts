@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
+import { rawView } from '../raw-image.js';
 
 /** Interleaved 8-bit RGB pixels (3 bytes per pixel, no alpha). */
 export interface RgbImage {
@@ -110,7 +111,7 @@ export async function decodeToRgb(
   encoded: Uint8Array,
   options: { density?: number } = {},
 ): Promise<RgbImage> {
-  const { data, info } = await sharp(encoded, {
+  const output = await sharp(encoded, {
     failOn: 'none',
     density: options.density,
     limitInputPixels: false,
@@ -120,9 +121,5 @@ export async function decodeToRgb(
     .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return {
-    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-    width: info.width,
-    height: info.height,
-  };
+  return rawView(output);
 }

@@ -4,6 +4,7 @@
 import sharp from 'sharp';
 import { SquishError } from '../../../errors/index.js';
 import type { RgbImage } from '../../metric/ssimulacra2.js';
+import { rawView } from '../../raw-image.js';
 
 /**
  * The first image of `input` as packed sRGB: an embedded profile (Adobe RGB, a CMYK press profile)
@@ -15,16 +16,12 @@ import type { RgbImage } from '../../metric/ssimulacra2.js';
  */
 export async function decodeToSrgb(input: Uint8Array, maxPixels: number): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(input, { failOn: 'warning', limitInputPixels: maxPixels })
+    const output = await sharp(input, { failOn: 'warning', limitInputPixels: maxPixels })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return {
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-      width: info.width,
-      height: info.height,
-    };
+    return rawView(output);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/pixel limit/i.test(message)) throw new SquishError('TOO_MANY_PIXELS', undefined, { cause: error });

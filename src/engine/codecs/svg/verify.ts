@@ -10,6 +10,7 @@
 import sharp from 'sharp';
 import { SquishError } from '../../../errors/index.js';
 import { MIN_METRIC_SIDE, ssimulacra2 } from '../../metric/ssimulacra2.js';
+import { rawView } from '../../raw-image.js';
 import { mosaic } from '../../search/sample.js';
 import { remainingMs } from '../../tools/run-tool.js';
 import type { DocumentSize } from './analysis.js';
@@ -60,16 +61,9 @@ async function rasterize(svg: Uint8Array, plan: RenderPlan, deadline: number): P
   try {
     let pipeline = sharp(svg, { density: plan.density, failOn: 'error', limitInputPixels: 4096 * 4096 });
     if (plan.resizeTo) pipeline = pipeline.resize({ ...plan.resizeTo, fit: 'fill' });
-    const { data, info } = await pipeline
-      .timeout({ seconds })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return {
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-      width: info.width,
-      height: info.height,
-    };
+    return rawView(
+      await pipeline.timeout({ seconds }).ensureAlpha().raw().toBuffer({ resolveWithObject: true }),
+    );
   } catch (error) {
     checkDeadline(deadline);
     const message = error instanceof Error ? error.message : String(error);
