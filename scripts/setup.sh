@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   pngquant            # palette quantization for lossy PNG
   imagemagick         # reference GIF decoder in tests
   libimage-exiftool-perl # exiftool: reads metadata back in tests
+  libavif-bin         # avifdec: an independent AVIF decoder in the metadata tests
   liblcms2-utils icc-profiles-free libgs-common # jpgicc, sRGB and CMYK profiles: colour-managed references in tests
   optipng jpegoptim   # reference tools for the benchmark
 )
