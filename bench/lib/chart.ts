@@ -63,9 +63,14 @@ export function renderChart(summaries: readonly SummaryRow[], title: string): st
   ].join('\n');
 }
 
-/** Lossy bars carry their median score: a saving means little without the quality it cost. */
+/**
+ * Lossy bars carry their median and worst score: a saving means little without the quality it
+ * cost, and a fixed quality's median hides the files it damaged.
+ */
 function scoreNote(row: SummaryRow): string {
-  return row.lossy && row.scoreMedian !== undefined ? ` (SSIMULACRA2 ${row.scoreMedian.toFixed(1)})` : '';
+  if (!row.lossy || row.scoreMedian === undefined) return '';
+  const worst = row.scoreMin === undefined ? '' : `, worst ${row.scoreMin.toFixed(1)}`;
+  return ` (SSIMULACRA2 median ${row.scoreMedian.toFixed(1)}${worst})`;
 }
 
 function colour(row: SummaryRow): string {
