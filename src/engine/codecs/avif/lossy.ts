@@ -6,7 +6,7 @@
 import type { Candidate, CodecContext } from '../../types.js';
 import { checkDeadline } from '../sharp-common/deadline.js';
 import { decodeRgbaFrames, readRgbaFrames } from '../sharp-common/frames.js';
-import { findLossyEncoding, lossyNotes } from '../sharp-common/lossy-search.js';
+import { findLossyEncoding, lossyCandidate } from '../sharp-common/lossy-search.js';
 import { buildReference } from '../sharp-common/perceptual-reference.js';
 import { avifEffortFor, encodeAvif } from './encode.js';
 import { avifDecodeOptions, openAvif } from './source.js';
@@ -39,13 +39,6 @@ export async function optimizeAvifLossy(input: Uint8Array, ctx: CodecContext): P
     deadline: ctx.deadline,
     ...AVIF_SEARCH,
   });
-  const lossy: Candidate = {
-    data: result.data,
-    method: `avif q${result.quality} effort ${effort} ${chromaSubsampling}`,
-    lossless: false,
-    quality: result.quality,
-    score: result.score,
-    notes: lossyNotes(result),
-  };
+  const lossy = lossyCandidate(result, `avif q${result.quality} effort ${effort} ${chromaSubsampling}`);
   return lossy.data.length < input.length ? lossy : { data: input, method: 'original', lossless: true };
 }

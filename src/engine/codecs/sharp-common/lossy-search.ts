@@ -7,6 +7,7 @@
 import type { OptimizePlan } from '../../../plan/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { searchQuality } from '../../search/perceptual-search.js';
+import type { Candidate } from '../../types.js';
 import { checkDeadline } from './deadline.js';
 import type { RgbaFrames } from './frames.js';
 import type { PerceptualReference } from './perceptual-reference.js';
@@ -141,4 +142,16 @@ export function lossyNotes(result: LossyEncoding): string[] {
     );
   }
   return notes;
+}
+
+/** The candidate a finished lossy search yields, described by `method` (e.g. "webp q81 method 5"). */
+export function lossyCandidate(result: LossyEncoding, method: string): Candidate {
+  return {
+    data: result.data,
+    method,
+    lossless: false,
+    quality: result.quality,
+    score: result.score,
+    notes: lossyNotes(result),
+  };
 }

@@ -7,7 +7,7 @@ import type { Candidate, CodecContext } from '../../types.js';
 import { keepAppearance } from '../sharp-common/appearance.js';
 import { checkDeadline } from '../sharp-common/deadline.js';
 import { assertDecodes, decodeRgbaFrames, hasTransparency, readRgbaFrames } from '../sharp-common/frames.js';
-import { findLossyEncoding, lossyNotes } from '../sharp-common/lossy-search.js';
+import { findLossyEncoding, lossyCandidate } from '../sharp-common/lossy-search.js';
 import { buildReference, sampleFrames } from '../sharp-common/perceptual-reference.js';
 import { encodeWebp } from './encode.js';
 import { smallest, strippedCandidate } from './lossless.js';
@@ -57,14 +57,7 @@ export async function optimizeWebpLossy(input: Uint8Array, ctx: CodecContext): P
     deadline: ctx.deadline,
     ...WEBP_SEARCH,
   });
-  const lossy: Candidate = {
-    data: result.data,
-    method: `webp q${result.quality} method ${effort}`,
-    lossless: false,
-    quality: result.quality,
-    score: result.score,
-    notes: lossyNotes(result),
-  };
+  const lossy = lossyCandidate(result, `webp q${result.quality} method ${effort}`);
   // An already small WebP can beat any re-encode; its stripped copy is then the best answer.
   return smallest([lossy, strippedCandidate(input, ctx)]);
 }

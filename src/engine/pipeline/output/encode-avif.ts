@@ -4,7 +4,7 @@
  */
 import { avifEffortFor, encodeAvif } from '../../codecs/avif/index.js';
 import { AVIF_SEARCH } from '../../codecs/avif/lossy.js';
-import { lossyNotes } from '../../codecs/sharp-common/lossy-search.js';
+import { lossyCandidate } from '../../codecs/sharp-common/lossy-search.js';
 import { encoding } from '../../codecs/sharp-common/sharp-errors.js';
 import type { Candidate } from '../../types.js';
 import { framesToSharp } from '../to-sharp.js';
@@ -30,12 +30,5 @@ export async function encodeAvifOutput(
     encode: (pipeline, quality) => encodeAvif(pipeline, { quality, effort, chromaSubsampling }),
     ...AVIF_SEARCH,
   });
-  return {
-    data: result.data,
-    method: `avif q${result.quality} effort ${effort} ${chromaSubsampling}`,
-    lossless: false,
-    quality: result.quality,
-    score: result.score,
-    notes: lossyNotes(result),
-  };
+  return lossyCandidate(result, `avif q${result.quality} effort ${effort} ${chromaSubsampling}`);
 }

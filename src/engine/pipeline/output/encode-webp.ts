@@ -3,7 +3,7 @@
  * from the pipeline). Lossless: VP8L at method 6. Lossy: the WebP codec's search settings.
  */
 
-import { lossyNotes } from '../../codecs/sharp-common/lossy-search.js';
+import { lossyCandidate } from '../../codecs/sharp-common/lossy-search.js';
 import { encodeWebp } from '../../codecs/webp/index.js';
 import { WEBP_SEARCH } from '../../codecs/webp/lossy.js';
 import type { Candidate } from '../../types.js';
@@ -33,12 +33,5 @@ export async function encodeWebpOutput(
     encode: (pipeline, quality) => encodeWebp(pipeline, { quality, effort, ...animation }),
     ...WEBP_SEARCH,
   });
-  return {
-    data: result.data,
-    method: `webp q${result.quality} method ${effort}`,
-    lossless: false,
-    quality: result.quality,
-    score: result.score,
-    notes: lossyNotes(result),
-  };
+  return lossyCandidate(result, `webp q${result.quality} method ${effort}`);
 }
