@@ -1,8 +1,8 @@
 /**
  * CRC-32 (ISO-HDLC, the one PNG chunks carry).
  *
- * Hand-written because `zlib.crc32` only arrived in Node 22 and the engine targets Node 20; the
- * table method is a dozen lines and needs no dependency.
+ * Hand-written because `zlib.crc32` only arrived in Node 20.15 and package.json accepts 20.9; the
+ * table method is a dozen lines and needs no dependency. (Switch once the engines field allows.)
  */
 
 const TABLE = (() => {
