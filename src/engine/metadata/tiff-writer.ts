@@ -22,6 +22,7 @@ export interface TiffEntry {
 
 /** Tag numbers of the pointers from IFD0 to the sub-IFDs. */
 const EXIF_IFD_POINTER = 0x8769;
+const ORIENTATION_TAG = 0x0112;
 const GPS_IFD_POINTER = 0x8825;
 
 /** An ASCII entry (NUL-terminated; UTF-8 bytes pass through, as most writers do). */
@@ -70,6 +71,18 @@ function toRational(value: number): [number, number] {
     }
   }
   return [Math.round(value), 1];
+}
+
+/**
+ * The smallest EXIF (TIFF) block that keeps an image upright: IFD0 with only Orientation. What the
+ * codecs keep of EXIF when everything else is stripped.
+ * @throws RangeError unless `orientation` is 1 to 8.
+ */
+export function orientationTiff(orientation: number): Uint8Array {
+  if (!Number.isInteger(orientation) || orientation < 1 || orientation > 8) {
+    throw new RangeError(`EXIF orientation must be 1..8, got ${orientation}`);
+  }
+  return writeTiff([shortEntry(ORIENTATION_TAG, orientation)], [], [])!;
 }
 
 /**

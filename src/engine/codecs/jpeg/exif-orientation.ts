@@ -1,33 +1,24 @@
 /**
- * The smallest EXIF block that keeps an image upright: one IFD with one Orientation tag.
- *
- * Written by hand because it is 32 fixed bytes: the EXIF writers reachable here either rewrite the
- * whole image (sharp's withMetadata re-encodes, which lossless mode must not do) or copy the
- * original block with its GPS position, maker notes and thumbnail, which is what we strip.
+ * The smallest EXIF segment that keeps a JPEG upright: one IFD with one Orientation tag (the TIFF
+ * block comes from the metadata module's writer). sharp's withMetadata would re-encode, which
+ * lossless mode must not do, and copying the original block would keep GPS and maker notes.
  */
+import { orientationTiff } from '../../metadata/tiff-writer.js';
 import { APP1, encodeSegment } from './segments.js';
+
+/** The identifier an APP1 EXIF segment starts with. */
+const EXIF_HEADER = new Uint8Array([0x45, 0x78, 0x69, 0x66, 0x00, 0x00]);
 
 /** Whether `orientation` is a valid EXIF orientation that changes how the image is displayed. */
 export function isRotatingOrientation(orientation: number | undefined): orientation is number {
   return orientation !== undefined && Number.isInteger(orientation) && orientation >= 2 && orientation <= 8;
 }
 
-/**
- * An APP1 segment holding `Exif\0\0` and a big-endian TIFF structure whose IFD0 has only
- * Orientation (tag 0x0112, SHORT, count 1).
- */
+/** An APP1 segment holding `Exif\0\0` and a TIFF structure whose IFD0 has only Orientation. */
 export function orientationExifSegment(orientation: number): Uint8Array {
-  if (!Number.isInteger(orientation) || orientation < 1 || orientation > 8) {
-    throw new RangeError(`EXIF orientation must be 1..8, got ${orientation}`);
-  }
-  // biome-ignore format: one line per structure keeps the layout readable
-  const payload = new Uint8Array([
-    0x45, 0x78, 0x69, 0x66, 0x00, 0x00, // "Exif\0\0"
-    0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08, // TIFF header: "MM" (big-endian), 42, IFD0 at offset 8
-    0x00, 0x01, // IFD0 holds one entry:
-    0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, // tag 0x0112 Orientation, type 3 SHORT, count 1,
-    0x00, orientation, 0x00, 0x00, // value, left-justified in the 4-byte field
-    0x00, 0x00, 0x00, 0x00, // no next IFD
-  ]);
+  const tiff = orientationTiff(orientation);
+  const payload = new Uint8Array(EXIF_HEADER.length + tiff.length);
+  payload.set(EXIF_HEADER);
+  payload.set(tiff, EXIF_HEADER.length);
   return encodeSegment(APP1, payload);
 }

@@ -1,8 +1,8 @@
 /**
  * The EXIF orientation tag inside a PNG eXIf chunk (a bare TIFF structure).
  *
- * Hand-written: only one tag of IFD0 is read and a fixed 26-byte structure is written, which is
- * less code than adapting a general EXIF library (exifr reads but cannot write).
+ * Reading is hand-written: only one tag of IFD0 is needed, synchronously, before the chunk is
+ * kept or dropped. Writing uses the metadata module's TIFF writer.
  */
 
 const ORIENTATION_TAG = 0x0112;
@@ -30,18 +30,5 @@ export function readOrientation(exif: Uint8Array): number | undefined {
   return undefined;
 }
 
-/** A minimal big-endian EXIF block holding only the orientation tag. */
-export function orientationExif(orientation: number): Uint8Array {
-  const out = new Uint8Array(26);
-  const view = new DataView(out.buffer);
-  out.set([0x4d, 0x4d], 0); // "MM": big-endian
-  view.setUint16(2, 42);
-  view.setUint32(4, 8); // IFD0 right after the header
-  view.setUint16(8, 1); // one entry
-  view.setUint16(10, ORIENTATION_TAG);
-  view.setUint16(12, TYPE_SHORT);
-  view.setUint32(14, 1); // count
-  view.setUint16(18, orientation); // SHORT value, left-justified in the 4-byte field
-  view.setUint32(22, 0); // no next IFD
-  return out;
-}
+/** A minimal EXIF block holding only the orientation tag (for a PNG eXIf chunk). */
+export { orientationTiff as orientationExif } from '../../metadata/tiff-writer.js';

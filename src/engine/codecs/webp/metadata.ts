@@ -4,6 +4,7 @@
  * WebP allows (re-encoding its decoded pixels losslessly is several times larger).
  */
 import type { AppearanceMetadata } from '../../../plan/index.js';
+import { orientationTiff } from '../../metadata/tiff-writer.js';
 import { frameChunks, type WebpChunk } from './riff.js';
 
 /** Chunks that make up the picture; everything else is metadata or unknown. */
@@ -34,7 +35,7 @@ export function stripWebpMetadata(
 ): WebpChunk[] {
   const exif =
     keep.orientation && orientation !== undefined && orientation !== 1
-      ? { fourcc: 'EXIF', payload: orientationExif(orientation) }
+      ? { fourcc: 'EXIF', payload: orientationTiff(orientation) }
       : undefined;
   const kept = chunks.filter(
     (chunk) => IMAGE_CHUNKS.has(chunk.fourcc) || (keep.icc && chunk.fourcc === 'ICCP'),
@@ -56,22 +57,4 @@ export function stripWebpMetadata(
   payload[0] = flags;
   // The container spec orders ICCP first after VP8X and EXIF/XMP last; filter() kept that order.
   return [{ fourcc: 'VP8X', payload }, ...body];
-}
-
-/**
- * A minimal little-endian TIFF/EXIF block holding only IFD0 Orientation (tag 0x0112, SHORT).
- * Hand-written: 26 fixed bytes, and no installed library writes EXIF on its own.
- */
-export function orientationExif(orientation: number): Uint8Array {
-  const out = new Uint8Array(26);
-  const view = new DataView(out.buffer);
-  out.set([0x49, 0x49, 0x2a, 0x00]); // "II", 42
-  view.setUint32(4, 8, true); // IFD0 offset
-  view.setUint16(8, 1, true); // one entry
-  view.setUint16(10, 0x0112, true); // Orientation
-  view.setUint16(12, 3, true); // SHORT
-  view.setUint32(14, 1, true); // count
-  view.setUint16(18, orientation, true); // value, left-justified in the 4-byte field
-  view.setUint32(22, 0, true); // no next IFD
-  return out;
 }
