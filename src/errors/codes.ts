@@ -17,6 +17,25 @@ export const ERROR_CODES = {
   PROCESSING_TIMEOUT: { status: 422, message: 'Processing the image took longer than the time limit.' },
   MEMORY_LIMIT: { status: 422, message: 'Processing the image needed more memory than the limit allows.' },
   INVALID_OPTION: { status: 400, message: 'An option has an invalid value.' },
+  INVALID_REQUEST: {
+    status: 400,
+    message: 'The request body is not valid JSON, form data or multipart data.',
+  },
+  UNAUTHORIZED: { status: 401, message: 'Unknown API key or wrong secret.' },
+  ACCOUNT_SUSPENDED: { status: 403, message: 'This account has been suspended.' },
+  NOT_FOUND: { status: 404, message: 'Nothing was found at this address.' },
+  RESULT_EXPIRED: {
+    status: 404,
+    message: 'This result has expired and was deleted; optimize the image again.',
+  },
+  DELIVERY_MODE_REQUIRED: { status: 422, message: 'You need to specify either callback_url or wait flag.' },
+  QUOTA_EXCEEDED: { status: 429, message: 'The quota of this account is used up.' },
+  URL_NOT_ALLOWED: {
+    status: 400,
+    message: 'The URL is not allowed: only http(s) URLs of public addresses can be fetched.',
+  },
+  FETCH_FAILED: { status: 400, message: 'The image could not be downloaded from the given URL.' },
+  UNAVAILABLE: { status: 503, message: 'The service is shutting down or not ready; try again shortly.' },
   CODEC_FAILED: { status: 500, message: 'An image codec failed unexpectedly.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;

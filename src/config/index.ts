@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig } from './load-config.js';
+export { ROLES, type Role, SETTINGS, type ServeConfig } from './settings.js';

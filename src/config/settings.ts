@@ -1,0 +1,233 @@
+/**
+ * Every setting of `squish serve` and the other service commands, in one table: its environment
+ * variable, its command-line flag, its default and what it means. The README's configuration
+ * table is this list (a test keeps them in sync). Values are validated once at start; a wrong one
+ * stops the start with a message naming the variable.
+ */
+import { availableParallelism } from 'node:os';
+
+export const ROLES = ['api', 'worker', 'webhooks', 'janitor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ServeConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  publicUrl: string;
+  roles: readonly Role[];
+  databaseUrl: string;
+  resultTtlSeconds: number;
+  maxUploadBytes: number;
+  workerConcurrency: number;
+  waitTimeoutSeconds: number;
+  allowPrivateNetworks: boolean;
+  fetchTimeoutSeconds: number;
+  shutdownTimeoutSeconds: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** How one setting is read. `parse` throws a message (without the variable's name) when wrong. */
+export interface SettingDescriptor<K extends keyof ServeConfig = keyof ServeConfig> {
+  key: K;
+  env: string;
+  /** Long flag without dashes, e.g. "port" for --port. */
+  flag?: string;
+  /** The default, or a function of the settings read so far (e.g. paths under the data folder). */
+  fallback: ServeConfig[K] | ((config: Partial<ServeConfig>) => ServeConfig[K]);
+  /** How the default reads in the README. */
+  defaultText: string;
+  description: string;
+  parse(raw: string): ServeConfig[K];
+}
+
+function integer(min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    }
+    return value;
+  };
+}
+
+function flag(raw: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off|)$/i.test(raw)) return false;
+  throw new Error(`expected 1/0, true/false, yes/no or on/off, got ${JSON.stringify(raw)}`);
+}
+
+function httpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`expected an absolute http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`expected an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function roles(raw: string): Role[] {
+  const list = raw
+    .split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new Error(`expected a comma-separated list of ${ROLES.join(', ')}`);
+  for (const role of list) {
+    if (!(ROLES as readonly string[]).includes(role)) {
+      throw new Error(`unknown role ${JSON.stringify(role)}; roles are ${ROLES.join(', ')}`);
+    }
+  }
+  return [...new Set(list)] as Role[];
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function define<K extends keyof ServeConfig>(descriptor: SettingDescriptor<K>): SettingDescriptor<K> {
+  return descriptor;
+}
+
+/** Every setting, in the order the README lists them. */
+export const SETTINGS = [
+  define({
+    key: 'port',
+    env: 'SQUISH_PORT',
+    flag: 'port',
+    fallback: 8080,
+    defaultText: '8080',
+    description: 'TCP port the API listens on (0 picks a free one).',
+    parse: integer(0, 65535),
+  }),
+  define({
+    key: 'host',
+    env: 'SQUISH_HOST',
+    flag: 'host',
+    fallback: '127.0.0.1',
+    defaultText: '127.0.0.1',
+    description: 'Address the API listens on; 0.0.0.0 for every interface.',
+    parse: (raw) => {
+      if (!raw) throw new Error('expected a host name or address');
+      return raw;
+    },
+  }),
+  define({
+    key: 'dataDir',
+    env: 'SQUISH_DATA_DIR',
+    flag: 'data',
+    fallback: './data',
+    defaultText: '`./data`',
+    description: 'Folder of the embedded database (`squish.db`) and of stored files (`blobs/`).',
+    parse: (raw) => {
+      if (!raw) throw new Error('expected a folder path');
+      return raw;
+    },
+  }),
+  define({
+    key: 'publicUrl',
+    env: 'SQUISH_PUBLIC_URL',
+    flag: 'public-url',
+    fallback: (config) => `http://${hostForUrl(config.host ?? '127.0.0.1')}:${config.port ?? 8080}`,
+    defaultText: '`http://<host>:<port>`',
+    description: 'Base URL that download links (`kraked_url`) are built from, as clients reach the API.',
+    parse: httpUrl,
+  }),
+  define({
+    key: 'roles',
+    env: 'SQUISH_ROLES',
+    flag: 'roles',
+    fallback: [...ROLES],
+    defaultText: `\`${ROLES.join(',')}\``,
+    description: 'Roles this process runs.',
+    parse: roles,
+  }),
+  define({
+    key: 'databaseUrl',
+    env: 'SQUISH_DATABASE_URL',
+    fallback: (config) => `sqlite:${config.dataDir ?? './data'}/squish.db`,
+    defaultText: '`sqlite:<data>/squish.db`',
+    description: 'Where accounts, jobs and usage live.',
+    parse: (raw) => {
+      if (!raw.startsWith('sqlite:')) throw new Error(`expected sqlite:<path>, got ${JSON.stringify(raw)}`);
+      return raw;
+    },
+  }),
+  define({
+    key: 'resultTtlSeconds',
+    env: 'SQUISH_RESULT_TTL',
+    fallback: 3600,
+    defaultText: '3600',
+    description: 'Seconds a result stays downloadable; then the janitor deletes it.',
+    parse: integer(60, 30 * 86400),
+  }),
+  define({
+    key: 'maxUploadBytes',
+    env: 'SQUISH_MAX_UPLOAD_BYTES',
+    fallback: 32 * 1024 * 1024,
+    defaultText: '33554432 (32 MiB)',
+    description: 'Largest accepted input, uploaded or fetched; larger ones get 413.',
+    parse: integer(1024, 1024 * 1024 * 1024),
+  }),
+  define({
+    key: 'workerConcurrency',
+    env: 'SQUISH_WORKER_CONCURRENCY',
+    flag: 'concurrency',
+    fallback: availableParallelism(),
+    defaultText: 'number of cores',
+    description: 'Images a worker optimizes at once, one engine process each.',
+    parse: integer(1, 256),
+  }),
+  define({
+    key: 'waitTimeoutSeconds',
+    env: 'SQUISH_WAIT_TIMEOUT',
+    fallback: 300,
+    defaultText: '300',
+    description: 'Longest a `wait: true` request is held before it is answered with an error.',
+    parse: integer(1, 3600),
+  }),
+  define({
+    key: 'allowPrivateNetworks',
+    env: 'SQUISH_ALLOW_PRIVATE_NETWORKS',
+    fallback: false,
+    defaultText: '0',
+    description:
+      'Let image URLs and callbacks reach loopback and private addresses. For tests and closed networks only; logged loudly.',
+    parse: flag,
+  }),
+  define({
+    key: 'fetchTimeoutSeconds',
+    env: 'SQUISH_FETCH_TIMEOUT',
+    fallback: 30,
+    defaultText: '30',
+    description: 'Time limit of one outbound fetch (image URL or callback), connection to last byte.',
+    parse: integer(1, 600),
+  }),
+  define({
+    key: 'shutdownTimeoutSeconds',
+    env: 'SQUISH_SHUTDOWN_TIMEOUT',
+    fallback: 30,
+    defaultText: '30',
+    description: 'On SIGTERM, how long running jobs may finish before they are handed back to the queue.',
+    parse: integer(0, 3600),
+  }),
+  define({
+    key: 'logLevel',
+    env: 'SQUISH_LOG_LEVEL',
+    flag: 'log-level',
+    fallback: 'info',
+    defaultText: '`info`',
+    description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on stderr.`,
+    parse: (raw) => {
+      if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+        throw new Error(`expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+      }
+      return raw as ServeConfig['logLevel'];
+    },
+  }),
+] as const satisfies readonly SettingDescriptor<keyof ServeConfig>[];
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,62 @@
+/**
+ * The data layer's contract: one object per process that the composition root opens from
+ * `SQUISH_DATABASE_URL` and hands to the roles. Implemented once with Kysely; the dialect
+ * (SQLite file by default, PostgreSQL when scaled out) is chosen by the URL. Every store passes
+ * the conformance suite in `test/db/conformance.ts` on every dialect.
+ */
+
+import type { ErrorReport } from '../errors/index.js';
+import type { Account, Download, JobRecord, JobResult, NewCredentials, NewJob, UsageDay } from './records.js';
+
+export interface AccountStore {
+  /** Creates an account with a fresh key pair; the secret is stored hashed. */
+  create(input: { name: string; quotaBytes: number | null }): Promise<NewCredentials>;
+  list(): Promise<Account[]>;
+  getByKey(apiKey: string): Promise<Account | undefined>;
+  /**
+   * The account whose key and secret these are (compared in constant time), or undefined.
+   * Revoked accounts never authenticate; suspended ones do, with their status.
+   */
+  authenticate(apiKey: string, apiSecret: string): Promise<Account | undefined>;
+  /** Marks the account revoked; false when no such key. */
+  revoke(apiKey: string): Promise<boolean>;
+  setStatus(apiKey: string, status: 'active' | 'suspended'): Promise<boolean>;
+  /**
+   * Records one finished request: adds to today's usage row (UTC) and, unless `dev`, adds
+   * `bytesIn` to the account's used bytes. Atomic.
+   */
+  recordUsage(
+    accountId: string,
+    usage: { bytesIn: number; bytesOut: number; savedBytes: number; dev: boolean },
+    at?: Date,
+  ): Promise<void>;
+  /** Usage rows of an account, oldest first, for the days in [fromDay, toDay] (YYYY-MM-DD). */
+  usage(accountId: string, fromDay: string, toDay: string): Promise<UsageDay[]>;
+  /** Deletes usage rows older than the day given; returns how many. */
+  pruneUsage(beforeDay: string): Promise<number>;
+}
+
+export interface JobStore {
+  create(job: NewJob): Promise<void>;
+  get(id: string): Promise<JobRecord | undefined>;
+  markRunning(id: string): Promise<void>;
+  /** Stores the result and its downloads in one transaction; idempotent for a retried job. */
+  complete(id: string, result: JobResult): Promise<void>;
+  fail(id: string, error: ErrorReport): Promise<void>;
+  getDownload(token: string): Promise<Download | undefined>;
+  /** Jobs whose expiry has passed (at most `limit`), with the blob keys they own (input and outputs). */
+  expired(now: Date, limit: number): Promise<{ id: string; blobKeys: string[] }[]>;
+  /** Deletes job rows and their downloads. */
+  delete(ids: string[]): Promise<void>;
+}
+
+export interface SquishDatabase {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly accounts: AccountStore;
+  readonly jobs: JobStore;
+  /** Throws when the database cannot be reached (/readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { JobResult };

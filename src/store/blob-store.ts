@@ -1,0 +1,48 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The blob store contract: where uploaded inputs and results live. Implementations: a local
+ * folder (the default, `local-folder-store.ts`), a shared POSIX mount (the same class on
+ * GlusterFS/NFS) and S3 (scale-out). Every implementation passes `test/store/conformance.ts`.
+ *
+ * Blobs are written once and never modified; keys are `/`-separated segments of
+ * `[A-Za-z0-9._-]`, never `.` or `..` (see `assertBlobKey`).
+ */
+export interface BlobInfo {
+  key: string;
+  size: number;
+  /** When the blob was written. */
+  modifiedAt: Date;
+}
+
+export interface BlobStore {
+  /** "local", "s3", ...: shown in /readyz and logs. */
+  readonly kind: string;
+  /** Writes a blob atomically: readers see the whole blob or none. Overwrites an existing key. */
+  put(key: string, data: Uint8Array, options?: { contentType?: string }): Promise<void>;
+  /** The whole blob, or undefined when there is none. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** A stream of the blob with its size (for downloads), or undefined. */
+  stream(key: string): Promise<{ body: Readable; size: number } | undefined>;
+  /** Size and time of a blob, or undefined. */
+  stat(key: string): Promise<BlobInfo | undefined>;
+  /** Deletes a blob; deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Every blob under a key prefix (for the janitor's sweep of orphans). */
+  list(prefix: string): AsyncIterable<BlobInfo>;
+  /** Throws when the store cannot be reached or written (/readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/** Refuses keys that could escape the store's root or mean different things on different stores. */
+export function assertBlobKey(key: string): void {
+  const segments = key.split('/');
+  for (const segment of segments) {
+    if (!SEGMENT.test(segment) || segment === '.' || segment === '..') {
+      throw new TypeError(`Invalid blob key ${JSON.stringify(key)}`);
+    }
+  }
+}
