@@ -1,2 +1,3 @@
 export { ConfigError, loadConfig } from './load-config.js';
 export { ROLES, type Role, SETTINGS, type ServeConfig } from './settings.js';
+export { renderSettingsTable } from './settings-table.js';

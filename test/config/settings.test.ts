@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, renderSettingsTable } from '../../src/config/index.js';
+
+test('defaults: port 8080 on 127.0.0.1, ./data, every role, SQLite under the data folder', () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 8080);
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.dataDir, './data');
+  assert.deepEqual(config.roles, ['api', 'worker', 'webhooks', 'janitor']);
+  assert.equal(config.databaseUrl, 'sqlite:./data/squish.db');
+  assert.equal(config.publicUrl, 'http://127.0.0.1:8080');
+  assert.equal(config.resultTtlSeconds, 3600);
+  assert.equal(config.allowPrivateNetworks, false);
+  assert.ok(Object.isFrozen(config));
+});
+
+test('a flag wins over its environment variable, which wins over the default', () => {
+  const env = { SQUISH_PORT: '9000', SQUISH_DATA_DIR: '/srv/squish', SQUISH_ALLOW_PRIVATE_NETWORKS: '1' };
+  const config = loadConfig(env, { port: '9100', roles: 'api,worker' });
+  assert.equal(config.port, 9100);
+  assert.equal(config.dataDir, '/srv/squish');
+  assert.equal(config.databaseUrl, 'sqlite:/srv/squish/squish.db');
+  assert.equal(config.publicUrl, 'http://127.0.0.1:9100');
+  assert.deepEqual(config.roles, ['api', 'worker']);
+  assert.equal(config.allowPrivateNetworks, true);
+});
+
+test('the public URL loses its trailing slash; a wildcard host still gives a reachable default URL', () => {
+  assert.equal(
+    loadConfig({ SQUISH_PUBLIC_URL: 'https://img.example.com/' }).publicUrl,
+    'https://img.example.com',
+  );
+  assert.equal(loadConfig({ SQUISH_HOST: '0.0.0.0' }).publicUrl, 'http://127.0.0.1:8080');
+});
+
+test('every wrong setting is reported at once, each naming its variable or flag', () => {
+  assert.throws(
+    () =>
+      loadConfig(
+        { SQUISH_PORT: 'eighty', SQUISH_ROLES: 'api,cooking', SQUISH_PUBLIC_URL: 'ftp://x' },
+        { 'log-level': 'loud' },
+      ),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(
+        error.problems.map((problem) => problem.split(':')[0]),
+        ['SQUISH_PORT', 'SQUISH_PUBLIC_URL', 'SQUISH_ROLES', '--log-level'],
+      );
+      assert.match(error.message, /SQUISH_PORT: expected an integer from 0 to 65535, got "eighty"/);
+      assert.match(error.message, /unknown role "cooking"/);
+      return true;
+    },
+  );
+});
+
+test('the README configuration table is exactly the settings table', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  assert.ok(readme.includes(renderSettingsTable()), 'README.md is stale: paste renderSettingsTable() output');
+});
