@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { assertBlobKey, type BlobInfo, type BlobStore } from './blob-store.js';
+
+/** Options of {@link LocalFolderStore}. */
+export interface LocalFolderStoreOptions {
+  /** The folder that holds every blob; created on the first write. */
+  root: string;
+}
+
+/**
+ * Temporary files carry a `~`, a character no blob key may contain, so a half-written file can
+ * never be mistaken for a blob by `list` or collide with a real key.
+ */
+const TEMP_MARKER = '~';
+/** How often `put` retries when a concurrent `delete` pruned the folder it was writing into. */
+const PUT_ATTEMPTS = 5;
+
+/**
+ * A blob store in a folder: the embedded default, and the same class on a shared POSIX mount
+ * (GlusterFS, NFS) used by several machines. It keeps no state in memory: every answer comes from
+ * the file system, and a write becomes visible only through an atomic `rename` of a fully written
+ * and fsynced temporary file in the same folder, which POSIX guarantees on local file systems and
+ * which GlusterFS and NFS preserve for renames within one directory.
+ *
+ * The `contentType` of `put` is not kept: downloads take the type from the job's record.
+ */
+export class LocalFolderStore implements BlobStore {
+  readonly kind = 'local';
+  private readonly root: string;
+
+  constructor(options: LocalFolderStoreOptions) {
+    this.root = path.resolve(options.root);
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const target = this.pathOf(key);
+    const folder = path.dirname(target);
+    const temp = path.join(folder, `${path.basename(target)}${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(folder, { recursive: true });
+      try {
+        await writeDurably(temp, data);
+        break;
+      } catch (error) {
+        // A delete of a sibling blob may prune the (then empty) folder between mkdir and open.
+        if (errorCode(error) !== 'ENOENT' || attempt >= PUT_ATTEMPTS) throw error;
+      }
+    }
+    try {
+      await rename(temp, target);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await syncFolder(folder);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const buffer = await readFile(this.pathOf(key));
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async stream(key: string): Promise<{ body: Readable; size: number } | undefined> {
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(this.pathOf(key), 'r');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    try {
+      // The size comes from the open file, so it matches the bytes streamed even if the key is
+      // replaced meanwhile (the rename gives the new blob a new inode; this handle keeps the old).
+      const info = await handle.stat();
+      if (!info.isFile()) {
+        await handle.close();
+        return undefined;
+      }
+      return { body: handle.createReadStream({ autoClose: true }), size: info.size };
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async stat(key: string): Promise<BlobInfo | undefined> {
+    try {
+      const info = await stat(this.pathOf(key));
+      if (!info.isFile()) return undefined;
+      return { key, size: info.size, modifiedAt: info.mtime };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const target = this.pathOf(key);
+    try {
+      await unlink(target);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+    await this.pruneEmptyFolders(path.dirname(target));
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobInfo> {
+    // The prefix is a plain string prefix of keys ("results/" or "results/ab"); only the folders
+    // it names completely are walked, so a sweep of one job's results does not read the whole tree.
+    const cut = prefix.lastIndexOf('/');
+    const folderKey = cut < 0 ? '' : prefix.slice(0, cut);
+    if (folderKey !== '') assertBlobKey(folderKey);
+    const start = folderKey === '' ? this.root : path.join(this.root, ...folderKey.split('/'));
+    for await (const info of this.walk(start, folderKey)) {
+      if (info.key.startsWith(prefix)) yield info;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    const probe = path.join(this.root, `.ping${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
+    await writeDurably(probe, new Uint8Array([1]));
+    await unlink(probe);
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls.
+  }
+
+  private pathOf(key: string): string {
+    assertBlobKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  private async *walk(folder: string, folderKey: string): AsyncGenerator<BlobInfo> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (!isKeySegment(entry.name)) continue;
+      const key = folderKey === '' ? entry.name : `${folderKey}/${entry.name}`;
+      const full = path.join(folder, entry.name);
+      // Symbolic links are neither followed nor listed: nothing outside the root is reachable.
+      if (entry.isDirectory()) {
+        yield* this.walk(full, key);
+      } else if (entry.isFile()) {
+        try {
+          const info = await stat(full);
+          yield { key, size: info.size, modifiedAt: info.mtime };
+        } catch (error) {
+          // Deleted between readdir and stat: it is simply not there any more.
+          if (!isMissing(error)) throw error;
+        }
+      }
+    }
+  }
+
+  /** Removes folders left empty by a delete, up to (not including) the root. */
+  private async pruneEmptyFolders(folder: string): Promise<void> {
+    let current = folder;
+    while (current !== this.root && current.startsWith(this.root + path.sep)) {
+      try {
+        await rmdir(current);
+      } catch {
+        // Not empty (another blob or a write in progress), already gone, or not ours to remove.
+        return;
+      }
+      current = path.dirname(current);
+    }
+  }
+}
+
+/** Writes a new file and flushes it to stable storage before the caller renames it into place. */
+async function writeDurably(file: string, data: Uint8Array): Promise<void> {
+  const handle = await open(file, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(file).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+}
+
+/** Flushes a folder's entries so a rename survives a crash; some network file systems refuse it. */
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await open(folder, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // EINVAL/EISDIR/EPERM on file systems without directory fsync: the rename itself is still atomic.
+  }
+}
+
+function isKeySegment(name: string): boolean {
+  return /^[A-Za-z0-9._-]+$/.test(name) && name !== '.' && name !== '..';
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** A key that is absent, or that names a folder (a prefix of other keys) rather than a blob. */
+function isMissing(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
