@@ -13,9 +13,11 @@ import {
   SMART_GRAVITIES,
 } from '../plan/index.js';
 import { runDoctor } from './doctor.js';
+import { type KeysFlags, runKeysChange, runKeysCreate, runKeysList } from './keys.js';
 import { buildPlan, type PlanFlags } from './optimize/build-plan.js';
 import { readPlanFile } from './optimize/plan-file.js';
 import { type CliStreams, runOptimize } from './optimize/run-optimize.js';
+import { runServe, type ServeFlags } from './serve.js';
 import { EXIT_USAGE, UsageError } from './usage-error.js';
 
 interface OptimizeFlags extends Omit<PlanFlags, 'keepIcc' | 'keepOrientation'> {
@@ -180,6 +182,61 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     .action(async (flags: { json?: boolean }) => {
       setStatus(await runDoctor({ json: Boolean(flags.json) }, streams.stdout));
     });
+
+  program
+    .command('serve')
+    .description('Run the Squish service: the Kraken-compatible API, workers, webhooks and janitor.')
+    .option('--port <n>', 'TCP port (0 picks a free one) [SQUISH_PORT, default 8080]')
+    .option('--host <address>', 'address to listen on [SQUISH_HOST, default 127.0.0.1]')
+    .option('--data <dir>', 'folder of the database and stored files [SQUISH_DATA_DIR, default ./data]')
+    .option('--roles <list>', 'roles to run: api,worker,webhooks,janitor [SQUISH_ROLES, default all]')
+    .option('--public-url <url>', 'base URL of download links [SQUISH_PUBLIC_URL]')
+    .option('--concurrency <n>', 'images optimized at once [SQUISH_WORKER_CONCURRENCY, default cores]')
+    .option('--log-level <level>', 'log level of the JSON logs on stderr [SQUISH_LOG_LEVEL, default info]')
+    .action(async (flags: ServeFlags) => {
+      setStatus(await runServe(flags, streams));
+    });
+
+  const keys = program.command('keys').description('Manage API key pairs (stored in the data folder).');
+  const dataOption = () => new Option('--data <dir>', 'data folder [SQUISH_DATA_DIR, default ./data]');
+  keys
+    .command('create')
+    .description('Create a key pair; the secret is shown only once.')
+    .option('--name <name>', 'a name to recognise the key by', 'default')
+    .option(
+      '--quota <bytes>',
+      'bytes the key may process in all (default unlimited)',
+      integerIn(0, Number.MAX_SAFE_INTEGER),
+    )
+    .option('--json', 'print {"api_key","api_secret"}')
+    .addOption(dataOption())
+    .action(async (flags: KeysFlags & { name?: string; quota?: number }) => {
+      setStatus(await runKeysCreate(flags, streams));
+    });
+  keys
+    .command('list')
+    .description('List every key pair with its status, quota and use.')
+    .option('--json', 'print a JSON array')
+    .addOption(dataOption())
+    .action(async (flags: KeysFlags) => {
+      setStatus(await runKeysList(flags, streams));
+    });
+  for (const action of ['revoke', 'suspend', 'activate'] as const) {
+    keys
+      .command(action)
+      .description(
+        {
+          revoke: 'Revoke a key pair for good.',
+          suspend: 'Suspend a key pair (requests answer 403) until it is activated.',
+          activate: 'Activate a suspended key pair again.',
+        }[action],
+      )
+      .argument('<api_key>', 'the public key')
+      .addOption(dataOption())
+      .action(async (apiKey: string, flags: KeysFlags) => {
+        setStatus(await runKeysChange(action, apiKey, flags, streams));
+      });
+  }
 
   return program;
 }

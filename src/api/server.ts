@@ -1,0 +1,83 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { krakenRoutes } from '../compat/kraken/index.js';
+import type { SquishDatabase } from '../db/database.js';
+import type { QueueBackend } from '../jobs/queue-backend.js';
+import type { BlobStore } from '../store/blob-store.js';
+import { registerDownloadRoute } from './download-route.js';
+import { installErrorHandlers } from './error-reply.js';
+import { registerHealthRoutes } from './health-routes.js';
+import type { JobService } from './job-service.js';
+import { originFormTarget } from './origin-form.js';
+
+export interface ServerDeps {
+  jobs: JobService;
+  db: SquishDatabase;
+  store: BlobStore;
+  queue: QueueBackend;
+  log: Logger;
+  /** Longest a `wait: true` request is held (the socket must not time out before). */
+  waitTimeoutMs: number;
+  /** True once shutdown has begun: /readyz answers 503 so load balancers drain the node. */
+  isClosing?: () => boolean;
+  /** Clock of the download route (tests). */
+  now?: () => Date;
+}
+
+/** Headers must arrive within this time: a slow-headers client (slowloris) holds a socket no longer. */
+const HEADERS_TIMEOUT_MS = 20_000;
+/**
+ * The whole request (headers and body) must arrive within this time: a 32 MiB upload needs about
+ * 2.2 Mbit/s, and a client trickling a body cannot hold a socket forever.
+ */
+const REQUEST_TIMEOUT_MS = 120_000;
+/**
+ * Idle keep-alive connections close after this time: longer than the 60 s idle timeout of common
+ * load balancers (nginx upstream keepalive, AWS ALB), so the balancer closes first and never
+ * sends a request on a connection we are closing.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+/**
+ * Bodies the generic parsers read into memory (JSON and form options): a Kraken options object is
+ * a few kilobytes. Uploads are multipart, streamed by the compat plugin under its own limit.
+ */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * The HTTP API of one node: the compat routes, downloads, health probes, and the generic error
+ * handling. Listening and closing are the caller's (see src/app).
+ */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const isClosing = deps.isClosing ?? (() => false);
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generics for the routes.
+    loggerInstance: deps.log as FastifyBaseLogger,
+    rewriteUrl: (request) => originFormTarget(request.url ?? '/'),
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // A `wait` request is silent while its job runs: the socket's inactivity limit must outlast it.
+    connectionTimeout: deps.waitTimeoutMs + 30_000,
+    // On close, idle keep-alive sockets go at once; requests in flight finish (graceful shutdown).
+    forceCloseConnections: 'idle',
+    // During shutdown the job service refuses new jobs with UNAVAILABLE, which the compat routes
+    // answer as 503 in their own JSON shape (Kraken clients read only `success: false`); Fastify's
+    // built-in 503 is not in that shape, and downloads may still be served meanwhile.
+    return503OnClosing: false,
+  });
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+
+  installErrorHandlers(app);
+  registerHealthRoutes(
+    app,
+    [
+      { name: 'database', ping: () => deps.db.ping() },
+      { name: 'queue', ping: () => deps.queue.ping() },
+      { name: 'store', ping: () => deps.store.ping() },
+    ],
+    isClosing,
+  );
+  registerDownloadRoute(app, { db: deps.db, store: deps.store, now: deps.now });
+  await app.register(krakenRoutes, { jobs: deps.jobs });
+  return app;
+}

@@ -1,0 +1,198 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Logger, pino } from 'pino';
+import type { JobService } from '../api/job-service.js';
+import { buildServer } from '../api/server.js';
+import { krakenResponder } from '../compat/kraken/index.js';
+import type { ServeConfig } from '../config/index.js';
+import { openDatabase, type SquishDatabase } from '../db/index.js';
+import { type EngineLimits, EnginePool } from '../engine/index.js';
+import { startJanitor } from '../janitor/index.js';
+import { type Consumer, EmbeddedQueue, type QueueBackend } from '../jobs/index.js';
+import { closeOutboundAgents, type OutboundPolicy } from '../net/index.js';
+import { type BlobStore, LocalFolderStore } from '../store/index.js';
+import { startWebhookDeliverer } from '../webhooks/index.js';
+import { startWorker } from '../worker/index.js';
+import { PlatformJobService } from './platform-job-service.js';
+
+/** What tests and embedders may replace; everything else comes from the config. */
+export interface AppOverrides {
+  log?: Logger;
+  /** Engine limits of the worker's pool. */
+  engineLimits?: Partial<EngineLimits>;
+  /** Interval of the janitor's runs (default: the janitor's own). */
+  janitorIntervalMs?: number;
+}
+
+/** A running node. */
+export interface App {
+  readonly config: Readonly<ServeConfig>;
+  /** Where the API listens (with the real port), or undefined without the api role. */
+  readonly url: string | undefined;
+  readonly db: SquishDatabase;
+  readonly jobs: JobService;
+  /**
+   * Graceful shutdown: stops taking new jobs, lets requests in flight (wait requests included)
+   * finish for up to the shutdown timeout, lets running jobs finish for up to the timeout (then
+   * hands them back to the queue), and closes every backend.
+   */
+  close(): Promise<void>;
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+/** The outbound policy of image fetches and callbacks. */
+export function outboundPolicy(config: Readonly<ServeConfig>): OutboundPolicy {
+  return {
+    allowPrivateNetworks: config.allowPrivateNetworks,
+    timeoutMs: config.fetchTimeoutSeconds * 1000,
+    maxBytes: config.maxUploadBytes,
+    maxRedirects: 5,
+    userAgent: `squish/${packageVersion()}`,
+  };
+}
+
+/** The database URL's file, for the embedded queue that shares it. */
+function sqliteFile(databaseUrl: string): string {
+  return databaseUrl.slice('sqlite:'.length);
+}
+
+/**
+ * The composition root: opens the embedded backends from the config (a SQLite file and a local
+ * folder under the data folder), starts the roles this process runs, and returns the node.
+ */
+export async function createApp(config: Readonly<ServeConfig>, overrides: AppOverrides = {}): Promise<App> {
+  const log = overrides.log ?? pino({ level: config.logLevel }, pino.destination(2));
+  const roles = new Set(config.roles);
+  const policy = outboundPolicy(config);
+  if (config.allowPrivateNetworks) {
+    log.warn(
+      'SQUISH_ALLOW_PRIVATE_NETWORKS is on: image URLs and callbacks may reach loopback and private addresses. Use it only for tests and closed networks.',
+    );
+  }
+
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = await openDatabase(config.databaseUrl);
+  const queue: QueueBackend = new EmbeddedQueue({ file: sqliteFile(config.databaseUrl) });
+  const store: BlobStore = new LocalFolderStore({ root: path.join(config.dataDir, 'blobs') });
+  const jobs = new PlatformJobService({
+    db,
+    queue,
+    store,
+    policy,
+    publicUrl: config.publicUrl,
+    maxUploadBytes: config.maxUploadBytes,
+    resultTtlMs: config.resultTtlSeconds * 1000,
+    waitTimeoutMs: config.waitTimeoutSeconds * 1000,
+    log,
+  });
+
+  const consumers: { name: string; consumer: Consumer }[] = [];
+  let pool: EnginePool | undefined;
+  if (roles.has('worker')) {
+    pool = new EnginePool({ size: config.workerConcurrency, limits: overrides.engineLimits });
+    consumers.push({
+      name: 'worker',
+      consumer: startWorker({ db, queue, store, pool, policy, concurrency: config.workerConcurrency, log }),
+    });
+  }
+  if (roles.has('webhooks')) {
+    consumers.push({
+      name: 'webhooks',
+      consumer: startWebhookDeliverer({
+        db,
+        queue,
+        policy,
+        responders: [krakenResponder],
+        downloadUrl: (token, fileName) => jobs.downloadUrl(token, fileName),
+        log,
+      }),
+    });
+  }
+  const janitor = roles.has('janitor')
+    ? startJanitor({ db, queue, store, log, intervalMs: overrides.janitorIntervalMs })
+    : undefined;
+
+  let server: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (roles.has('api')) {
+    server = await buildServer({
+      jobs,
+      db,
+      store,
+      queue,
+      log,
+      waitTimeoutMs: config.waitTimeoutSeconds * 1000,
+      isClosing: () => jobs.closing,
+    });
+    await server.listen({ port: config.port, host: config.host });
+    url = listeningUrl(server, config.host);
+    // `--port 0` picks a free port: download links built from the default public URL need it.
+    if (new URL(config.publicUrl).port === '0')
+      jobs.setPublicUrl(publicUrlWithPort(config.publicUrl, server));
+  }
+  log.info({ url, roles: [...roles], publicUrl: jobs.publicUrl, dataDir: config.dataDir }, 'squish started');
+
+  let closing: Promise<void> | undefined;
+  const shutdownMs = config.shutdownTimeoutSeconds * 1000;
+  async function close(): Promise<void> {
+    jobs.beginShutdown();
+    if (server) {
+      // Wait requests in flight get their results while the worker still runs; past the
+      // timeout they are answered 503 (their jobs stay queued) so the server can close.
+      const abortTimer = setTimeout(() => jobs.abortWaits(), shutdownMs);
+      try {
+        await server.close();
+      } finally {
+        clearTimeout(abortTimer);
+      }
+    }
+    await Promise.all(
+      consumers.map(async ({ name, consumer }) => {
+        try {
+          await consumer.close(shutdownMs);
+        } catch (error) {
+          log.error({ err: error, role: name }, 'closing a role failed');
+        }
+      }),
+    );
+    await janitor?.stop();
+    await pool?.close();
+    await closeOutboundAgents();
+    await queue.close();
+    await store.close();
+    await db.close();
+    log.info('squish stopped');
+  }
+
+  return {
+    config,
+    url,
+    db,
+    jobs,
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+function listeningUrl(server: FastifyInstance, host: string): string {
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+function publicUrlWithPort(publicUrl: string, server: FastifyInstance): string {
+  const address = server.server.address();
+  const url = new URL(publicUrl);
+  url.port = String(typeof address === 'object' && address ? address.port : 0);
+  return url.href.replace(/\/+$/, '');
+}

@@ -1,0 +1,8 @@
+/** The composition root of `squish serve`: wires the backends and starts the roles. */
+export { type App, type AppOverrides, createApp, outboundPolicy } from './create-app.js';
+export {
+  inputBlobKey,
+  OPTIMIZE_QUEUE,
+  PlatformJobService,
+  type PlatformJobServiceDeps,
+} from './platform-job-service.js';
