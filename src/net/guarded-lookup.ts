@@ -28,11 +28,9 @@ export function guardedLookup(
     }
     const refused = addresses.find((entry) => !isPublicAddress(entry.address));
     if (refused) {
-      const refusal = Object.assign(refusedAddress(refused.address, hostname), {
-        errno: -1,
-        code: 'ENOTPUBLIC',
-      });
-      callback(refusal as unknown as NodeJS.ErrnoException, []);
+      // The socket reports this error as the connection's failure; the client finds the
+      // SquishError in it and passes it on as it is.
+      callback(refusedAddress(refused.address, hostname) as NodeJS.ErrnoException, []);
       return;
     }
     if (options.all) {
