@@ -79,7 +79,7 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
 
   mkdirSync(config.dataDir, { recursive: true });
   const db = await openDatabase(config.databaseUrl);
-  const queue: QueueBackend = new EmbeddedQueue({ file: sqliteFile(config.databaseUrl) });
+  const queue: QueueBackend = new EmbeddedQueue({ file: sqliteFile(config.databaseUrl), log });
   const store: BlobStore = new LocalFolderStore({ root: path.join(config.dataDir, 'blobs') });
   const jobs = new PlatformJobService({
     db,

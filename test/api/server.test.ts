@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { buildServer } from '../../src/api/server.js';
+import type { JobOutput } from '../../src/db/records.js';
+import type { ImageFormat } from '../../src/engine/types.js';
+import { DEFAULT_PLAN } from '../../src/plan/index.js';
+import { assertSamePixels } from '../helpers/pixels.js';
+import { type Backends, openBackends } from './backends.js';
+
+const STAR_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><path d="M5 0L10 10H0z" fill="#c00"/></svg>';
+
+/** A finished job with one stored output, as the worker leaves it. */
+async function storedResult(
+  backends: Backends,
+  bytes: Uint8Array,
+  format: ImageFormat,
+  contentType: string,
+  fileName: string,
+) {
+  const { db, jobs, store } = backends;
+  const { account } = await db.accounts.create({ name: 'a', quotaBytes: null });
+  const job = await jobs.submit({
+    account,
+    source: { kind: 'upload', bytes, fileName },
+    plan: DEFAULT_PLAN,
+    delivery: { mode: 'wait' },
+    dev: false,
+    compat: { api: 'kraken', data: null },
+  });
+  const token = randomBytes(16).toString('hex');
+  const output: JobOutput = {
+    token,
+    blobKey: `results/${job.id}/${token}`,
+    fileName,
+    format,
+    contentType,
+    size: bytes.length,
+    width: 10,
+    height: 10,
+    originalSize: bytes.length,
+    originalWidth: 10,
+    originalHeight: 10,
+    savedBytes: 0,
+    etag: `"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"`,
+    notes: [],
+  };
+  await store.put(output.blobKey, bytes);
+  await db.jobs.complete(job.id, {
+    inputFormat: format,
+    originalSize: bytes.length,
+    outputs: [output],
+    ms: 1,
+  });
+  return { job, output, path: `/dl/${token}/${encodeURIComponent(fileName)}` };
+}
+
+async function server(backends: Backends, now?: () => Date) {
+  const app = await buildServer({
+    ...backends,
+    waitTimeoutMs: 5000,
+    isClosing: () => backends.jobs.closing,
+    now,
+  });
+  return app;
+}
+
+test('GET /healthz answers; /readyz reports every backend, and 503 once shutting down', async (t) => {
+  const backends = await openBackends(t);
+  const app = await server(backends);
+  t.after(() => app.close());
+  assert.deepEqual((await app.inject('/healthz')).json(), { status: 'ok' });
+  const ready = await app.inject('/readyz');
+  assert.equal(ready.statusCode, 200);
+  assert.deepEqual(ready.json().checks, { database: 'ok', queue: 'ok', store: 'ok' });
+  backends.jobs.beginShutdown();
+  const draining = await app.inject('/readyz');
+  assert.equal(draining.statusCode, 503);
+  assert.deepEqual(draining.json().failed, ['shutting down']);
+});
+
+test('/readyz names a backend that cannot be reached', async (t) => {
+  const backends = await openBackends(t);
+  const app = await server(backends);
+  t.after(() => app.close());
+  await backends.queue.close();
+  const response = await app.inject('/readyz');
+  assert.equal(response.statusCode, 503);
+  assert.deepEqual(response.json().failed, ['queue']);
+  assert.match(response.json().checks.queue, /^error: /);
+});
+
+test('a download streams the stored result with type, length, ETag, cache and safety headers', async (t) => {
+  const backends = await openBackends(t);
+  const bytes = await sharp({ create: { width: 10, height: 10, channels: 4, background: '#10e0a080' } })
+    .png()
+    .toBuffer();
+  const { output, path } = await storedResult(backends, bytes, 'png', 'image/png', 'tiny pic.png');
+  const app = await server(backends);
+  t.after(() => app.close());
+
+  const response = await app.inject(path);
+  assert.equal(response.statusCode, 200);
+  assert.equal(response.headers['content-type'], 'image/png');
+  assert.equal(response.headers['content-length'], String(bytes.length));
+  assert.equal(response.headers.etag, output.etag);
+  assert.equal(response.headers['x-content-type-options'], 'nosniff');
+  assert.equal(
+    response.headers['content-disposition'],
+    `inline; filename="tiny pic.png"; filename*=UTF-8''tiny%20pic.png`,
+  );
+  const maxAge = Number(/^private, max-age=(\d+)$/.exec(String(response.headers['cache-control']))?.[1]);
+  assert.ok(maxAge > 3500 && maxAge <= 3600, `max-age ${maxAge}`);
+  assert.ok(!Number.isNaN(Date.parse(String(response.headers['last-modified']))));
+  assert.equal(response.headers['content-security-policy'], undefined);
+  await assertSamePixels(bytes, response.rawPayload, 'download');
+
+  const again = await app.inject({ url: path, headers: { 'if-none-match': output.etag } });
+  assert.equal(again.statusCode, 304);
+  assert.equal(again.rawPayload.length, 0);
+  assert.equal(again.headers.etag, output.etag);
+  const changed = await app.inject({ url: path, headers: { 'if-none-match': '"something-else"' } });
+  assert.equal(changed.statusCode, 200);
+});
+
+test('an SVG download carries a Content-Security-Policy that blocks scripts', async (t) => {
+  const backends = await openBackends(t);
+  const svg = new TextEncoder().encode(STAR_SVG);
+  const { path } = await storedResult(backends, svg, 'svg', 'image/svg+xml', 'star.svg');
+  const app = await server(backends);
+  t.after(() => app.close());
+  const response = await app.inject(path);
+  assert.equal(response.statusCode, 200);
+  assert.equal(response.headers['content-type'], 'image/svg+xml');
+  assert.match(String(response.headers['content-security-policy']), /default-src 'none'.*sandbox/);
+  assert.equal(response.body, STAR_SVG);
+});
+
+test('downloads: wrong token or name 404 NOT_FOUND; expired or deleted 404 RESULT_EXPIRED', async (t) => {
+  const backends = await openBackends(t);
+  const bytes = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#000' } })
+    .png()
+    .toBuffer();
+  const { output, path, job } = await storedResult(backends, bytes, 'png', 'image/png', 'a.png');
+  let clock = new Date();
+  const app = await server(backends, () => clock);
+  t.after(() => app.close());
+
+  for (const wrong of [`/dl/${'0'.repeat(32)}/a.png`, `/dl/${output.token}/b.png`, '/dl/not-a-token/a.png']) {
+    const response = await app.inject(wrong);
+    assert.equal(response.statusCode, 404, wrong);
+    assert.equal(response.json().code, 'NOT_FOUND', wrong);
+    assert.equal(response.json().success, false);
+  }
+  clock = new Date(job.expiresAt.getTime() + 1000);
+  const late = await app.inject(path);
+  assert.equal(late.statusCode, 404);
+  assert.deepEqual(late.json(), {
+    success: false,
+    code: 'RESULT_EXPIRED',
+    message: 'This result has expired and was deleted; optimize the image again.',
+  });
+  clock = new Date();
+  await backends.store.delete(output.blobKey);
+  assert.equal((await app.inject(path)).json().code, 'RESULT_EXPIRED');
+});
+
+test('unknown routes answer JSON with success:false', async (t) => {
+  const backends = await openBackends(t);
+  const app = await server(backends);
+  t.after(() => app.close());
+  const response = await app.inject({ method: 'POST', url: '/v2/nothing' });
+  assert.equal(response.statusCode, 404);
+  assert.equal(response.json().success, false);
+  assert.equal(response.json().code, 'NOT_FOUND');
+});
+
+/** Sends one raw HTTP/1.1 request (the target exactly as given) and returns the status line and body. */
+function rawRequest(port: number, requestLine: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.end(`${requestLine}\r\nHost: api.kraken.io\r\nConnection: close\r\n\r\n`);
+    });
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
+
+test('absolute-form targets (https_proxy clients) and duplicate slashes reach the routes', async (t) => {
+  const backends = await openBackends(t);
+  const app = await server(backends);
+  t.after(() => app.close());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  for (const line of ['GET https://api.kraken.io/healthz HTTP/1.1', 'GET //healthz HTTP/1.1']) {
+    const answer = await rawRequest(port, line);
+    assert.match(answer, /^HTTP\/1\.1 200 /, line);
+    assert.match(answer, /\{"status":"ok"\}/, line);
+  }
+  const kraken = await rawRequest(port, 'POST https://api.kraken.io/v1/url HTTP/1.1\r\nContent-Length: 0');
+  assert.doesNotMatch(kraken, /^HTTP\/1\.1 404 /, 'the Kraken route is found');
+});
