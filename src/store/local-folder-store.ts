@@ -41,12 +41,14 @@ export class LocalFolderStore implements BlobStore {
     const folder = path.dirname(target);
     const temp = path.join(folder, `${path.basename(target)}${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
     for (let attempt = 1; ; attempt++) {
-      await mkdir(folder, { recursive: true });
       try {
+        await mkdir(folder, { recursive: true });
         await writeDurably(temp, data);
         break;
       } catch (error) {
-        // A delete of a sibling blob may prune the (then empty) folder between mkdir and open.
+        // The delete of the folder's last blob prunes the folders it empties, and may do so while
+        // mkdir is creating them or between mkdir and open: create them again. Once the temp
+        // file exists its folder is not empty, so the rename below cannot lose it.
         if (errorCode(error) !== 'ENOENT' || attempt >= PUT_ATTEMPTS) throw error;
       }
     }

@@ -1,0 +1,91 @@
+/**
+ * LocalFolderStore: the conformance suite on a real temporary folder, plus what only a folder
+ * store has to show: nothing escapes the root, two instances on one folder (as two machines on a
+ * shared mount) see each other's blobs at once, half-written files never show, emptied folders go.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { LocalFolderStore } from '../../src/store/index.js';
+import { describeBlobStoreConformance } from './conformance.js';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'squish-store-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+let stores = 0;
+function freshRoot(): string {
+  stores += 1;
+  return path.join(scratch, `store-${stores}`, 'blobs');
+}
+
+describeBlobStoreConformance('LocalFolderStore', async () => new LocalFolderStore({ root: freshRoot() }));
+
+describe('LocalFolderStore on a folder', () => {
+  it('keeps every blob inside its root, one file per key', async () => {
+    const root = freshRoot();
+    const store = new LocalFolderStore({ root });
+    await store.put('results/job-1/token', new Uint8Array([1, 2, 3]));
+    assert.equal((await stat(path.join(root, 'results', 'job-1', 'token'))).size, 3);
+    await assert.rejects(store.put('../escaped', new Uint8Array([1])), TypeError);
+    assert.deepEqual(readdirSync(path.dirname(root)), ['blobs']);
+  });
+
+  it('two instances on one folder (two machines on a shared mount) see each other at once', async () => {
+    const root = freshRoot();
+    const a = new LocalFolderStore({ root });
+    const b = new LocalFolderStore({ root });
+    await a.put('inputs/job-2', new Uint8Array([9, 9]));
+    assert.deepEqual([...(await b.get('inputs/job-2'))!], [9, 9]);
+    await b.delete('inputs/job-2');
+    assert.equal(await a.stat('inputs/job-2'), undefined);
+  });
+
+  it('never lists a half-written temporary file, nor follows a symbolic link out of the root', async () => {
+    const root = freshRoot();
+    const store = new LocalFolderStore({ root });
+    await store.put('inputs/ready', new Uint8Array([1]));
+    // What a crash in the middle of a put leaves behind: a temp file beside the key.
+    await writeFile(path.join(root, 'inputs', 'other~0123456789abcdef'), 'partial');
+    const outside = path.join(path.dirname(root), 'outside');
+    await mkdir(outside);
+    await writeFile(path.join(outside, 'secret'), 'secret');
+    await symlink(outside, path.join(root, 'inputs', 'link'));
+    const keys: string[] = [];
+    for await (const info of store.list('')) keys.push(info.key);
+    assert.deepEqual(keys, ['inputs/ready']);
+  });
+
+  it('removes folders a delete leaves empty, and keeps the root', async () => {
+    const root = freshRoot();
+    const store = new LocalFolderStore({ root });
+    await store.put('results/job-3/a', new Uint8Array([1]));
+    await store.put('results/job-3/b', new Uint8Array([1]));
+    await store.delete('results/job-3/a');
+    assert.deepEqual(await readdir(path.join(root, 'results', 'job-3')), ['b']);
+    await store.delete('results/job-3/b');
+    assert.deepEqual(await readdir(root), []);
+  });
+
+  it('a put racing the delete that prunes its folder still lands', async () => {
+    const store = new LocalFolderStore({ root: freshRoot() });
+    for (let round = 0; round < 150; round++) {
+      await store.put('race/folder/last', new Uint8Array([1]));
+      // The delete empties the folder and prunes it while the put is creating its file there.
+      await Promise.all([
+        store.delete('race/folder/last'),
+        store.put('race/folder/new', new Uint8Array([round])),
+      ]);
+      assert.deepEqual([...((await store.get('race/folder/new')) ?? [])], [round], `round ${round}`);
+      await store.delete('race/folder/new');
+    }
+  });
+
+  it('ping creates a missing root and leaves nothing behind', async () => {
+    const root = freshRoot();
+    await new LocalFolderStore({ root }).ping();
+    assert.deepEqual(await readdir(root), []);
+  });
+});
