@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import { invalidOption } from '../errors/index.js';
+import { fromMs, int, intOrNull, toMs, utcDay } from './columns.js';
+import type { AccountStore } from './database.js';
+import type { Account, NewCredentials, UsageDay } from './records.js';
+import type { AccountsTable, Tables } from './schema.js';
+import { hashSecret, newApiKey, newApiSecret, secretMatches } from './secrets.js';
+
+/** Accounts, key pairs and usage over Kysely (every dialect). */
+export class KyselyAccountStore implements AccountStore {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async create(input: { name: string; quotaBytes: number | null }): Promise<NewCredentials> {
+    const { quotaBytes } = input;
+    if (quotaBytes !== null && !(Number.isSafeInteger(quotaBytes) && quotaBytes >= 0)) {
+      throw invalidOption('quota', 'a whole number of bytes (0 or more) or none', quotaBytes);
+    }
+    const apiSecret = newApiSecret();
+    const { salt, hash } = hashSecret(apiSecret);
+    const row: Selectable<AccountsTable> = {
+      id: randomUUID(),
+      name: input.name,
+      api_key: newApiKey(),
+      secret_salt: salt,
+      secret_hash: hash,
+      quota_bytes: quotaBytes,
+      used_bytes: 0,
+      status: 'active',
+      created_at: toMs(new Date()),
+    };
+    await this.db.insertInto('accounts').values(row).execute();
+    return { account: toAccount(row), apiSecret };
+  }
+
+  async list(): Promise<Account[]> {
+    const rows = await this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toAccount);
+  }
+
+  async getByKey(apiKey: string): Promise<Account | undefined> {
+    const row = await this.row(apiKey);
+    return row && toAccount(row);
+  }
+
+  async authenticate(apiKey: string, apiSecret: string): Promise<Account | undefined> {
+    const row = await this.row(apiKey);
+    // The hash is compared even for an unknown key, so timing tells nothing about which keys exist.
+    const matches = secretMatches(row && { salt: row.secret_salt, hash: row.secret_hash }, apiSecret);
+    if (!row || !matches || row.status === 'revoked') return undefined;
+    return toAccount(row);
+  }
+
+  async revoke(apiKey: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('accounts')
+      .set({ status: 'revoked' })
+      .where('api_key', '=', apiKey)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Revocation is final: a revoked key is not brought back (false, as for an unknown key). */
+  async setStatus(apiKey: string, status: 'active' | 'suspended'): Promise<boolean> {
+    const result = await this.db
+      .updateTable('accounts')
+      .set({ status })
+      .where('api_key', '=', apiKey)
+      .where('status', '!=', 'revoked')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async recordUsage(
+    accountId: string,
+    usage: { bytesIn: number; bytesOut: number; savedBytes: number; dev: boolean },
+    at: Date = new Date(),
+  ): Promise<void> {
+    // Both statements write, and the day row's upsert and the account's increment are single
+    // statements, so concurrent requests never lose an update on either dialect.
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('usage_days')
+        .values({
+          account_id: accountId,
+          day: utcDay(at),
+          requests: 1,
+          bytes_in: usage.bytesIn,
+          bytes_out: usage.bytesOut,
+          saved_bytes: usage.savedBytes,
+        })
+        .onConflict((conflict) =>
+          conflict.columns(['account_id', 'day']).doUpdateSet((eb) => ({
+            requests: eb('usage_days.requests', '+', eb.ref('excluded.requests')),
+            bytes_in: eb('usage_days.bytes_in', '+', eb.ref('excluded.bytes_in')),
+            bytes_out: eb('usage_days.bytes_out', '+', eb.ref('excluded.bytes_out')),
+            saved_bytes: eb('usage_days.saved_bytes', '+', eb.ref('excluded.saved_bytes')),
+          })),
+        )
+        .execute();
+      if (!usage.dev) {
+        await trx
+          .updateTable('accounts')
+          .set((eb) => ({ used_bytes: eb('used_bytes', '+', usage.bytesIn) }))
+          .where('id', '=', accountId)
+          .execute();
+      }
+    });
+  }
+
+  async usage(accountId: string, fromDay: string, toDay: string): Promise<UsageDay[]> {
+    const rows = await this.db
+      .selectFrom('usage_days')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('day', '>=', fromDay)
+      .where('day', '<=', toDay)
+      .orderBy('day')
+      .execute();
+    return rows.map((row) => ({
+      accountId: row.account_id,
+      day: row.day,
+      requests: int(row.requests),
+      bytesIn: int(row.bytes_in),
+      bytesOut: int(row.bytes_out),
+      savedBytes: int(row.saved_bytes),
+    }));
+  }
+
+  async pruneUsage(beforeDay: string): Promise<number> {
+    const result = await this.db.deleteFrom('usage_days').where('day', '<', beforeDay).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  private row(apiKey: string): Promise<Selectable<AccountsTable> | undefined> {
+    return this.db.selectFrom('accounts').selectAll().where('api_key', '=', apiKey).executeTakeFirst();
+  }
+}
+
+function toAccount(row: Selectable<AccountsTable>): Account {
+  return {
+    id: row.id,
+    name: row.name,
+    apiKey: row.api_key,
+    quotaBytes: intOrNull(row.quota_bytes),
+    usedBytes: int(row.used_bytes),
+    status: row.status,
+    createdAt: fromMs(row.created_at),
+  };
+}

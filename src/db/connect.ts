@@ -1,0 +1,54 @@
+/**
+ * The one place where the SQL dialects differ: the database URL picks a dialect and this module
+ * opens it with its driver-level settings. Everything above (migrations, stores) is written once
+ * against Kysely in the subset both dialects share, so adding PostgreSQL (issue 6) is a new branch
+ * here: a `PostgresDialect` on a `pg` pool whose int8 parser returns numbers, as better-sqlite3 does.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { SquishError } from '../errors/index.js';
+import type { SquishDatabase } from './database.js';
+import type { Tables } from './schema.js';
+
+export interface Connection {
+  dialect: SquishDatabase['dialect'];
+  db: Kysely<Tables>;
+}
+
+/** How long a SQLite writer waits for another process's write lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Opens the database a URL names: `sqlite:<path>` (or `sqlite://<path>`; `sqlite::memory:` for a throwaway). */
+export function connect(url: string): Connection {
+  if (url.startsWith('sqlite:')) return { dialect: 'sqlite', db: openSqlite(sqlitePath(url)) };
+  if (/^postgres(ql)?:/.test(url)) {
+    throw new SquishError('INVALID_OPTION', 'PostgreSQL databases are not supported yet; use sqlite:<path>.');
+  }
+  throw new SquishError('INVALID_OPTION', `Unknown database URL scheme in ${JSON.stringify(redact(url))}`);
+}
+
+function sqlitePath(url: string): string {
+  const path = url.slice('sqlite:'.length).replace(/^\/\/(?=.)/, '');
+  if (!path) throw new SquishError('INVALID_OPTION', 'The database URL sqlite: needs a file path');
+  return path;
+}
+
+function openSqlite(path: string): Kysely<Tables> {
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const database = new BetterSqlite3(path);
+  // WAL lets readers (the api) run beside a writer (a worker, the embedded queue's own
+  // connection); NORMAL sync is durable across process crashes in WAL mode, which is what
+  // "nothing accepted is lost" needs; foreign keys are off by default in SQLite.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  database.pragma('foreign_keys = ON');
+  return new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+}
+
+/** A URL fit for an error message: no password. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+}

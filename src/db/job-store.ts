@@ -1,0 +1,224 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { ImageFormat } from '../engine/types.js';
+import { type ErrorReport, SquishError } from '../errors/index.js';
+import { chunks, fromMs, int, toMs } from './columns.js';
+import type { JobStore } from './database.js';
+import type { Download, JobOutput, JobRecord, JobResult, JobSource, NewJob } from './records.js';
+import type { JobOutputsTable, JobsTable, Tables } from './schema.js';
+
+/** The part of a JobResult kept in the job row; the outputs are rows of `job_outputs`. */
+type StoredResult = Omit<JobResult, 'outputs'>;
+
+/** Jobs, their results and downloads over Kysely (every dialect). */
+export class KyselyJobStore implements JobStore {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async create(job: NewJob): Promise<void> {
+    await this.db
+      .insertInto('jobs')
+      .values({
+        id: job.id,
+        account_id: job.accountId,
+        status: 'queued',
+        source: JSON.stringify(job.source),
+        plan: JSON.stringify(job.plan),
+        delivery: JSON.stringify(job.delivery),
+        dev: job.dev ? 1 : 0,
+        compat: JSON.stringify(job.compat),
+        result: null,
+        error: null,
+        created_at: toMs(new Date()),
+        finished_at: null,
+        expires_at: toMs(job.expiresAt),
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const outputs =
+      row.result === null
+        ? []
+        : await this.db
+            .selectFrom('job_outputs')
+            .selectAll()
+            .where('job_id', '=', id)
+            .orderBy('position')
+            .execute();
+    return toJobRecord(row, outputs);
+  }
+
+  /** Moves a queued job to running; a job that already ended stays as it is (a late redelivery). */
+  async markRunning(id: string): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status: 'running' })
+      .where('id', '=', id)
+      .where('status', '=', 'queued')
+      .execute();
+  }
+
+  /**
+   * Replaces the job's result and outputs, so a retried job that ran again ends with exactly
+   * the outputs of its last run, never both runs' (the blobs of an earlier run are swept with
+   * the job by the janitor, which deletes everything under `results/<jobId>/`).
+   * @throws SquishError NOT_FOUND when there is no such job
+   */
+  async complete(id: string, result: JobResult): Promise<void> {
+    const stored: StoredResult = {
+      inputFormat: result.inputFormat,
+      originalSize: result.originalSize,
+      ms: result.ms,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      // Updating the job row first takes its row lock on PostgreSQL, so two concurrent completes of
+      // one job run one after the other and the second's delete sees the first's outputs.
+      const updated = await trx
+        .updateTable('jobs')
+        .set({ status: 'done', result: JSON.stringify(stored), error: null, finished_at: toMs(new Date()) })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) throw new SquishError('NOT_FOUND', `There is no job ${id}.`);
+      await trx.deleteFrom('job_outputs').where('job_id', '=', id).execute();
+      if (result.outputs.length > 0) {
+        await trx
+          .insertInto('job_outputs')
+          .values(result.outputs.map((output, position) => toOutputRow(id, position, output)))
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * Records a final failure. A job that is already done keeps its result: its download links
+   * may have been handed out.
+   * @throws SquishError NOT_FOUND when there is no such job
+   */
+  async fail(id: string, error: ErrorReport): Promise<void> {
+    const updated = await this.db
+      .updateTable('jobs')
+      .set({ status: 'failed', error: JSON.stringify(error), finished_at: toMs(new Date()) })
+      .where('id', '=', id)
+      .where('status', '!=', 'done')
+      .executeTakeFirst();
+    if (updated.numUpdatedRows > 0n) return;
+    const exists = await this.db.selectFrom('jobs').select('id').where('id', '=', id).executeTakeFirst();
+    if (!exists) throw new SquishError('NOT_FOUND', `There is no job ${id}.`);
+  }
+
+  async getDownload(token: string): Promise<Download | undefined> {
+    const row = await this.db
+      .selectFrom('job_outputs')
+      .innerJoin('jobs', 'jobs.id', 'job_outputs.job_id')
+      .selectAll('job_outputs')
+      .select('jobs.expires_at')
+      .where('job_outputs.token', '=', token)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return { ...toJobOutput(row), jobId: row.job_id, expiresAt: fromMs(row.expires_at) };
+  }
+
+  async expired(now: Date, limit: number): Promise<{ id: string; blobKeys: string[] }[]> {
+    const jobs = await this.db
+      .selectFrom('jobs')
+      .select(['id', 'source'])
+      .where('expires_at', '<=', toMs(now))
+      .orderBy('expires_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    if (jobs.length === 0) return [];
+    const outputs = await this.db
+      .selectFrom('job_outputs')
+      .select(['job_id', 'blob_key'])
+      .where(
+        'job_id',
+        'in',
+        jobs.map((job) => job.id),
+      )
+      .orderBy('job_id')
+      .orderBy('position')
+      .execute();
+    return jobs.map((job) => {
+      const source = JSON.parse(job.source) as JobSource;
+      const blobKeys = source.kind === 'upload' ? [source.blobKey] : [];
+      for (const output of outputs) if (output.job_id === job.id) blobKeys.push(output.blob_key);
+      return { id: job.id, blobKeys };
+    });
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    for (const batch of chunks(ids)) {
+      await this.db.transaction().execute(async (trx) => {
+        // Outputs first, explicitly: the cascade needs SQLite's foreign_keys pragma, this does not.
+        await trx.deleteFrom('job_outputs').where('job_id', 'in', batch).execute();
+        await trx.deleteFrom('jobs').where('id', 'in', batch).execute();
+      });
+    }
+  }
+}
+
+function toJobRecord(row: Selectable<JobsTable>, outputs: Selectable<JobOutputsTable>[]): JobRecord {
+  const record: JobRecord = {
+    id: row.id,
+    accountId: row.account_id,
+    status: row.status,
+    source: JSON.parse(row.source),
+    plan: JSON.parse(row.plan),
+    delivery: JSON.parse(row.delivery),
+    dev: int(row.dev) === 1,
+    compat: JSON.parse(row.compat),
+    createdAt: fromMs(row.created_at),
+    expiresAt: fromMs(row.expires_at),
+  };
+  if (row.result !== null) {
+    record.result = { ...(JSON.parse(row.result) as StoredResult), outputs: outputs.map(toJobOutput) };
+  }
+  if (row.error !== null) record.error = JSON.parse(row.error);
+  if (row.finished_at !== null) record.finishedAt = fromMs(row.finished_at);
+  return record;
+}
+
+function toOutputRow(jobId: string, position: number, output: JobOutput): Insertable<JobOutputsTable> {
+  return {
+    token: output.token,
+    job_id: jobId,
+    position,
+    set_id: output.setId ?? null,
+    blob_key: output.blobKey,
+    file_name: output.fileName,
+    format: output.format,
+    content_type: output.contentType,
+    size: output.size,
+    width: output.width,
+    height: output.height,
+    original_size: output.originalSize,
+    original_width: output.originalWidth,
+    original_height: output.originalHeight,
+    saved_bytes: output.savedBytes,
+    etag: output.etag,
+    notes: JSON.stringify(output.notes),
+  };
+}
+
+function toJobOutput(row: Selectable<JobOutputsTable>): JobOutput {
+  const output: JobOutput = {
+    token: row.token,
+    blobKey: row.blob_key,
+    fileName: row.file_name,
+    format: row.format as ImageFormat,
+    contentType: row.content_type,
+    size: int(row.size),
+    width: int(row.width),
+    height: int(row.height),
+    originalSize: int(row.original_size),
+    originalWidth: int(row.original_width),
+    originalHeight: int(row.original_height),
+    savedBytes: int(row.saved_bytes),
+    etag: row.etag,
+    notes: JSON.parse(row.notes),
+  };
+  if (row.set_id !== null) output.setId = row.set_id;
+  return output;
+}

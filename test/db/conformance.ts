@@ -1,0 +1,436 @@
+/**
+ * The data layer's conformance suite: every SquishDatabase implementation (SQLite now, PostgreSQL
+ * in issue 6) must pass it. `open` returns a fresh, empty, migrated database each time.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { JobOutput, JobResult, NewJob, SquishDatabase } from '../../src/db/index.js';
+import { isSquishError } from '../../src/errors/index.js';
+import { parsePlan } from '../../src/plan/index.js';
+
+const HOUR = 3_600_000;
+
+export function describeDatabaseConformance(name: string, open: () => Promise<SquishDatabase>): void {
+  /** Runs a test body on a fresh database and closes it afterwards. */
+  function withDb(body: (db: SquishDatabase) => Promise<void>): () => Promise<void> {
+    return async () => {
+      const db = await open();
+      try {
+        await body(db);
+      } finally {
+        await db.close();
+      }
+    };
+  }
+
+  describe(`${name}: accounts`, () => {
+    test(
+      'create makes a random key pair and the account is listed and found by its key',
+      withDb(async (db) => {
+        const first = await db.accounts.create({ name: 'first', quotaBytes: 1000 });
+        const second = await db.accounts.create({ name: 'second', quotaBytes: null });
+        assert.match(first.account.apiKey, /^[0-9a-f]{32}$/);
+        assert.match(first.apiSecret, /^[0-9a-f]{32,}$/);
+        assert.notEqual(first.account.apiKey, second.account.apiKey);
+        assert.notEqual(first.apiSecret, second.apiSecret);
+        assert.equal(first.account.status, 'active');
+        assert.equal(first.account.usedBytes, 0);
+        assert.equal(first.account.quotaBytes, 1000);
+        assert.equal(second.account.quotaBytes, null);
+
+        const listed = await db.accounts.list();
+        assert.deepEqual(
+          listed.map((account) => account.name),
+          ['first', 'second'],
+        );
+        assert.deepEqual(await db.accounts.getByKey(first.account.apiKey), first.account);
+        assert.equal(await db.accounts.getByKey('0'.repeat(32)), undefined);
+      }),
+    );
+
+    test(
+      'create refuses a quota that is not a whole number of bytes',
+      withDb(async (db) => {
+        for (const quotaBytes of [-1, 1.5, Number.NaN]) {
+          await assert.rejects(db.accounts.create({ name: 'x', quotaBytes }), (error) => {
+            return isSquishError(error) && error.code === 'INVALID_OPTION';
+          });
+        }
+        assert.deepEqual(await db.accounts.list(), []);
+      }),
+    );
+
+    test(
+      'authenticate accepts only the right secret of an unrevoked key',
+      withDb(async (db) => {
+        const { account, apiSecret } = await db.accounts.create({ name: 'a', quotaBytes: null });
+        const other = await db.accounts.create({ name: 'b', quotaBytes: null });
+
+        assert.deepEqual(await db.accounts.authenticate(account.apiKey, apiSecret), account);
+        assert.equal(await db.accounts.authenticate(account.apiKey, other.apiSecret), undefined);
+        assert.equal(await db.accounts.authenticate(account.apiKey, `${apiSecret}0`), undefined);
+        assert.equal(await db.accounts.authenticate(account.apiKey, apiSecret.toUpperCase()), undefined);
+        assert.equal(await db.accounts.authenticate(account.apiKey, ''), undefined);
+        assert.equal(await db.accounts.authenticate('f'.repeat(32), apiSecret), undefined);
+        assert.equal(await db.accounts.authenticate('', ''), undefined);
+      }),
+    );
+
+    test(
+      'a suspended account authenticates with its status; a revoked one never does, and stays revoked',
+      withDb(async (db) => {
+        const { account, apiSecret } = await db.accounts.create({ name: 'a', quotaBytes: null });
+
+        assert.equal(await db.accounts.setStatus(account.apiKey, 'suspended'), true);
+        assert.equal((await db.accounts.authenticate(account.apiKey, apiSecret))?.status, 'suspended');
+        assert.equal(await db.accounts.setStatus(account.apiKey, 'active'), true);
+        assert.equal((await db.accounts.authenticate(account.apiKey, apiSecret))?.status, 'active');
+
+        assert.equal(await db.accounts.revoke(account.apiKey), true);
+        assert.equal(await db.accounts.authenticate(account.apiKey, apiSecret), undefined);
+        assert.equal((await db.accounts.getByKey(account.apiKey))?.status, 'revoked');
+        assert.equal(await db.accounts.setStatus(account.apiKey, 'active'), false);
+        assert.equal(await db.accounts.authenticate(account.apiKey, apiSecret), undefined);
+
+        assert.equal(await db.accounts.revoke('0'.repeat(32)), false);
+        assert.equal(await db.accounts.setStatus('0'.repeat(32), 'active'), false);
+      }),
+    );
+
+    test(
+      'recordUsage counts input bytes against the quota except in dev mode, and every request in the day rows',
+      withDb(async (db) => {
+        const { account } = await db.accounts.create({ name: 'a', quotaBytes: 10_000 });
+        const at = new Date('2026-03-04T12:00:00Z');
+        await db.accounts.recordUsage(
+          account.id,
+          { bytesIn: 1000, bytesOut: 600, savedBytes: 400, dev: false },
+          at,
+        );
+        await db.accounts.recordUsage(
+          account.id,
+          { bytesIn: 500, bytesOut: 100, savedBytes: 400, dev: true },
+          at,
+        );
+        await db.accounts.recordUsage(
+          account.id,
+          { bytesIn: 2000, bytesOut: 1500, savedBytes: 500, dev: false },
+          at,
+        );
+
+        assert.equal((await db.accounts.getByKey(account.apiKey))?.usedBytes, 3000);
+        assert.deepEqual(await db.accounts.usage(account.id, '2026-03-04', '2026-03-04'), [
+          {
+            accountId: account.id,
+            day: '2026-03-04',
+            requests: 3,
+            bytesIn: 3500,
+            bytesOut: 2200,
+            savedBytes: 1300,
+          },
+        ]);
+      }),
+    );
+
+    test(
+      'concurrent recordUsage calls lose no update',
+      withDb(async (db) => {
+        const { account } = await db.accounts.create({ name: 'a', quotaBytes: null });
+        const at = new Date('2026-03-04T12:00:00Z');
+        await Promise.all(
+          Array.from({ length: 25 }, (_, index) =>
+            db.accounts.recordUsage(
+              account.id,
+              { bytesIn: index + 1, bytesOut: 1, savedBytes: index, dev: false },
+              at,
+            ),
+          ),
+        );
+        assert.equal((await db.accounts.getByKey(account.apiKey))?.usedBytes, (25 * 26) / 2);
+        const [day] = await db.accounts.usage(account.id, '2026-03-04', '2026-03-04');
+        assert.equal(day?.requests, 25);
+        assert.equal(day?.bytesIn, (25 * 26) / 2);
+        assert.equal(day?.bytesOut, 25);
+      }),
+    );
+
+    test(
+      'usage rows are per account and per UTC day, selected by an inclusive day range, and pruned by day',
+      withDb(async (db) => {
+        const { account } = await db.accounts.create({ name: 'a', quotaBytes: null });
+        const other = await db.accounts.create({ name: 'b', quotaBytes: null });
+        const usage = { bytesIn: 10, bytesOut: 5, savedBytes: 5, dev: false };
+        // 23:30 in UTC-5 is already the next day in UTC.
+        await db.accounts.recordUsage(account.id, usage, new Date('2026-01-30T23:59:59.999Z'));
+        await db.accounts.recordUsage(account.id, usage, new Date('2026-01-31T00:00:00.000Z'));
+        await db.accounts.recordUsage(account.id, usage, new Date('2026-01-31T23:30:00-05:00'));
+        await db.accounts.recordUsage(other.account.id, usage, new Date('2026-01-31T10:00:00Z'));
+
+        const days = await db.accounts.usage(account.id, '2026-01-01', '2026-12-31');
+        assert.deepEqual(
+          days.map((day) => [day.day, day.requests]),
+          [
+            ['2026-01-30', 1],
+            ['2026-01-31', 1],
+            ['2026-02-01', 1],
+          ],
+        );
+        assert.deepEqual(
+          (await db.accounts.usage(account.id, '2026-01-31', '2026-01-31')).map((day) => day.day),
+          ['2026-01-31'],
+        );
+        assert.deepEqual(await db.accounts.usage(account.id, '2025-01-01', '2025-12-31'), []);
+
+        assert.equal(await db.accounts.pruneUsage('2026-01-31'), 1);
+        assert.deepEqual(
+          (await db.accounts.usage(account.id, '2026-01-01', '2026-12-31')).map((day) => day.day),
+          ['2026-01-31', '2026-02-01'],
+        );
+        assert.equal((await db.accounts.usage(other.account.id, '2026-01-01', '2026-12-31')).length, 1);
+        assert.equal(await db.accounts.pruneUsage('2026-01-31'), 0);
+      }),
+    );
+  });
+
+  describe(`${name}: jobs`, () => {
+    test(
+      'a job round-trips every field and moves queued -> running -> done',
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        const job = newJob(accountId, 'a'.repeat(32), {
+          source: { kind: 'url', url: 'https://example.com/x.png', fileName: 'x.png', keepExtension: true },
+          delivery: { mode: 'callback', url: 'https://example.com/hook' },
+          dev: true,
+        });
+        const before = Date.now();
+        await db.jobs.create(job);
+
+        const queued = await db.jobs.get(job.id);
+        assert.ok(queued);
+        assert.equal(queued.status, 'queued');
+        assert.deepEqual(
+          { ...queued, createdAt: undefined },
+          { ...jsonCopy(job), expiresAt: job.expiresAt, status: 'queued', createdAt: undefined },
+        );
+        assert.ok(
+          queued.createdAt.getTime() >= before - 1000 && queued.createdAt.getTime() <= Date.now() + 1000,
+        );
+        assert.equal(queued.result, undefined);
+        assert.equal(queued.finishedAt, undefined);
+        assert.equal(await db.jobs.get('b'.repeat(32)), undefined);
+
+        await db.jobs.markRunning(job.id);
+        assert.equal((await db.jobs.get(job.id))?.status, 'running');
+
+        const result = newResult(job.id, ['small', 'large']);
+        await db.jobs.complete(job.id, result);
+        const done = await db.jobs.get(job.id);
+        assert.equal(done?.status, 'done');
+        assert.deepEqual(done?.result, result);
+        assert.ok(done?.finishedAt instanceof Date);
+        assert.equal(done?.error, undefined);
+      }),
+    );
+
+    test(
+      "complete is idempotent and a second run replaces the first run's outputs",
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        const job = newJob(accountId, 'c'.repeat(32));
+        await db.jobs.create(job);
+        const first = newResult(job.id, [undefined]);
+        await db.jobs.complete(job.id, first);
+        await db.jobs.complete(job.id, first);
+        assert.deepEqual((await db.jobs.get(job.id))?.result, first);
+
+        const second = newResult(job.id, ['a', 'b']);
+        await db.jobs.complete(job.id, second);
+        assert.deepEqual((await db.jobs.get(job.id))?.result, second);
+        assert.equal(await db.jobs.getDownload(first.outputs[0]!.token), undefined);
+        assert.equal((await db.jobs.getDownload(second.outputs[1]!.token))?.setId, 'b');
+
+        await assert.rejects(db.jobs.complete('d'.repeat(32), first), isCode('NOT_FOUND'));
+      }),
+    );
+
+    test(
+      'fail records the error; a done job keeps its result; a late markRunning changes nothing',
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        const failing = newJob(accountId, 'e'.repeat(32));
+        await db.jobs.create(failing);
+        await db.jobs.markRunning(failing.id);
+        await db.jobs.fail(failing.id, { code: 'CORRUPT_IMAGE', message: 'truncated' });
+        const failed = await db.jobs.get(failing.id);
+        assert.equal(failed?.status, 'failed');
+        assert.deepEqual(failed?.error, { code: 'CORRUPT_IMAGE', message: 'truncated' });
+        assert.ok(failed?.finishedAt instanceof Date);
+        await db.jobs.markRunning(failing.id);
+        assert.equal((await db.jobs.get(failing.id))?.status, 'failed');
+
+        const succeeding = newJob(accountId, 'f'.repeat(32));
+        await db.jobs.create(succeeding);
+        const result = newResult(succeeding.id, [undefined]);
+        await db.jobs.complete(succeeding.id, result);
+        await db.jobs.fail(succeeding.id, { code: 'INTERNAL', message: 'late' });
+        await db.jobs.markRunning(succeeding.id);
+        const done = await db.jobs.get(succeeding.id);
+        assert.equal(done?.status, 'done');
+        assert.equal(done?.error, undefined);
+        assert.deepEqual(done?.result, result);
+
+        await assert.rejects(
+          db.jobs.fail('0'.repeat(32), { code: 'INTERNAL', message: 'x' }),
+          isCode('NOT_FOUND'),
+        );
+        await db.jobs.markRunning('0'.repeat(32));
+      }),
+    );
+
+    test(
+      'a job id is unique',
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        await db.jobs.create(newJob(accountId, '1'.repeat(32)));
+        await assert.rejects(db.jobs.create(newJob(accountId, '1'.repeat(32))));
+      }),
+    );
+
+    test(
+      'getDownload finds an output by its token, with its job and expiry',
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        const job = newJob(accountId, '2'.repeat(32));
+        await db.jobs.create(job);
+        const result = newResult(job.id, ['thumb', 'full']);
+        await db.jobs.complete(job.id, result);
+
+        const [, full] = result.outputs;
+        const download = await db.jobs.getDownload(full!.token);
+        assert.deepEqual(download, { ...full, jobId: job.id, expiresAt: job.expiresAt });
+        assert.equal(await db.jobs.getDownload('0'.repeat(32)), undefined);
+        assert.equal(await db.jobs.getDownload(''), undefined);
+      }),
+    );
+
+    test(
+      'expired lists jobs past their expiry, oldest first, with the input and output blob keys, up to the limit',
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        const now = new Date('2026-05-01T12:00:00Z');
+        const uploaded = newJob(accountId, '3'.repeat(32), { expiresAt: new Date(now.getTime() - 2 * HOUR) });
+        const fetched = newJob(accountId, '4'.repeat(32), {
+          source: { kind: 'url', url: 'https://example.com/a.jpg', fileName: 'a.jpg' },
+          expiresAt: new Date(now.getTime() - HOUR),
+        });
+        const edge = newJob(accountId, '5'.repeat(32), { expiresAt: now });
+        const live = newJob(accountId, '6'.repeat(32), { expiresAt: new Date(now.getTime() + 1) });
+        for (const job of [live, edge, fetched, uploaded]) await db.jobs.create(job);
+        const uploadedResult = newResult(uploaded.id, ['a', 'b']);
+        const fetchedResult = newResult(fetched.id, [undefined]);
+        await db.jobs.complete(uploaded.id, uploadedResult);
+        await db.jobs.complete(fetched.id, fetchedResult);
+
+        assert.deepEqual(await db.jobs.expired(now, 10), [
+          {
+            id: uploaded.id,
+            blobKeys: [`inputs/${uploaded.id}`, ...uploadedResult.outputs.map((output) => output.blobKey)],
+          },
+          { id: fetched.id, blobKeys: [fetchedResult.outputs[0]!.blobKey] },
+          { id: edge.id, blobKeys: [`inputs/${edge.id}`] },
+        ]);
+        assert.deepEqual(
+          (await db.jobs.expired(now, 1)).map((job) => job.id),
+          [uploaded.id],
+        );
+        assert.deepEqual(await db.jobs.expired(new Date(now.getTime() - 3 * HOUR), 10), []);
+      }),
+    );
+
+    test(
+      'delete removes jobs with their downloads and leaves the others',
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        const gone = newJob(accountId, '7'.repeat(32));
+        const kept = newJob(accountId, '8'.repeat(32));
+        await db.jobs.create(gone);
+        await db.jobs.create(kept);
+        const goneResult = newResult(gone.id, [undefined]);
+        const keptResult = newResult(kept.id, [undefined]);
+        await db.jobs.complete(gone.id, goneResult);
+        await db.jobs.complete(kept.id, keptResult);
+
+        await db.jobs.delete([gone.id, '0'.repeat(32)]);
+        await db.jobs.delete([]);
+        assert.equal(await db.jobs.get(gone.id), undefined);
+        assert.equal(await db.jobs.getDownload(goneResult.outputs[0]!.token), undefined);
+        assert.equal((await db.jobs.get(kept.id))?.status, 'done');
+        assert.ok(await db.jobs.getDownload(keptResult.outputs[0]!.token));
+      }),
+    );
+  });
+
+  describe(`${name}: connection`, () => {
+    test('ping answers while open and close can be called twice', async () => {
+      const db = await open();
+      await db.ping();
+      await db.close();
+      await db.close();
+    });
+  });
+}
+
+async function newAccount(db: SquishDatabase): Promise<string> {
+  return (await db.accounts.create({ name: 'jobs', quotaBytes: null })).account.id;
+}
+
+function newJob(accountId: string, id: string, overrides: Partial<NewJob> = {}): NewJob {
+  return {
+    id,
+    accountId,
+    source: { kind: 'upload', blobKey: `inputs/${id}`, fileName: 'photo.jpg', size: 12_345 },
+    plan: parsePlan({ lossy: true, quality: 80, format: ['webp', 'avif'], autoOrient: true }),
+    delivery: { mode: 'wait' },
+    dev: false,
+    compat: { api: 'kraken', data: { lossy: true, resize: [{ id: 'small', width: 100 }] } },
+    expiresAt: new Date(Date.now() + HOUR),
+    ...overrides,
+  };
+}
+
+let tokenCounter = 0;
+
+/** A result with one output per entry (an image-set id, or undefined for a single output). */
+function newResult(jobId: string, setIds: (string | undefined)[]): JobResult {
+  const outputs = setIds.map((setId, index): JobOutput => {
+    tokenCounter += 1;
+    const token = tokenCounter.toString(16).padStart(32, '0');
+    const output: JobOutput = {
+      token,
+      blobKey: `results/${jobId}/${token}`,
+      fileName: `photo-${index}.webp`,
+      format: 'webp',
+      contentType: 'image/webp',
+      size: 1000 + index,
+      width: 100 * (index + 1),
+      height: 50 * (index + 1),
+      originalSize: 12_345,
+      originalWidth: 4000,
+      originalHeight: 2000,
+      savedBytes: 11_345 - index,
+      etag: `"${token}"`,
+      notes: index === 0 ? [] : ['frames dropped'],
+    };
+    if (setId !== undefined) output.setId = setId;
+    return output;
+  });
+  return { inputFormat: 'jpeg', originalSize: 12_345, outputs, ms: 42 };
+}
+
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value));
+}
+
+function isCode(code: string): (error: unknown) => boolean {
+  return (error) => isSquishError(error) && error.code === code;
+}
