@@ -1,0 +1,189 @@
+/**
+ * The default job queue: persisted in the same SQLite file as the data layer (its own `queue_`
+ * table, its own connection), so that `squish serve` needs nothing installed and accepted jobs
+ * survive a restart.
+ *
+ * Hand-written: no maintained npm package offers a SQLite-persisted queue with this contract.
+ * liteque ties itself to drizzle and zod and has no lease heartbeat or cross-process wait;
+ * plainjob(s) is pre-1.0, requeues on a fixed timeout without renewal, and has neither
+ * idempotent ids nor a way to wait for an outcome; better-queue-sqlite is unmaintained and on the
+ * sqlite3 driver. The whole queue is a handful of SQL statements (queue-table.ts).
+ *
+ * Several processes may share the file (an api node and worker nodes on one machine): claims are
+ * atomic in SQLite, added jobs and outcomes reach other processes by polling.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { SquishError } from '../../errors/index.js';
+import type {
+  ConsumeOptions,
+  Consumer,
+  EnqueueOptions,
+  JobHandler,
+  JobOutcome,
+  QueueBackend,
+  QueueCounts,
+} from '../queue-backend.js';
+import { EmbeddedConsumer } from './embedded-consumer.js';
+import { QueueEvents } from './queue-events.js';
+import { QueueTable } from './queue-table.js';
+
+export interface EmbeddedQueueOptions {
+  /** The SQLite file (created when missing, with its folder). */
+  file: string;
+  /**
+   * How often consumers look for jobs that other processes added or that became due, and
+   * waiters for outcomes that other processes wrote (default 250 ms). Within one process,
+   * both are signalled at once.
+   */
+  pollIntervalMs?: number;
+  log?: Logger;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 250;
+const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_ATTEMPTS = 3;
+const DEFAULT_BACKOFF_MS = 1000;
+
+export class EmbeddedQueue implements QueueBackend {
+  readonly kind = 'embedded';
+  readonly #db: Database.Database;
+  readonly #table: QueueTable;
+  readonly #events: QueueEvents;
+  readonly #pollIntervalMs: number;
+  readonly #log: Logger | undefined;
+  readonly #consumers = new Set<Consumer>();
+  /** Cancels each pending waitFor (on close). */
+  readonly #waits = new Set<() => void>();
+  #closed = false;
+
+  constructor(options: EmbeddedQueueOptions) {
+    this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    if (!(this.#pollIntervalMs > 0)) throw new TypeError('pollIntervalMs must be a positive number');
+    this.#log = options.log;
+    mkdirSync(dirname(options.file), { recursive: true });
+    this.#db = new Database(options.file);
+    // WAL: readers (waiters polling) never block the writer. busy_timeout: another process's
+    // write makes ours wait rather than fail. synchronous NORMAL is safe in WAL against process
+    // crashes; only a power loss could drop the last commits.
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#table = new QueueTable(this.#db);
+    this.#events = new QueueEvents(options.file);
+  }
+
+  async enqueue<T>(queue: string, id: string, data: T, options: EnqueueOptions = {}): Promise<void> {
+    this.#assertOpen();
+    assertName('queue', queue);
+    assertName('id', id);
+    const maxAttempts = options.attempts ?? DEFAULT_ATTEMPTS;
+    const delayMs = options.delayMs ?? 0;
+    const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+      throw new TypeError('attempts must be an integer ≥ 1');
+    if (!(delayMs >= 0) || !Number.isFinite(delayMs)) throw new TypeError('delayMs must be a number ≥ 0');
+    if (!(backoffMs >= 0) || !Number.isFinite(backoffMs))
+      throw new TypeError('backoffMs must be a number ≥ 0');
+    const added = this.#table.insert({
+      queue,
+      id,
+      data: JSON.stringify(data ?? null) ?? 'null',
+      maxAttempts,
+      backoffMs,
+      runAt: Date.now() + delayMs,
+    });
+    if (added) this.#events.added(queue);
+  }
+
+  consume<T>(queue: string, handler: JobHandler<T>, options: ConsumeOptions): Consumer {
+    this.#assertOpen();
+    assertName('queue', queue);
+    const { concurrency } = options;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new TypeError('concurrency must be an integer ≥ 1');
+    }
+    if (!Number.isInteger(leaseMs) || leaseMs < 30) throw new TypeError('leaseMs must be an integer ≥ 30');
+    const consumer: Consumer = new EmbeddedConsumer<T>({
+      table: this.#table,
+      events: this.#events,
+      queue,
+      handler,
+      concurrency,
+      leaseMs,
+      pollIntervalMs: this.#pollIntervalMs,
+      log: this.#log,
+      onClosed: () => this.#consumers.delete(consumer),
+    });
+    this.#consumers.add(consumer);
+    return consumer;
+  }
+
+  async waitFor(queue: string, id: string, timeoutMs: number): Promise<JobOutcome | undefined> {
+    this.#assertOpen();
+    const ended = this.#table.outcome(queue, id);
+    if (ended !== undefined && ended !== 'pending') return ended;
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (outcome: JobOutcome | undefined) => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        clearInterval(poll);
+        clearTimeout(timer);
+        this.#waits.delete(cancel);
+        resolve(outcome);
+      };
+      const cancel = () => finish(undefined);
+      // The in-process signal answers at once; the poll sees outcomes other processes wrote.
+      const unsubscribe = this.#events.onEnded(queue, id, finish);
+      const poll = setInterval(() => {
+        try {
+          const outcome = this.#table.outcome(queue, id);
+          if (outcome !== undefined && outcome !== 'pending') finish(outcome);
+        } catch (error) {
+          this.#log?.warn({ err: error, queue, jobId: id }, 'could not read a job outcome; still waiting');
+        }
+      }, this.#pollIntervalMs);
+      const timer = setTimeout(cancel, Math.max(0, timeoutMs));
+      this.#waits.add(cancel);
+    });
+  }
+
+  async counts(queue: string): Promise<QueueCounts> {
+    this.#assertOpen();
+    return this.#table.counts(queue);
+  }
+
+  async clean(queue: string, olderThanMs: number): Promise<number> {
+    this.#assertOpen();
+    return this.#table.clean(queue, Date.now() - olderThanMs);
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    this.#table.ping();
+  }
+
+  /** Hands back the jobs of consumers still open (they should have been closed first), ends waits, closes the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#consumers].map((consumer) => consumer.close(0)));
+    for (const cancel of [...this.#waits]) cancel();
+    this.#db.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SquishError('UNAVAILABLE', 'The job queue is closed.');
+  }
+}
+
+function assertName(what: string, value: string): void {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
+    throw new TypeError(`${what} must be a non-empty string of at most 200 characters`);
+  }
+}

@@ -1,0 +1,13 @@
+/** The job queue: its contract, the retry policy and the embedded (SQLite) implementation. */
+export { EmbeddedQueue, type EmbeddedQueueOptions } from './embedded/embedded-queue.js';
+export type {
+  ConsumeOptions,
+  Consumer,
+  EnqueueOptions,
+  JobHandler,
+  JobOutcome,
+  QueueBackend,
+  QueueCounts,
+  QueueJob,
+} from './queue-backend.js';
+export { backoffDelay, isRetryable } from './retry.js';
