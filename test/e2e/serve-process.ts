@@ -1,0 +1,104 @@
+/**
+ * Runs `squish serve` from source in its own process, as an operator would, and the `keys`
+ * command next to it. The server is started with `--port 0`; its first stdout line
+ * ("squish listening on <url>") says where it listens.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
+/** tsx by absolute URL, so the CLI runs from any working folder. */
+const TSX = import.meta.resolve('tsx');
+const START_TIMEOUT_MS = 60_000;
+
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process printed on stderr so far (JSON logs). */
+  stderr(): string;
+  /** Sends a signal and resolves with the exit code (or the signal's name). */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Environment of a test server: the machine's, minus anything Squish reads, plus `env`. */
+function serveEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('SQUISH_') && !/_proxy$/i.test(key)),
+  );
+  return { ...base, SQUISH_LOG_LEVEL: 'warn', ...env };
+}
+
+export async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', TSX, BIN, 'serve', '--port', '0', '--data', dataDir, '--concurrency', '1'],
+    { env: serveEnv(env), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = once(child, 'exit');
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), START_TIMEOUT_MS);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const match = /^squish listening on (http:\/\/\S+)$/m.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited (${code}) before listening:\n${stdout}\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const [code, signalName] = (await exited) as [number | null, NodeJS.Signals | null];
+      return code ?? signalName ?? 'unknown';
+    },
+  };
+}
+
+/** Runs a `squish` command to its end. */
+export function runSquish(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], {
+      env: serveEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Creates a key pair with `squish keys create --json`. */
+export async function createKey(
+  dataDir: string,
+  options: { quota?: number; name?: string } = {},
+): Promise<{ api_key: string; api_secret: string }> {
+  const args = ['keys', 'create', '--json', '--data', dataDir, '--name', options.name ?? 'e2e'];
+  if (options.quota !== undefined) args.push('--quota', String(options.quota));
+  const run = await runSquish(args);
+  if (run.code !== 0) throw new Error(`keys create failed (${run.code}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as { api_key: string; api_secret: string };
+}
