@@ -1,0 +1,70 @@
+/**
+ * Reads a Kraken multipart upload part by part (B1.2): the options from the part named `data`
+ * (else `body`), the image from the first other part. When the options come before the image
+ * (every official client), `prepare` runs before the image is read, so a wrong key or a bad
+ * option is refused without receiving the file; when they come after it, the image is held in
+ * memory (bounded by the upload limit) until they arrive.
+ */
+import type { Multipart } from '@fastify/multipart';
+import { SquishError } from '../../errors/index.js';
+import { type JsonObjectParser, OPTIONS_PART_NAMES } from './body-parsers.js';
+import { KRAKEN_MESSAGES } from './error-body.js';
+import { isPlainObject } from './lenient-values.js';
+import { safeUploadFileName } from './upload-file-name.js';
+
+export interface UploadedImage {
+  bytes: Uint8Array;
+  fileName: string;
+}
+
+/** Part names that say "the file" rather than naming it; the upload then has no name of its own. */
+const GENERIC_PART_NAMES = new Set(['file', 'upload', 'image']);
+
+/**
+ * Consumes every part of the upload and returns what `prepare` made of the options with the image.
+ * @throws SquishError INVALID_REQUEST when the options or the image are missing, and whatever
+ *   `prepare` throws.
+ */
+export async function readMultipartUpload<T>(
+  parts: AsyncIterable<Multipart>,
+  parseJson: JsonObjectParser,
+  prepare: (options: Record<string, unknown>) => Promise<T>,
+): Promise<{ prepared: T; image: UploadedImage }> {
+  const optionParts = new Map<string, unknown>();
+  let prepared: { value: T } | undefined;
+  let image: UploadedImage | undefined;
+  const options = () => {
+    const raw = OPTIONS_PART_NAMES.map((name) => optionParts.get(name)).find((value) => value !== undefined);
+    if (raw === undefined) return undefined;
+    // A part typed application/json arrives parsed (kraken-java); the others are JSON text.
+    if (isPlainObject(raw)) return raw;
+    if (typeof raw === 'string') return parseJson(raw);
+    throw new SquishError('INVALID_REQUEST', KRAKEN_MESSAGES.invalidJson);
+  };
+
+  for await (const part of parts) {
+    if (part.type === 'field') {
+      if (part.valueTruncated) throw new SquishError('INVALID_REQUEST', 'The options part is too large.');
+      if (!optionParts.has(part.fieldname)) optionParts.set(part.fieldname, part.value);
+      continue;
+    }
+    if (image) {
+      part.file.resume(); // only the first image counts; the others are read and dropped
+      continue;
+    }
+    const early = options();
+    if (early && !prepared) prepared = { value: await prepare(early) };
+    const name = part.filename || (GENERIC_PART_NAMES.has(part.fieldname) ? '' : part.fieldname);
+    image = { bytes: await part.toBuffer(), fileName: safeUploadFileName(name) };
+  }
+
+  const late = prepared ? undefined : options();
+  if (!prepared && !late) throw new SquishError('INVALID_REQUEST', KRAKEN_MESSAGES.invalidJson);
+  if (!image || image.bytes.length === 0) {
+    throw new SquishError(
+      'INVALID_REQUEST',
+      'The upload has no image: send the file as a multipart part (named `file`) beside the `data` options part.',
+    );
+  }
+  return { prepared: prepared ? prepared.value : await prepare(late!), image };
+}

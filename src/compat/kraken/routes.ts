@@ -1,0 +1,108 @@
+/**
+ * The Kraken v1 API (B1): POST /v1/upload, POST /v1/url and POST /user_status, as one
+ * encapsulated Fastify plugin with its own body parsers and error answers. It only talks to the
+ * platform through JobService.
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { JobService, SubmitJob } from '../../api/job-service.js';
+import type { Account, JobDelivery, JobRecord } from '../../db/records.js';
+import { SquishError } from '../../errors/index.js';
+import { type JsonObjectParser, jsonObjectParser, registerKrakenBodyParsers } from './body-parsers.js';
+import { KRAKEN_MESSAGES, krakenErrorFromThrown } from './error-body.js';
+import { isPlainObject } from './lenient-values.js';
+import { readMultipartUpload } from './multipart-upload.js';
+import { type KrakenPlan, krakenOptionsToPlan } from './options-to-plan.js';
+import { readCredentials, readDelivery, readSourceUrl } from './request-options.js';
+import { krakenAcceptedBody, krakenJobAnswer } from './result-body.js';
+import { krakenUserStatus } from './user-status.js';
+
+/** The value of `JobRecord.compat.api` for jobs this API accepted. */
+export const KRAKEN_API = 'kraken';
+
+export interface KrakenRoutesOptions {
+  jobs: JobService;
+}
+
+/** A request that passed authentication and validation, ready to be submitted. */
+interface AcceptedRequest extends KrakenPlan {
+  account: Account;
+  delivery: JobDelivery;
+}
+
+/** Registers the Kraken v1 routes; mount it at the root (`/user_status` has no `/v1`). */
+export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (fastify, { jobs }) => {
+  const parseJson = jsonObjectParser(fastify);
+  await registerKrakenBodyParsers(fastify, parseJson, jobs.maxUploadBytes);
+
+  fastify.setErrorHandler((error, request, reply) => {
+    const answer = krakenErrorFromThrown(error, jobs.maxUploadBytes);
+    if (answer.status >= 500) request.log.error({ err: error }, 'kraken request failed');
+    return reply.code(answer.status).send(answer.body);
+  });
+
+  /**
+   * Cheapest checks first: who is calling, then what they ask (`validate` checks what only one
+   * endpoint has), then whether their quota allows it.
+   */
+  const accept = async (
+    options: Record<string, unknown>,
+    validate?: (options: Record<string, unknown>) => void,
+  ): Promise<AcceptedRequest> => {
+    const { apiKey, apiSecret } = readCredentials(options);
+    const account = await jobs.authenticate(apiKey, apiSecret);
+    const delivery = readDelivery(options);
+    const plan = krakenOptionsToPlan(options);
+    validate?.(options);
+    await jobs.checkQuota(account, plan.dev);
+    return { account, delivery, ...plan };
+  };
+
+  const answer = async (reply: FastifyReply, accepted: AcceptedRequest, source: SubmitJob['source']) => {
+    const job = await jobs.submit({
+      account: accepted.account,
+      source,
+      plan: accepted.plan,
+      delivery: accepted.delivery,
+      dev: accepted.dev,
+      keepExtension: accepted.keepExtension,
+      compat: { api: KRAKEN_API, data: { endpoint: source.kind } },
+    });
+    if (accepted.delivery.mode === 'callback') return reply.code(200).send(krakenAcceptedBody(job));
+    const done: JobRecord = await jobs.waitForResult(job.id);
+    const result = krakenJobAnswer(done, (token, name) => jobs.downloadUrl(token, name));
+    return reply.code(result.status).send(result.body);
+  };
+
+  fastify.post('/v1/upload', async (request, reply) => {
+    if (!request.isMultipart()) {
+      // Options without a file: still check the key first, so a wrong key reads as 401.
+      await accept(optionsOf(request.body, parseJson));
+      throw new SquishError(
+        'INVALID_REQUEST',
+        'The upload has no image: /v1/upload takes multipart/form-data with the file and a `data` options part.',
+      );
+    }
+    const { prepared, image } = await readMultipartUpload(request.parts(), parseJson, accept);
+    return answer(reply, prepared, { kind: 'upload', bytes: image.bytes, fileName: image.fileName });
+  });
+
+  fastify.post('/v1/url', async (request, reply) => {
+    const options = optionsOf(request.body, parseJson);
+    const accepted = await accept(options, readSourceUrl);
+    return answer(reply, accepted, { kind: 'url', url: readSourceUrl(options) });
+  });
+
+  fastify.post('/user_status', async (request, reply) => {
+    const options = optionsOf(request.body, parseJson);
+    const { apiKey, apiSecret } = readCredentials(options);
+    const account = await jobs.authenticate(apiKey, apiSecret);
+    return reply.code(200).send(krakenUserStatus(account));
+  });
+};
+
+/** The options object of a JSON or form body (the parsers already made it one). */
+function optionsOf(body: unknown, parseJson: JsonObjectParser): Record<string, unknown> {
+  if (isPlainObject(body)) return body;
+  if (typeof body === 'string') return parseJson(body);
+  throw new SquishError('INVALID_REQUEST', KRAKEN_MESSAGES.invalidJson);
+}
