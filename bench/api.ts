@@ -1,0 +1,166 @@
+/**
+ * API load benchmark: `npm run bench:api -- [--seconds 20] [--concurrency 2]`.
+ *
+ * In the manner of the imgproxy image-servers benchmark: 2048-wide JPEG photos (three corpus
+ * photos resized at start), each request a Kraken upload with resize fit 512x512, JPEG out,
+ * `wait: true`, from `--concurrency` closed-loop clients (undici) for a fixed time, against a
+ * `squish serve` process (all roles, SQLite, local folder, `--concurrency` engine processes).
+ * The same work is then timed without the platform: sharp called directly in this process
+ * (resize cover 512x512 + mozjpeg), and the engine's own pool (the same plan, no HTTP, queue or
+ * database). Prints a markdown table and writes JSON under bench/results/.
+ *
+ * Lossless default plan, as the request asks: for a resized JPEG the engine then searches the
+ * quality that reaches SSIMULACRA2 90 ("visually lossless"), while sharp encodes once at a fixed
+ * quality; the engine row shows how much of the gap is that search rather than the platform.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { FormData, request } from 'undici';
+import { EnginePool } from '../src/engine/index.js';
+import { parsePlan } from '../src/plan/index.js';
+import { type LoadResult, runLoad } from './api-lib/load-loop.js';
+import { createKey, startSquish } from './api-lib/squish-process.js';
+
+const PHOTOS = [
+  '/work/shared/corpus/jpeg/mate-Aqua.jpg',
+  '/work/shared/corpus/jpeg/exif-42_IndexError_12MP.jpg',
+  '/work/shared/corpus/jpeg/mate-Elephants_3840x2160.jpg',
+];
+const WIDTH = 2048;
+const BOX = 512;
+/** sharp's fixed quality: mozjpeg at 85, a common "high quality" setting of image servers. */
+const SHARP_QUALITY = 85;
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} expects a positive number`);
+  return value;
+}
+
+async function preparePhotos(): Promise<Buffer[]> {
+  return Promise.all(
+    PHOTOS.map((file) => sharp(file).rotate().resize({ width: WIDTH }).jpeg({ quality: 90 }).toBuffer()),
+  );
+}
+
+async function benchSharp(photos: Buffer[], clients: number, seconds: number): Promise<LoadResult> {
+  return runLoad(clients, seconds, async (index) => {
+    await sharp(photos[index % photos.length]!)
+      .resize(BOX, BOX, { fit: 'cover' })
+      .jpeg({ mozjpeg: true, quality: SHARP_QUALITY })
+      .toBuffer();
+  });
+}
+
+async function benchEngine(photos: Buffer[], clients: number, seconds: number): Promise<LoadResult> {
+  const pool = new EnginePool({ size: clients });
+  const plan = parsePlan({ resize: { strategy: 'fit', width: BOX, height: BOX } });
+  try {
+    await Promise.all(photos.slice(0, clients).map((photo) => pool.run(photo, plan)));
+    return await runLoad(clients, seconds, async (index) => {
+      await pool.run(photos[index % photos.length]!, plan);
+    });
+  } finally {
+    await pool.close();
+  }
+}
+
+async function benchPlatform(photos: Buffer[], clients: number, seconds: number): Promise<LoadResult> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'squish-bench-api-'));
+  const key = createKey(dataDir);
+  const squish = await startSquish(dataDir, clients);
+  const options = JSON.stringify({
+    auth: key,
+    wait: true,
+    resize: { strategy: 'fit', width: BOX, height: BOX },
+  });
+  const upload = async (index: number) => {
+    const form = new FormData();
+    form.append('data', options);
+    form.append(
+      'file',
+      new Blob([photos[index % photos.length]!], { type: 'image/jpeg' }),
+      `photo-${index}.jpg`,
+    );
+    const response = await request(`${squish.url}/v1/upload`, { method: 'POST', body: form });
+    const body = (await response.body.json()) as { success?: boolean; message?: string };
+    if (response.statusCode !== 200 || body.success !== true) {
+      throw new Error(`HTTP ${response.statusCode}: ${body.message ?? JSON.stringify(body)}`);
+    }
+  };
+  try {
+    // Warm-up: engine processes started and every photo seen once.
+    for (let index = 0; index < photos.length; index++) await upload(index);
+    return await runLoad(clients, seconds, upload);
+  } finally {
+    await squish.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function row(name: string, result: LoadResult, reference: LoadResult): string {
+  return `| ${name} | ${result.ok} | ${result.failed} | ${result.requestsPerSecond.toFixed(2)} | ${result.p50Ms.toFixed(0)} | ${result.p95Ms.toFixed(0)} | ${((result.requestsPerSecond / reference.requestsPerSecond) * 100).toFixed(0)} % |`;
+}
+
+async function main(): Promise<void> {
+  const seconds = option('seconds', 20);
+  const clients = option('concurrency', 2);
+  const startedAt = new Date();
+  const photos = await preparePhotos();
+  const load = () => loadavg()[0]!.toFixed(2);
+  process.stderr.write(
+    `bench:api: ${photos.length} photos ${WIDTH} px wide, ${clients} clients, ${seconds} s per run\n`,
+  );
+
+  const loadBefore = load();
+  process.stderr.write('sharp direct...\n');
+  const direct = await benchSharp(photos, clients, seconds);
+  process.stderr.write('engine pool...\n');
+  const engine = await benchEngine(photos, clients, seconds);
+  process.stderr.write('squish serve (Kraken /v1/upload, wait)...\n');
+  const platform = await benchPlatform(photos, clients, seconds);
+
+  const lines = [
+    '# Squish API benchmark',
+    '',
+    `- ${startedAt.toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadBefore} before, ${load()} after`,
+    `- ${photos.length} JPEG photos resized to ${WIDTH} px wide; each request: resize fit ${BOX}x${BOX}, JPEG out, lossless default plan`,
+    `- ${clients} closed-loop clients, ${seconds} s per row; sharp: resize cover + mozjpeg q${SHARP_QUALITY} in this process`,
+    '',
+    '| run | ok | failed | requests/s | p50 ms | p95 ms | vs sharp |',
+    '|---|---|---|---|---|---|---|',
+    row('sharp direct', direct, direct),
+    row('engine pool (no HTTP)', engine, direct),
+    row('squish serve, Kraken upload wait:true', platform, direct),
+    '',
+    `Platform vs engine pool: ${((platform.requestsPerSecond / engine.requestsPerSecond) * 100).toFixed(0)} % of its throughput (the cost of HTTP, multipart, SQLite, queue and blob store).`,
+    `Target: platform >= 90 % of sharp's throughput: ${platform.requestsPerSecond >= 0.9 * direct.requestsPerSecond ? 'met' : 'NOT met'}.`,
+  ];
+  for (const [name, result] of [
+    ['sharp', direct],
+    ['engine', engine],
+    ['platform', platform],
+  ] as const) {
+    if (result.errors.length > 0) lines.push('', `${name} errors: ${result.errors.join('; ')}`);
+  }
+  const report = lines.join('\n');
+  process.stdout.write(`${report}\n`);
+
+  const resultsDir = path.join(
+    import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
+    'results',
+  );
+  mkdirSync(resultsDir, { recursive: true });
+  const base = path.join(resultsDir, `api-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
+  writeFileSync(
+    `${base}.json`,
+    `${JSON.stringify({ startedAt, seconds, clients, width: WIDTH, box: BOX, sharpQuality: SHARP_QUALITY, photos: PHOTOS, direct, engine, platform }, null, 2)}\n`,
+  );
+  writeFileSync(`${base}.md`, `${report}\n`);
+  process.stderr.write(`written: ${base}.json\n`);
+}
+
+await main();
