@@ -10,4 +10,5 @@ export type {
   QueueCounts,
   QueueJob,
 } from './queue-backend.js';
+export { callbackJobId, type JobRef, OPTIMIZE_QUEUE, WEBHOOKS_QUEUE } from './queue-names.js';
 export { backoffDelay, isRetryable } from './retry.js';

@@ -1,0 +1,21 @@
+/**
+ * The queues of the platform and the ids of their jobs, in one place: the api enqueues into them,
+ * the worker and the webhook deliverer consume them, and a job id must be the same everywhere
+ * for enqueueing to stay idempotent.
+ */
+
+/** Optimization jobs; data `{ jobId }`, the job's id is the JobRecord id. */
+export const OPTIMIZE_QUEUE = 'optimize';
+
+/** Callback deliveries; data `{ jobId }`. */
+export const WEBHOOKS_QUEUE = 'webhooks';
+
+/** The payload of an optimize or webhooks job. */
+export interface JobRef {
+  jobId: string;
+}
+
+/** The queue id of a job's callback delivery (one per job, however often the job is retried). */
+export function callbackJobId(jobId: string): string {
+  return `cb-${jobId}`;
+}

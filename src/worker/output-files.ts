@@ -1,0 +1,71 @@
+/**
+ * How a stored output is named and served: its download file name, Content-Type and ETag.
+ */
+import { createHash } from 'node:crypto';
+import type { ImageFormat } from '../engine/index.js';
+
+/** The extension an output of each format gets. */
+const EXTENSION: Record<ImageFormat, string> = {
+  jpeg: '.jpg',
+  png: '.png',
+  gif: '.gif',
+  webp: '.webp',
+  avif: '.avif',
+  svg: '.svg',
+};
+
+/** Extensions that already name each format: a name that has one keeps it (photo.jpeg stays). */
+const NAMES_FORMAT: Record<ImageFormat, readonly string[]> = {
+  jpeg: ['.jpg', '.jpeg', '.jpe', '.jfif'],
+  png: ['.png'],
+  gif: ['.gif'],
+  webp: ['.webp'],
+  avif: ['.avif'],
+  svg: ['.svg'],
+};
+
+/** Extensions of image formats, replaced on conversion; any other extension is kept and one appended. */
+const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
+  ...Object.values(NAMES_FORMAT).flat(),
+  '.apng',
+  '.tif',
+  '.tiff',
+  '.bmp',
+  '.heic',
+  '.heif',
+  '.jxl',
+]);
+
+const CONTENT_TYPE: Record<ImageFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  svg: 'image/svg+xml',
+};
+
+/**
+ * The file name of an output: the source's name with the output format's extension
+ * (photo.png as WebP → photo.webp; a name without an image extension gets one appended:
+ * Kraken's clients often send 40-hex names without any). With `keepExtension` (Kraken
+ * `convert.keep_extension`) a name that has an extension keeps it whatever the format.
+ */
+export function outputFileName(sourceName: string, format: ImageFormat, keepExtension = false): string {
+  const name = sourceName.split(/[\\/]/).pop() || 'image';
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? name.slice(dot).toLowerCase() : '';
+  if (extension && (keepExtension || NAMES_FORMAT[format].includes(extension))) return name;
+  const stem = IMAGE_EXTENSIONS.has(extension) ? name.slice(0, dot) : name;
+  return stem + EXTENSION[format];
+}
+
+/** The Content-Type an output of this format is served with. */
+export function contentTypeOf(format: ImageFormat): string {
+  return CONTENT_TYPE[format];
+}
+
+/** A strong ETag of the bytes (quoted, as the header carries it). */
+export function strongEtag(bytes: Uint8Array): string {
+  return `"${createHash('sha256').update(bytes).digest('base64url')}"`;
+}
