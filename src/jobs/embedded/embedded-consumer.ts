@@ -124,6 +124,10 @@ export class EmbeddedConsumer<T> implements Consumer {
     const free = concurrency - this.#runs.size;
     if (free <= 0) return; // the end of a run wakes the consumer
     try {
+      if (!table.hasWork(queue)) {
+        this.#schedulePoll();
+        return;
+      }
       const { reaped, claimed } = table.reapAndClaim(queue, this.#owner, free, leaseMs);
       for (const { id, error } of reaped) events.ended(queue, id, { state: 'failed', error });
       for (const row of claimed) this.#start(row);

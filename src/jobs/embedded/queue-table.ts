@@ -70,6 +70,7 @@ export class QueueTable {
   readonly #insert: Statement;
   readonly #reap: Statement;
   readonly #claim: Statement;
+  readonly #hasWork: Statement;
   readonly #renew: Statement;
   readonly #complete: Statement;
   readonly #retry: Statement;
@@ -107,6 +108,12 @@ export class QueueTable {
         ORDER BY run_at, rowid
         LIMIT @limit)
       RETURNING id, data, attempt, max_attempts AS maxAttempts, backoff_ms AS backoffMs`);
+    this.#hasWork = db.prepare(`
+      SELECT EXISTS (
+        SELECT 1 FROM queue_jobs
+        WHERE queue = @queue
+          AND ((state = 'waiting' AND run_at <= @now) OR (state = 'active' AND lease_until < @now))
+      ) AS found`);
     const run = `queue = @queue AND id = @id AND state = 'active' AND lease_owner = @owner AND attempt = @attempt`;
     this.#renew = db.prepare(`UPDATE queue_jobs SET lease_until = @leaseUntil WHERE ${run}`);
     this.#complete = db.prepare(`
@@ -176,6 +183,14 @@ export class QueueTable {
     runAt: number;
   }): boolean {
     return this.#insert.run({ ...job, now: Date.now() }).changes > 0;
+  }
+
+  /**
+   * Whether a claim would find anything: a plain read, which in WAL mode never waits for a
+   * writer, so that idle consumers polling the file do not take its write lock every time.
+   */
+  hasWork(queue: string): boolean {
+    return (this.#hasWork.get({ queue, now: Date.now() }) as { found: number }).found === 1;
   }
 
   /**
