@@ -15,7 +15,7 @@ import {
   parsePlan,
 } from '../../plan/index.js';
 import { integerish, isPlainObject, readFlag } from './lenient-values.js';
-import { krakenResizeToStep } from './resize-options.js';
+import { krakenResizeInput } from './resize-options.js';
 
 /** What the options say besides the plan. */
 export interface KrakenPlan {
@@ -81,7 +81,8 @@ export function krakenOptionsToPlan(options: Record<string, unknown>): KrakenPla
 
   const resize = options.resize;
   if (Array.isArray(resize)) input.outputs = imageSet(resize);
-  else if (resize !== undefined && resize !== null) input.resize = krakenResizeToStep(resize, 'resize');
+  else if (resize !== undefined && resize !== null)
+    input.resize = krakenResizeInput(resize, 'resize') as unknown as PlanInput['resize'];
 
   const keepExtension = isPlainObject(convert)
     ? (readFlag(convert.keep_extension, 'convert.keep_extension') ?? false)
@@ -175,6 +176,7 @@ function imageSet(entries: unknown[]): OutputSpec[] {
     if (!validId) throw invalidOption(`${name}.id`, 'a string of 1 to 100 characters or an integer', id);
     if (seen.has(String(id))) throw invalidOption(`${name}.id`, 'an id used once in the set', id);
     seen.add(String(id));
-    return { id: String(id), resize: krakenResizeToStep(entry, name), ...lossyAndQuality(entry, `${name}.`) };
+    const resize = krakenResizeInput(entry, name) as unknown as OutputSpec['resize'];
+    return { id: String(id), resize, ...lossyAndQuality(entry, `${name}.`) };
   });
 }

@@ -39,6 +39,15 @@ export function cropModeToGravity(cropMode: unknown): Gravity {
  * @throws SquishError INVALID_OPTION naming the Kraken field.
  */
 export function krakenResizeToStep(raw: unknown, name: string): ResizeStep {
+  return parseResize(krakenResizeInput(raw, name), name);
+}
+
+/**
+ * The same mapping, in the unparsed shape parsePlan takes (colours still strings): parsePlan
+ * parses its resize steps itself and refuses an already-parsed colour object. Validated here
+ * first, so that messages name Kraken's fields.
+ */
+export function krakenResizeInput(raw: unknown, name: string): Record<string, unknown> {
   if (!isPlainObject(raw)) throw invalidOption(name, 'an object with a strategy', raw);
   const step: Record<string, unknown> = { strategy: raw.strategy };
   for (const key of ['width', 'height', 'size', 'scale'] as const) {
@@ -66,5 +75,6 @@ export function krakenResizeToStep(raw: unknown, name: string): ResizeStep {
     }
     step.rect = { x, y, width: step.width, height: step.height };
   }
-  return parseResize(step, name);
+  parseResize(step, name);
+  return step;
 }
