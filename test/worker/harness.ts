@@ -12,13 +12,16 @@ import { pino } from 'pino';
 import { openDatabase, type SquishDatabase } from '../../src/db/index.js';
 import type { Account, JobDelivery, JobRecord, JobSource } from '../../src/db/records.js';
 import type { EnginePool } from '../../src/engine/index.js';
-import { EmbeddedQueue, type JobOutcome, OPTIMIZE_QUEUE } from '../../src/jobs/index.js';
+import { type Consumer, EmbeddedQueue, type JobOutcome, OPTIMIZE_QUEUE } from '../../src/jobs/index.js';
 import type { OutboundPolicy } from '../../src/net/index.js';
 import { type OptimizePlan, parsePlan } from '../../src/plan/index.js';
 import { LocalFolderStore } from '../../src/store/index.js';
 import { startWorker } from '../../src/worker/index.js';
 
 export interface Harness {
+  /** The SQLite file and the blob folder, for a worker in another process. */
+  file: string;
+  blobRoot: string;
   db: SquishDatabase;
   queue: EmbeddedQueue;
   store: LocalFolderStore;
@@ -26,6 +29,8 @@ export interface Harness {
   policy: OutboundPolicy;
   log: pino.Logger;
   account: Account;
+  /** Starts a worker in this process (closed when the test ends). */
+  runWorker(leaseMs?: number): void;
   /** Records a job as the api does (input blob, job row) and enqueues it; returns its id. */
   submit(job: {
     input?: Uint8Array;
@@ -49,7 +54,8 @@ export async function startHarness(
   const file = path.join(dir, 'squish.db');
   const db = await openDatabase(`sqlite:${file}`);
   const queue = new EmbeddedQueue({ file, pollIntervalMs: 50 });
-  const store = new LocalFolderStore({ root: path.join(dir, 'blobs') });
+  const blobRoot = path.join(dir, 'blobs');
+  const store = new LocalFolderStore({ root: blobRoot });
   const log = pino({ level: 'silent' });
   const policy: OutboundPolicy = {
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
@@ -57,12 +63,13 @@ export async function startHarness(
     maxBytes: 1 << 20,
   };
   const { account } = await db.accounts.create({ name: 'worker test', quotaBytes: 10_000_000 });
-  const consumer =
-    options.startWorker === false
-      ? undefined
-      : startWorker({ db, queue, store, pool, policy, concurrency: 1, log, leaseMs: 2000 });
+  const consumers: Consumer[] = [];
+  const runWorker = (leaseMs = 2000) => {
+    consumers.push(startWorker({ db, queue, store, pool, policy, concurrency: 1, log, leaseMs }));
+  };
+  if (options.startWorker !== false) runWorker();
   t.after(async () => {
-    await consumer?.close(0);
+    await Promise.all(consumers.map((consumer) => consumer.close(0)));
     await queue.close();
     await store.close();
     await db.close();
@@ -70,6 +77,9 @@ export async function startHarness(
   });
 
   return {
+    file,
+    blobRoot,
+    runWorker,
     db,
     queue,
     store,
