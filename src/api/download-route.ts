@@ -39,7 +39,13 @@ export function registerDownloadRoute(
   app.get<{ Params: { token: string; name: string } }>('/dl/:token/:name', async (request, reply) => {
     const { token, name } = request.params;
     const download = TOKEN.test(token) ? await deps.db.jobs.getDownload(token) : undefined;
-    if (!download || download.fileName !== name) throw new SquishError('NOT_FOUND');
+    if (!download || download.fileName !== name) {
+      // After the janitor has run, an expired result has no row left: say that it may be that.
+      throw new SquishError(
+        'NOT_FOUND',
+        'No result at this address: the address is wrong, or the result expired and was deleted.',
+      );
+    }
     const remainingMs = download.expiresAt.getTime() - now().getTime();
     if (remainingMs <= 0) throw new SquishError('RESULT_EXPIRED');
     const info = await deps.store.stat(download.blobKey);

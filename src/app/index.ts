@@ -2,7 +2,6 @@
 export { type App, type AppOverrides, createApp, outboundPolicy } from './create-app.js';
 export {
   inputBlobKey,
-  OPTIMIZE_QUEUE,
   PlatformJobService,
   type PlatformJobServiceDeps,
 } from './platform-job-service.js';

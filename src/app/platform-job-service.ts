@@ -4,13 +4,11 @@ import type { JobService, SubmitJob } from '../api/job-service.js';
 import type { SquishDatabase } from '../db/database.js';
 import type { Account, JobRecord, JobSource } from '../db/records.js';
 import { ERROR_CODES, type ErrorCode, SquishError } from '../errors/index.js';
-import type { QueueBackend } from '../jobs/queue-backend.js';
+import { OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
 import { fileNameFromUrl } from '../net/file-name.js';
 import { checkUrlSyntax, type OutboundPolicy } from '../net/index.js';
 import type { BlobStore } from '../store/blob-store.js';
 
-/** The queue workers consume; its job data is `{ jobId }`. */
-export const OPTIMIZE_QUEUE = 'optimize';
 /** Attempts of one optimize job: a worker dying twice on the same job is likely the job's fault. */
 const OPTIMIZE_ATTEMPTS = 3;
 

@@ -5,11 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { pino } from 'pino';
 import sharp from 'sharp';
+import { openDatabase } from '../../src/db/index.js';
 import { decodeToRgb, ssimulacra2 } from '../../src/engine/metric/ssimulacra2.js';
+import { startJanitor } from '../../src/janitor/index.js';
+import { EmbeddedQueue } from '../../src/jobs/index.js';
+import { LocalFolderStore } from '../../src/store/index.js';
 import { assertSamePixels } from '../helpers/pixels.js';
 import { assertResultShape, downloadResult, FIXTURES, fixture, RESULT_FIELDS } from './e2e-fixtures.js';
 import { krakenClient, plain } from './kraken-client.js';
@@ -280,7 +286,36 @@ test('an expired result answers 404 with a clear message', async () => {
   const answer = (await response.json()) as Record<string, unknown>;
   assert.equal(answer.code, 'RESULT_EXPIRED');
   assert.match(String(answer.message), /expired/);
+
+  // A janitor beside the server's (several may run) deletes the expired files and rows now
+  // rather than at its next scheduled run.
+  const file = path.join(dataDir, 'squish.db');
+  const [db, queue, store] = [
+    await openDatabase(`sqlite:${file}`),
+    new EmbeddedQueue({ file }),
+    new LocalFolderStore({ root: path.join(dataDir, 'blobs') }),
+  ];
+  const janitor = startJanitor({
+    db,
+    queue,
+    store,
+    log: pino({ level: 'silent' }),
+    firstRunDelayMs: 3600_000,
+  });
+  const run = await janitor.runOnce();
+  await janitor.stop();
+  await Promise.all([queue.close(), store.close(), db.close()]);
+  assert.ok(run.jobs >= 1 && run.blobs >= 1, JSON.stringify(run));
+  assert.deepEqual(await filesUnder(path.join(dataDir, 'blobs', 'results')), [], 'no result file is left');
+  const gone = await fetch(body.kraked_url as string);
+  assert.equal(gone.status, 404);
+  assert.match(String(((await gone.json()) as { message: string }).message), /expired and was deleted/);
 });
+
+async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+}
 
 /** Moves every job's expiry into the past, as an hour passing would (the TTL's minimum is 60 s). */
 async function expireAllJobs(dir: string): Promise<void> {
