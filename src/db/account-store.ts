@@ -33,6 +33,7 @@ export class KyselyAccountStore implements AccountStore {
     return { account: toAccount(row), apiSecret };
   }
 
+  /** Every account, oldest first (accounts made in the same millisecond in no particular order). */
   async list(): Promise<Account[]> {
     const rows = await this.db
       .selectFrom('accounts')

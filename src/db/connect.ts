@@ -45,6 +45,12 @@ function openSqlite(path: string): Kysely<Tables> {
   database.pragma('synchronous = NORMAL');
   database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   database.pragma('foreign_keys = ON');
+  // Kysely holds this one connection for a whole transaction, across awaits. The stores' transactions
+  // await only their own statements, which better-sqlite3 runs synchronously, so a transaction
+  // begins and commits within one turn of the event loop: no timer or I/O callback (where the
+  // embedded queue, on its own connection to this file, does most of its writing) runs in between.
+  // Keep it that way: no other I/O inside a transaction, or the queue's writes would stall on the
+  // lock for up to busy_timeout with the whole process blocked.
   return new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
 }
 

@@ -38,11 +38,10 @@ export function describeDatabaseConformance(name: string, open: () => Promise<Sq
         assert.equal(first.account.quotaBytes, 1000);
         assert.equal(second.account.quotaBytes, null);
 
+        // Oldest first; two accounts made in the same millisecond may come in either order.
         const listed = await db.accounts.list();
-        assert.deepEqual(
-          listed.map((account) => account.name),
-          ['first', 'second'],
-        );
+        assert.deepEqual(listed.map((account) => account.name).sort(), ['first', 'second']);
+        assert.ok(listed[0]!.createdAt <= listed[1]!.createdAt);
         assert.deepEqual(await db.accounts.getByKey(first.account.apiKey), first.account);
         assert.equal(await db.accounts.getByKey('0'.repeat(32)), undefined);
       }),
