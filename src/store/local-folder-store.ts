@@ -9,6 +9,11 @@ import { assertBlobKey, type BlobInfo, type BlobStore } from './blob-store.js';
 export interface LocalFolderStoreOptions {
   /** The folder that holds every blob; created on the first write. */
   root: string;
+  /**
+   * Age after which a temporary file is taken for the leftover of a writer that crashed, and
+   * removed by the next `list` that walks past it (default 1 hour; no put takes that long).
+   */
+  abandonedTempMs?: number;
 }
 
 /**
@@ -18,6 +23,7 @@ export interface LocalFolderStoreOptions {
 const TEMP_MARKER = '~';
 /** How often `put` retries when a concurrent `delete` pruned the folder it was writing into. */
 const PUT_ATTEMPTS = 5;
+const DEFAULT_ABANDONED_TEMP_MS = 3600_000;
 
 /**
  * A blob store in a folder: the embedded default, and the same class on a shared POSIX mount
@@ -31,9 +37,11 @@ const PUT_ATTEMPTS = 5;
 export class LocalFolderStore implements BlobStore {
   readonly kind = 'local';
   private readonly root: string;
+  private readonly abandonedTempMs: number;
 
   constructor(options: LocalFolderStoreOptions) {
     this.root = path.resolve(options.root);
+    this.abandonedTempMs = options.abandonedTempMs ?? DEFAULT_ABANDONED_TEMP_MS;
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
@@ -153,7 +161,12 @@ export class LocalFolderStore implements BlobStore {
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      if (!isKeySegment(entry.name)) continue;
+      if (!isKeySegment(entry.name)) {
+        if (entry.name.includes(TEMP_MARKER) && entry.isFile()) {
+          await this.removeIfAbandoned(path.join(folder, entry.name));
+        }
+        continue;
+      }
       const key = folderKey === '' ? entry.name : `${folderKey}/${entry.name}`;
       const full = path.join(folder, entry.name);
       // Symbolic links are neither followed nor listed: nothing outside the root is reachable.
@@ -168,6 +181,19 @@ export class LocalFolderStore implements BlobStore {
           if (!isMissing(error)) throw error;
         }
       }
+    }
+  }
+
+  /**
+   * Removes a temporary file that a crashed writer left behind. The janitor's sweeps list the
+   * store regularly, so this is where such files are found; they are never listed as blobs.
+   */
+  private async removeIfAbandoned(file: string): Promise<void> {
+    try {
+      const info = await stat(file);
+      if (Date.now() - info.mtimeMs > this.abandonedTempMs) await unlink(file);
+    } catch {
+      // Renamed into place or removed meanwhile: nothing left to clean.
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -56,6 +56,21 @@ describe('LocalFolderStore on a folder', () => {
     const keys: string[] = [];
     for await (const info of store.list('')) keys.push(info.key);
     assert.deepEqual(keys, ['inputs/ready']);
+  });
+
+  it('a listing removes temporary files a crashed writer abandoned, and only old ones', async () => {
+    const root = freshRoot();
+    const store = new LocalFolderStore({ root, abandonedTempMs: 60_000 });
+    await store.put('results/job-9/token', new Uint8Array([1]));
+    const folder = path.join(root, 'results', 'job-9');
+    await writeFile(path.join(folder, 'old~0123456789abcdef'), 'partial');
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    await utimes(path.join(folder, 'old~0123456789abcdef'), twoMinutesAgo, twoMinutesAgo);
+    await writeFile(path.join(folder, 'fresh~0123456789abcdef'), 'being written');
+    for await (const _ of store.list('results/')) {
+      // Walking is what cleans.
+    }
+    assert.deepEqual((await readdir(folder)).sort(), ['fresh~0123456789abcdef', 'token']);
   });
 
   it('removes folders a delete leaves empty, and keeps the root', async () => {
