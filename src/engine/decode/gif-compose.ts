@@ -84,8 +84,11 @@ function drawFrame(
   }
 }
 
-/** The frame's palette as 256 RGBA words (missing entries opaque black). */
-function paletteWords(bytes: Uint8Array, frame: GifFrameRecord): Uint32Array {
+/**
+ * The frame's palette as 256 RGBA words in memory order (R in the low byte on little-endian
+ * machines, as the canvases are laid out); missing entries are opaque black.
+ */
+export function paletteWords(bytes: Uint8Array, frame: GifFrameRecord): Uint32Array {
   const rgba = new Uint8Array(256 * 4);
   for (let i = 0; i < 256; i++) {
     if (i < frame.paletteEntries) {
@@ -100,7 +103,7 @@ function paletteWords(bytes: Uint8Array, frame: GifFrameRecord): Uint32Array {
 }
 
 /** Which canvas row each decoded row lands on: interlaced frames come in 4 passes (8, 8, 4, 2). */
-function rowOrder(height: number, interlaced: boolean): Uint32Array {
+export function rowOrder(height: number, interlaced: boolean): Uint32Array {
   const rows = new Uint32Array(height);
   if (!interlaced) {
     for (let i = 0; i < height; i++) rows[i] = i;

@@ -1,6 +1,8 @@
 /**
- * Lossy GIF: gifsicle's --lossy (LZW-aware dithering of near-equal colours) with its level chosen
- * by the perceptual search, kept only when smaller than the lossless result.
+ * Lossy GIF: near-equal pixels of animations held from frame to frame (hold-pixels.ts) and
+ * gifsicle's --lossy (LZW-aware dithering of near-equal colours), with one quality scale for both
+ * (lossy-settings.ts) chosen by the perceptual search, kept only when smaller than the lossless
+ * result.
  */
 import { isSquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
@@ -11,27 +13,23 @@ import { searchQuality } from '../../search/perceptual-search.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { type GifMetricReference, prepareReference, scoreAnimation } from './gif-metric.js';
 import { hasGifsicle, runGifsicle } from './gifsicle.js';
+import { PixelHolder } from './hold-pixels.js';
 import { losslessGif } from './lossless.js';
+import { describeSettings, type LossyPath, settingsFor, widestColourChange } from './lossy-settings.js';
+import { closestColourPair } from './palette-spread.js';
 import { gifsicleStripArgs } from './strip.js';
 
-/**
- * Quality 100 is lossless; each step down adds 2 to gifsicle's --lossy level, so quality 0 is
- * --lossy=200, past which gifsicle's output hardly shrinks (measured on the corpus: −2 % from 160
- * to 200). On the corpus, target 80 lands at --lossy=28 to 38 for photographic GIFs, while
- * flat ones (pil-chi-anim) still score 85 at 200.
- */
-export function lossyLevelFor(quality: number): number {
-  return Math.round((100 - quality) * 2);
-}
-
-/** Where the search starts: --lossy=40, near where the corpus reaches the default target. */
+/** Where the search starts (--lossy=40 or holding within 10), near the default target on the corpus. */
 const SEARCH_START = 80;
+/** Where the two paths of an animation are compared (holding within 20, or --lossy=80). */
+const PATH_PROBE = 60;
 /** Below this gain at the strongest level, lossy is not worth a search (nor its artefacts). */
 const MIN_LOSSY_GAIN = 0.01;
 /** Share of the job's remaining time the lossy search may use; the rest is a margin. */
 const SEARCH_SHARE_OF_TIME = 0.85;
 
 interface Trial {
+  path: LossyPath;
   quality: number;
   data: Uint8Array;
   /** Frames in the output (gifsicle merges identical neighbours); undefined when not decoded. */
@@ -57,13 +55,18 @@ export async function lossyGif(
     const lossless = await losslessGif(input, ctx, structure);
     return { ...lossless, notes: [...(lossless.notes ?? []), 'frames under 64 px a side: kept lossless'] };
   }
+  if (closestColourPair(input, structure) > widestColourChange()) {
+    const lossless = await losslessGif(input, ctx, structure);
+    const note = 'colours too far apart for any lossy setting to change a pixel: kept lossless';
+    return { ...lossless, notes: [...(lossless.notes ?? []), note] };
+  }
   // The search stops early, keeping its best so far, rather than failing the job at its deadline.
   const searchDeadline = Date.now() + (ctx.deadline - Date.now()) * SEARCH_SHARE_OF_TIME;
-  const trials = new LossyTrials(input, ctx, gifsicleStripArgs(structure, ctx.plan.keep.icc), searchDeadline);
+  const trials = new LossyTrials(input, ctx, structure, searchDeadline);
   // gifsicle runs in its own process: the lossless run and the first lossy encode go side by side.
   const [lossless, first] = await Promise.all([
     losslessGif(input, ctx, structure),
-    trials.encode(fixedQuality ?? 0).catch(stopOnTimeout),
+    trials.encode(trials.paths[0]!, fixedQuality ?? 0).catch(stopOnTimeout),
   ]);
   trials.losslessSize = lossless.data.length;
   const metric = prepareReference(input, ctx.limits.maxPixels);
@@ -74,11 +77,13 @@ export async function lossyGif(
   if (fixedQuality !== undefined) {
     if (first.data.length >= lossless.data.length) return lossless;
     await trials.measure(first, reference, metric);
-    return Number.isFinite(first.score) || !metric ? toCandidate(first, metric, lossless) : lossless;
+    return Number.isFinite(first.score) || !metric
+      ? toCandidate(first, trials.describe(first), metric, lossless)
+      : lossless;
   }
-  // The strongest level tells whether any search can pay off...
+  // The strongest setting tells whether any search can pay off...
   if (first.data.length >= lossless.data.length * (1 - MIN_LOSSY_GAIN)) {
-    return withNote('gifsicle --lossy does not make this GIF smaller');
+    return withNote('no lossy setting makes this GIF smaller');
   }
   // ...and flat-curve GIFs (cartoons, screen captures) often reach the target even there.
   const target = ctx.plan.target ?? DEFAULT_LOSSY_TARGET;
@@ -86,18 +91,20 @@ export async function lossyGif(
   try {
     await trials.measure(first, reference, metric);
     if (first.score! < target) {
+      const evaluate = async (path: LossyPath, quality: number): Promise<Trial> => {
+        const trial = await trials.encode(path, quality);
+        await trials.measure(trial, reference, metric);
+        return trial;
+      };
+      const path = await choosePath(trials.paths, evaluate, lossless.data.length);
       await searchQuality({
         min: 1,
         max: 100,
         target,
-        start: SEARCH_START,
+        // The path's probe is known already: the search starts from it, for free.
+        start: trials.paths.length > 1 ? PATH_PROBE : SEARCH_START,
         deadline: searchDeadline,
-        evaluate: async (quality) => {
-          if (quality >= 100) return 100;
-          const trial = await trials.encode(quality);
-          await trials.measure(trial, reference, metric);
-          return trial.score!;
-        },
+        evaluate: async (quality) => (quality >= 100 ? 100 : (await evaluate(path, quality)).score!),
       });
     }
   } catch (error) {
@@ -106,9 +113,33 @@ export async function lossyGif(
   }
   const best = trials.smallestReaching(target);
   const chosen =
-    best && best.data.length < lossless.data.length ? toCandidate(best, metric, lossless) : lossless;
+    best && best.data.length < lossless.data.length
+      ? toCandidate(best, trials.describe(best), metric, lossless)
+      : lossless;
   if (!stoppedEarly) return chosen;
   return { ...chosen, notes: [...(chosen.notes ?? []), 'lossy search stopped early at the time limit'] };
+}
+
+/**
+ * The path whose probe (quality PATH_PROBE, both encoded side by side) bought the most bytes per
+ * SSIMULACRA2 point lost: the one expected to be smaller at the target. The probe is taken past
+ * the usual target because holding saturates: on a 2-frame animation it saves about as much per
+ * point as --lossy in its first steps, then little more.
+ */
+async function choosePath(
+  paths: readonly LossyPath[],
+  evaluate: (path: LossyPath, quality: number) => Promise<Trial>,
+  losslessSize: number,
+): Promise<LossyPath> {
+  if (paths.length === 1) return paths[0]!;
+  // Encodes run in gifsicle processes, so they overlap; the metric runs one after the other.
+  const probes = await Promise.all(paths.map((path) => evaluate(path, PATH_PROBE)));
+  const worth = (trial: Trial): number => {
+    if (!Number.isFinite(trial.score)) return Number.NEGATIVE_INFINITY;
+    return (losslessSize - trial.data.length) / Math.max(1, 100 - trial.score!);
+  };
+  const best = probes.reduce((a, b) => (worth(b) > worth(a) ? b : a));
+  return best.path;
 }
 
 /** Swallows the search's own timeout (the caller keeps what it has); rethrows anything else. */
@@ -119,7 +150,12 @@ function stopOnTimeout(error: unknown): undefined {
 
 /** The encodes made at each quality, and their scores once measured. */
 class LossyTrials {
-  private readonly byQuality = new Map<number, Trial>();
+  private readonly bySetting = new Map<string, Trial>();
+  private readonly strip: string[];
+  /** The paths worth trying, the one with every tool first (it makes the strongest setting). */
+  readonly paths: readonly LossyPath[];
+  /** Decoded once, on the first quality that holds pixels; null when holding cannot apply. */
+  private holder: PixelHolder | null | undefined;
 
   /** Size of the lossless result, once known: outputs not smaller are not worth measuring. */
   losslessSize = Number.POSITIVE_INFINITY;
@@ -127,21 +163,43 @@ class LossyTrials {
   constructor(
     private readonly input: Uint8Array,
     private readonly ctx: CodecContext,
-    private readonly strip: string[],
+    private readonly structure: GifStructure,
     /** gifsicle runs of the search stop here, before the job's own deadline. */
     private readonly deadline: number,
-  ) {}
+  ) {
+    this.strip = gifsicleStripArgs(structure, ctx.plan.keep.icc);
+    // The rewrite carries no extension but the loop count, so an ICC profile to keep rules it out.
+    const animated = structure.frames.length > 1 && !(ctx.plan.keep.icc && structure.hasIccProfile);
+    this.paths = animated ? ['hold', 'lossy'] : ['lossy'];
+  }
 
-  async encode(quality: number): Promise<Trial> {
-    const known = this.byQuality.get(quality);
+  async encode(path: LossyPath, quality: number): Promise<Trial> {
+    const key = `${path} ${quality}`;
+    const known = this.bySetting.get(key);
     if (known) return known;
-    const args = ['-O3', `--lossy=${lossyLevelFor(quality)}`, ...this.strip];
-    const data = await runGifsicle(this.input, args, this.deadline);
+    const settings = settingsFor(quality, path);
+    const source = settings.holdTolerance > 0 ? this.held(settings.holdTolerance) : this.input;
+    const args = [
+      '-O3',
+      ...(settings.lossyLevel > 0 ? [`--lossy=${settings.lossyLevel}`] : []),
+      ...this.strip,
+    ];
+    const data = await runGifsicle(source, args, this.deadline);
     const trial: Trial = data
-      ? { quality, data }
-      : { quality, data: this.input, score: Number.NEGATIVE_INFINITY };
-    this.byQuality.set(quality, trial);
+      ? { path, quality, data }
+      : { path, quality, data: this.input, score: Number.NEGATIVE_INFINITY };
+    this.bySetting.set(key, trial);
     return trial;
+  }
+
+  /** Method of a trial's output. */
+  describe(trial: Trial): string {
+    return describeSettings(settingsFor(trial.quality, trial.path));
+  }
+
+  private held(tolerance: number): Uint8Array {
+    if (this.holder === undefined) this.holder = PixelHolder.open(this.input, this.structure) ?? null;
+    return this.holder?.hold(tolerance)?.data ?? this.input;
   }
 
   /**
@@ -156,7 +214,7 @@ class LossyTrials {
       trial.score = 100;
       return;
     }
-    const twin = [...this.byQuality.values()].find(
+    const twin = [...this.bySetting.values()].find(
       (other) => other !== trial && other.score !== undefined && Buffer.compare(other.data, trial.data) === 0,
     );
     if (twin) {
@@ -181,7 +239,7 @@ class LossyTrials {
 
   smallestReaching(target: number): Trial | undefined {
     let best: Trial | undefined;
-    for (const trial of this.byQuality.values()) {
+    for (const trial of this.bySetting.values()) {
       if (trial.score === undefined || !(trial.score >= target)) continue;
       if (!best || trial.data.length < best.data.length) best = trial;
     }
@@ -198,12 +256,17 @@ function sameTimeline(a: GifTimeline, b: GifTimeline): boolean {
   );
 }
 
-function toCandidate(trial: Trial, metric: GifMetricReference | undefined, lossless: Candidate): Candidate {
+function toCandidate(
+  trial: Trial,
+  method: string,
+  metric: GifMetricReference | undefined,
+  lossless: Candidate,
+): Candidate {
   const notes = (lossless.notes ?? []).filter((note) => !note.includes('rejected'));
   if (!metric) notes.push('frames under 64 px a side: quality not measured');
   return {
     data: trial.data,
-    method: `gifsicle -O3 --lossy=${lossyLevelFor(trial.quality)}`,
+    method,
     lossless: false,
     quality: trial.quality,
     ...(trial.frames !== undefined ? { frames: trial.frames } : {}),
