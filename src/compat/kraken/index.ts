@@ -8,7 +8,7 @@ export {
   krakenErrorFromThrown,
 } from './error-body.js';
 export { EXTERNAL_STORES, type KrakenPlan, krakenOptionsToPlan } from './options-to-plan.js';
-export { cropModeToGravity, krakenResizeToStep } from './resize-options.js';
+export { cropModeToGravity, krakenResizeInput } from './resize-options.js';
 export { krakenResponder } from './responder.js';
 export {
   type DownloadUrl,

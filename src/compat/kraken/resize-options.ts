@@ -4,7 +4,7 @@
  * explicit crop rectangle (`x`, `y` with `width`, `height` -> rect).
  */
 import { invalidOption } from '../../errors/index.js';
-import { type Gravity, parseResize, type ResizeStep } from '../../plan/index.js';
+import { type Gravity, parseResize } from '../../plan/index.js';
 import { integerish, isPlainObject, readFlag } from './lenient-values.js';
 
 /** Kraken's crop_mode letters; every unknown value means centre, as Kraken documents. */
@@ -34,18 +34,12 @@ export function cropModeToGravity(cropMode: unknown): Gravity {
 }
 
 /**
- * Validates one Kraken resize object and maps it onto the plan's resize step.
+ * Validates one Kraken resize object and maps it onto the plan's resize step, in the unparsed
+ * shape parsePlan takes (colours still strings): parsePlan parses its resize steps itself and
+ * refuses an already-parsed colour object. Validated here first, so that messages name Kraken's
+ * fields.
  * @param name the option's name in messages: `resize`, or `resize[2]` inside an image set.
  * @throws SquishError INVALID_OPTION naming the Kraken field.
- */
-export function krakenResizeToStep(raw: unknown, name: string): ResizeStep {
-  return parseResize(krakenResizeInput(raw, name), name);
-}
-
-/**
- * The same mapping, in the unparsed shape parsePlan takes (colours still strings): parsePlan
- * parses its resize steps itself and refuses an already-parsed colour object. Validated here
- * first, so that messages name Kraken's fields.
  */
 export function krakenResizeInput(raw: unknown, name: string): Record<string, unknown> {
   if (!isPlainObject(raw)) throw invalidOption(name, 'an object with a strategy', raw);

@@ -57,7 +57,11 @@ export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (fast
     return { account, delivery, ...plan };
   };
 
-  const answer = async (reply: FastifyReply, accepted: AcceptedRequest, source: SubmitJob['source']) => {
+  const submitAndRespond = async (
+    reply: FastifyReply,
+    accepted: AcceptedRequest,
+    source: SubmitJob['source'],
+  ) => {
     const job = await jobs.submit({
       account: accepted.account,
       source,
@@ -83,13 +87,17 @@ export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (fast
       );
     }
     const { prepared, image } = await readMultipartUpload(request.parts(), parseJson, accept);
-    return answer(reply, prepared, { kind: 'upload', bytes: image.bytes, fileName: image.fileName });
+    return submitAndRespond(reply, prepared, {
+      kind: 'upload',
+      bytes: image.bytes,
+      fileName: image.fileName,
+    });
   });
 
   fastify.post('/v1/url', async (request, reply) => {
     const options = optionsOf(request.body, parseJson);
     const accepted = await accept(options, readSourceUrl);
-    return answer(reply, accepted, { kind: 'url', url: readSourceUrl(options) });
+    return submitAndRespond(reply, accepted, { kind: 'url', url: readSourceUrl(options) });
   });
 
   fastify.post('/user_status', async (request, reply) => {

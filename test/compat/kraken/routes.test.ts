@@ -124,6 +124,20 @@ describe('Kraken routes over the real engine', () => {
       assert.equal(body.file_name, 'photo.jpg');
     });
 
+    test('curl -F data=@options.json: an options part sent as a file is still the options', async () => {
+      const { status, body } = await upload([
+        {
+          name: 'data',
+          filename: 'options.json',
+          contentType: 'application/json',
+          body: data({ wait: true }),
+        },
+        { name: 'file', filename: 'curl.jpg', contentType: 'image/jpeg', body: HOPPER },
+      ]);
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.file_name, 'curl.jpg');
+    });
+
     test('a file part without a filename is still the image', async () => {
       const { status, body } = await upload([
         { name: 'data', body: data({ wait: true }) },
@@ -332,7 +346,7 @@ describe('Kraken routes over the real engine', () => {
     };
 
     test('400: a body that is not a JSON object', async () => {
-      for (const payload of ['{"auth":', '[1,2]', '', 'null']) {
+      for (const payload of ['{"auth":', '[1,2]', '', 'null', '{"__proto__":{"polluted":1}}']) {
         const response = await app.inject({
           method: 'POST',
           url: '/v1/url',
