@@ -21,7 +21,9 @@ export interface SendOptions {
  */
 export async function send(url: URL, options: SendOptions): Promise<Dispatcher.ResponseData> {
   const { policy, signal } = options;
-  if (!policy.allowPrivateNetworks) await assertPublicHost(url.hostname.replace(/^\[|\]$/g, ''));
+  if (!policy.allowPrivateNetworks) {
+    await untilAborted(assertPublicHost(url.hostname.replace(/^\[|\]$/g, '')), signal);
+  }
   return request(url, {
     method: options.method,
     dispatcher: outboundAgent(policy.allowPrivateNetworks),
@@ -35,6 +37,16 @@ export async function send(url: URL, options: SendOptions): Promise<Dispatcher.R
     signal,
     headersTimeout: policy.timeoutMs,
     bodyTimeout: policy.timeoutMs,
+  });
+}
+
+/** A slow resolver must not outlast the call's deadline: the DNS check ends when the signal aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
