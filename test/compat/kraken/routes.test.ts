@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import exifr from 'exifr';
 import Fastify, { type FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import {
@@ -273,6 +274,36 @@ describe('Kraken routes over the real engine', () => {
       assert.equal(submitted.dev, true);
       assert.equal(submitted.plan.format, 'webp');
       assert.deepEqual(submitted.compat, { api: 'kraken', data: { endpoint: 'upload' } });
+    });
+
+    test('preserve_meta and auto_orient: what is kept, and upright pixels', async () => {
+      // 64x32, EXIF orientation 6 (shown 32x64), a copyright and a capture date.
+      const tagged = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#3a7' } })
+        .jpeg({ quality: 90 })
+        .withExif({ IFD0: { Copyright: 'Test Owner' }, IFD2: { DateTimeOriginal: '2020:01:02 03:04:05' } })
+        .withMetadata({ orientation: 6 })
+        .toBuffer();
+      const tags = async (options: Json) => {
+        const { status, body } = await upload([
+          { name: 'data', body: data({ wait: true, ...options }) },
+          { name: 'file', filename: 'tagged.jpg', body: tagged },
+        ]);
+        assert.equal(status, 200, JSON.stringify(body));
+        const stored = jobs.download(body.kraked_url).bytes;
+        const exif = await exifr.parse(Buffer.from(stored), ['Orientation', 'Copyright', 'DateTimeOriginal']);
+        return { size: [body.kraked_width, body.kraked_height], exif: exif ?? {} };
+      };
+      const plain = await tags({});
+      assert.deepEqual(plain.size, [64, 32]);
+      assert.equal(plain.exif.Orientation, 'Rotate 90 CW', 'orientation kept by default');
+      assert.equal(plain.exif.Copyright, undefined);
+      assert.equal(plain.exif.DateTimeOriginal, undefined);
+      const kept = await tags({ preserve_meta: ['date', 'copyright'] });
+      assert.equal(kept.exif.Copyright, 'Test Owner');
+      assert.ok(kept.exif.DateTimeOriginal instanceof Date);
+      const upright = await tags({ auto_orient: true });
+      assert.deepEqual(upright.size, [32, 64]);
+      assert.equal(upright.exif.Orientation, undefined);
     });
 
     test('resize with crop_mode and lossy quality', async () => {
