@@ -58,6 +58,15 @@ export function outboundPolicy(config: Readonly<ServeConfig>): OutboundPolicy {
   };
 }
 
+/**
+ * Lease of a running optimize job: a node that dies mid-job (SIGKILL, power loss) holds its jobs
+ * this long before another node, or the same one restarted, runs them again. The engine works in
+ * child processes, so the event loop that renews the lease (every third of it) stays free; 10 s
+ * leaves room for a slow disk under SQLite's 5 s busy timeout while recovering 3x sooner than
+ * the queue's 30 s default.
+ */
+const WORKER_LEASE_MS = 10_000;
+
 /** The database URL's file, for the embedded queue that shares it. */
 function sqliteFile(databaseUrl: string): string {
   return databaseUrl.slice('sqlite:'.length);
@@ -99,7 +108,16 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
     pool = new EnginePool({ size: config.workerConcurrency, limits: overrides.engineLimits });
     consumers.push({
       name: 'worker',
-      consumer: startWorker({ db, queue, store, pool, policy, concurrency: config.workerConcurrency, log }),
+      consumer: startWorker({
+        db,
+        queue,
+        store,
+        pool,
+        policy,
+        concurrency: config.workerConcurrency,
+        log,
+        leaseMs: WORKER_LEASE_MS,
+      }),
     });
   }
   if (roles.has('webhooks')) {
