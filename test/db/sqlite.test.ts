@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase } from '../../src/db/index.js';
 import { isSquishError } from '../../src/errors/index.js';
@@ -69,6 +72,39 @@ describe('sqlite: the file', () => {
     await a!.accounts.create({ name: 'a', quotaBytes: null });
     assert.equal((await c!.accounts.list()).length, 1);
     await Promise.all([a!.close(), b!.close(), c!.close()]);
+  });
+
+  test('another process writing the same file at the same time loses no update', async () => {
+    const url = freshUrl();
+    const db = await openDatabase(url);
+    const { account } = await db.accounts.create({ name: 'shared', quotaBytes: null });
+    const child = fileURLToPath(new URL('./record-usage-child.ts', import.meta.url));
+    let childDone = false;
+    const running = promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      child,
+      url,
+      account.id,
+      '100',
+    ]).finally(() => {
+      childDone = true;
+    });
+    // This process writes for as long as the child runs, so the two contend for the file's lock.
+    let writes = 0;
+    while (!childDone) {
+      await db.accounts.recordUsage(account.id, { bytesIn: 7, bytesOut: 1, savedBytes: 6, dev: false });
+      writes += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await running;
+    assert.equal((await db.accounts.getByKey(account.apiKey))?.usedBytes, 7 * (100 + writes));
+    const days = await db.accounts.usage(account.id, '2000-01-01', '2100-01-01');
+    assert.equal(
+      days.reduce((sum, day) => sum + day.requests, 0),
+      100 + writes,
+    );
+    await db.close();
   });
 
   test('an unsupported database URL is refused with a clear error', async () => {
