@@ -78,6 +78,9 @@ export function krakenErrorFromThrown(error: unknown, maxUploadBytes: number): K
     // A JSON or form body (options only) over the server's body limit: not an image upload.
     return krakenErrorFromReport({ code: 'INPUT_TOO_LARGE', message: 'The request body is too large.' });
   }
+  if (frameworkCode === 'FST_ERR_CTP_EMPTY_JSON_BODY' || frameworkCode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return krakenErrorFromReport({ code: 'INVALID_REQUEST', message: KRAKEN_MESSAGES.invalidJson });
+  }
   if (mapped) return invalidRequest(error);
   // Malformed multipart (busboy) and other client errors carry a 4xx status but no code we know.
   const status = (error as { statusCode?: unknown } | null)?.statusCode;

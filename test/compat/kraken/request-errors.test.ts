@@ -113,6 +113,14 @@ describe('krakenErrorFromThrown', () => {
     const busboy = Object.assign(new Error('Unexpected end of form'), { statusCode: 400 });
     assert.equal(krakenErrorFromThrown(busboy, 1).status, 400);
     assert.equal(krakenErrorFromThrown(busboy, 1).body.code, 'INVALID_REQUEST');
+    const emptyType = Object.assign(new Error('Unsupported Media Type'), {
+      code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      statusCode: 415,
+    });
+    assert.deepEqual(krakenErrorFromThrown(emptyType, 1), {
+      status: 400,
+      body: { success: false, message: KRAKEN_MESSAGES.invalidJson, code: 'INVALID_REQUEST' },
+    });
     const crash = krakenErrorFromThrown(new TypeError('secret internals at /srv/x.ts:12'), 1);
     assert.deepEqual(crash, {
       status: 500,
