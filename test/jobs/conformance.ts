@@ -27,7 +27,7 @@ export interface SpawnableBackend {
 const LEASE_MS = 300;
 /** Generous bound for anything that should happen "soon": a test fails on it, never a benchmark. */
 const PATIENCE_MS = 10_000;
-const DYING_CONSUMER = fileURLToPath(new URL('./dying-consumer.ts', import.meta.url));
+const CHILD_CONSUMER = fileURLToPath(new URL('./child-consumer.ts', import.meta.url));
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -245,6 +245,18 @@ export function describeQueueConformance(
       });
     });
 
+    test('a job added here is run by a consumer in another process, and the wait here sees it end', {
+      skip: spawnable ? false : 'no recipe to open this backend in a child process',
+    }, async (t) => {
+      const backend = await instance(t);
+      const queue = newQueueName();
+      const child = spawnConsumer(t, spawnable!, queue, 'complete');
+      await backend.enqueue(queue, 'elsewhere', {});
+      const outcome = await settled(backend, queue, 'elsewhere');
+      assert.deepEqual(outcome, { state: 'completed', result: `done by ${child.pid}` });
+      assert.equal(await firstLine(child), 'started elsewhere 1');
+    });
+
     test('waitFor gives undefined after its timeout for a job that does not end', async (t) => {
       const backend = await instance(t);
       const queue = newQueueName();
@@ -259,14 +271,7 @@ export function describeQueueConformance(
       const backend = await instance(t);
       const queue = newQueueName();
       await backend.enqueue(queue, 'orphan', { image: 'x' });
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', DYING_CONSUMER, JSON.stringify(spawnable), queue, String(LEASE_MS)],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
-      t.after(() => {
-        child.kill('SIGKILL');
-      });
+      const child = spawnConsumer(t, spawnable!, queue, 'hang');
       assert.equal(await firstLine(child), 'started orphan 1');
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
@@ -413,6 +418,24 @@ export function describeQueueConformance(
       await assert.rejects(backend.ping());
     });
   });
+}
+
+/** Starts `child-consumer.ts` on the queue; the child is killed when the test ends. */
+function spawnConsumer(
+  t: TestContext,
+  spawnable: SpawnableBackend,
+  queue: string,
+  mode: 'hang' | 'complete',
+): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CHILD_CONSUMER, JSON.stringify(spawnable), queue, String(LEASE_MS), mode],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  t.after(() => {
+    child.kill('SIGKILL');
+  });
+  return child;
 }
 
 /** The first line the child prints (or a failure when it exits first). */
