@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gifOptimizer } from '../../../src/engine/codecs/gif/index.js';
-import { decodeGifFrames } from '../../../src/engine/decode/gif-frames.js';
+import { decodeGifFrames, sameAnimation } from '../../../src/engine/decode/gif-frames.js';
 import { type RgbImage, ssimulacra2 } from '../../../src/engine/metric/ssimulacra2.js';
-import { fixture, gifContext, imageMagickFrames } from './gif-test-kit.js';
+import { fixture, gifContext, imageMagickFrames, noisyAnimation } from './gif-test-kit.js';
 
 /** RGB on white of an ImageMagick-composed canvas: an independent decoder for the check. */
 function onWhite(rgba: Uint8Array, width: number, height: number): RgbImage {
@@ -72,4 +72,29 @@ test('frames under 64 px a side stay lossless in lossy mode', async () => {
   );
   assert.equal(candidate.lossless, true);
   assert.ok(candidate.notes?.some((note) => note.includes('64 px')));
+});
+
+test('a noisy animation is held from frame to frame, reaching the target on every frame', async () => {
+  const input = await noisyAnimation();
+  const lossless = await gifOptimizer.lossless(input, gifContext());
+  const candidate = await gifOptimizer.lossy(input, gifContext({ lossy: true }));
+  assert.match(candidate.method, /near pixels held/);
+  assert.ok(
+    candidate.data.length < lossless.data.length * 0.6,
+    `${candidate.data.length} vs ${lossless.data.length} lossless`,
+  );
+  assert.ok((await worstFrameScore(input, candidate.data)) >= 80);
+});
+
+test('colours too far apart for any lossy setting: the lossless result, without a search', async () => {
+  const input = fixture('pil-dispose_bgnd.gif');
+  const candidate = await gifOptimizer.lossy(input, gifContext({ lossy: true }));
+  assert.equal(candidate.lossless, true);
+  assert.ok(
+    candidate.notes?.some((note) => note.includes('too far apart')),
+    candidate.notes?.join(),
+  );
+  // libvips composes this file's disposal differently (notes/codecs.md §7.4): our decoder judges.
+  const verdict = sameAnimation(decodeGifFrames(input), decodeGifFrames(candidate.data));
+  assert.ok(verdict.equal, verdict.detail);
 });

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { DEFAULT_LIMITS, type EngineLimits } from '../../../src/engine/limits.js';
 import type { CodecContext } from '../../../src/engine/types.js';
 import { type OptimizePlan, parsePlan } from '../../../src/plan/index.js';
@@ -54,4 +55,34 @@ export function differentPixels(a: Uint8Array, b: Uint8Array): number {
     if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2] || a[i + 3] !== b[i + 3]) diff++;
   }
   return diff;
+}
+
+/**
+ * A noisy 6-frame animation made by sharp from pil-hopper.gif: new noise in every frame (as in
+ * dithered video captures) and a square moving across, so frame differencing alone finds little.
+ */
+export async function noisyAnimation(): Promise<Uint8Array> {
+  const frames = 6;
+  const base = await sharp(fixture('pil-hopper.gif'))
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const { width, height } = base.info;
+  const all = Buffer.alloc(base.data.length * frames);
+  let state = 7;
+  for (let f = 0; f < frames; f++) {
+    for (let i = 0; i < base.data.length; i++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      const noise = ((state >>> 16) % 13) - 6;
+      all[f * base.data.length + i] = Math.max(0, Math.min(255, base.data[i]! + noise));
+    }
+    for (let y = 40; y < 60; y++) {
+      for (let x = 10 + f * 15; x < 30 + f * 15; x++)
+        all.set([250, 220, 40], f * base.data.length + (y * width + x) * 3);
+    }
+  }
+  const gif = await sharp(all, { raw: { width, height: height * frames, channels: 3, pageHeight: height } })
+    .gif({ delay: Array(frames).fill(100), loop: 0 })
+    .toBuffer();
+  return new Uint8Array(gif);
 }
