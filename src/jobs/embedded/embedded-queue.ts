@@ -3,11 +3,12 @@
  * table, its own connection), so that `squish serve` needs nothing installed and accepted jobs
  * survive a restart.
  *
- * Hand-written: no maintained npm package offers a SQLite-persisted queue with this contract.
- * liteque ties itself to drizzle and zod and has no lease heartbeat or cross-process wait;
- * plainjob(s) is pre-1.0, requeues on a fixed timeout without renewal, and has neither
- * idempotent ids nor a way to wait for an outcome; better-queue-sqlite is unmaintained and on the
- * sqlite3 driver. The whole queue is a handful of SQL statements (queue-table.ts).
+ * Hand-written: of the SQLite queues on npm (liteque, plainjob, better-queue-sqlite,
+ * node-persistent-queue), none offers what this contract needs together: caller-chosen ids with idempotent
+ * enqueue, leases renewed by a heartbeat (they requeue after a fixed timeout, or not at all),
+ * and waiting for a job's outcome from any process; liteque also brings drizzle-orm, plainjob is
+ * at 0.0.x, and better-queue-sqlite sits on the older sqlite3 driver. The whole queue is a
+ * handful of SQL statements (queue-table.ts).
  *
  * Several processes may share the file (an api node and worker nodes on one machine): claims are
  * atomic in SQLite, added jobs and outcomes reach other processes by polling.
