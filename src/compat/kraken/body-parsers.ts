@@ -62,6 +62,8 @@ export async function registerKrakenBodyParsers(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
     (_request, body, done) => {
+      // The WHATWG parser built into Node: only the one `data` field matters, so a second plugin
+      // (@fastify/formbody) would add nothing but another object shape to handle.
       const data = new URLSearchParams(body as string).get('data');
       if (data === null) {
         done(new SquishError('INVALID_REQUEST', KRAKEN_MESSAGES.invalidJson));
