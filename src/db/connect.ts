@@ -11,6 +11,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { SquishError } from '../errors/index.js';
 import type { SquishDatabase } from './database.js';
 import type { Tables } from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 export interface Connection {
   dialect: SquishDatabase['dialect'];
@@ -51,7 +52,7 @@ function openSqlite(path: string): Kysely<Tables> {
   // embedded queue, on its own connection to this file, does most of its writing) runs in between.
   // Keep it that way: no other I/O inside a transaction, or the queue's writes would stall on the
   // lock for up to busy_timeout with the whole process blocked.
-  return new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 
 /** A URL fit for an error message: no password. */
