@@ -103,3 +103,12 @@ test('image sets: up to 10 outputs with unique ids and their own overrides', () 
     message: /`outputs\[0\].resize`/,
   });
 });
+
+test('a parsed plan parses again unchanged (stored plans are validated again by the worker)', () => {
+  const plan = parsePlan({
+    background: '#ff6600',
+    resize: { strategy: 'fill', width: 10, height: 10, background: 'rgba(1,2,3,0.5)' },
+    outputs: [{ id: 'a', resize: { strategy: 'fill', width: 5, height: 5, background: 'black' } }],
+  } as unknown as PlanInput);
+  assert.deepEqual(parsePlan(structuredClone(plan) as PlanInput), plan);
+});
