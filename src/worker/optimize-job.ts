@@ -75,7 +75,7 @@ export async function runOptimizeJob(
   }
   await db.jobs.markRunning(jobId);
   try {
-    return await optimize(deps, job, record, signal);
+    return await optimize(deps, record, signal);
   } catch (error) {
     // Handed back (shutdown) or taken over (lost lease): the job is no longer ours to record.
     if (signal.aborted) throw error;
@@ -90,7 +90,6 @@ export async function runOptimizeJob(
 
 async function optimize(
   deps: OptimizeJobDeps,
-  job: QueueJob<JobRef>,
   record: JobRecord,
   signal: AbortSignal,
 ): Promise<OptimizeOutcome> {
@@ -108,7 +107,8 @@ async function optimize(
   });
   signal.throwIfAborted();
 
-  if (job.attempt > 1) await deleteResults(store, record.id);
+  // Any attempt may follow an unfinished one: a handed-back run keeps its attempt number.
+  await deleteResults(store, record.id);
   const entries: (EngineResult & { id?: string })[] = result.outputs ?? [result];
   const outputs: JobOutput[] = [];
   for (const entry of entries) {
