@@ -6,6 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { runKeysCreate } from '../../src/cli/keys.js';
+import type { CliStreams } from '../../src/cli/optimize/run-optimize.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 /** tsx by absolute URL, so the CLI runs from any working folder. */
@@ -29,12 +31,20 @@ function serveEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, SQUISH_LOG_LEVEL: 'warn', ...env };
 }
 
-export async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', TSX, BIN, 'serve', '--port', '0', '--data', dataDir, '--concurrency', '1'],
-    { env: serveEnv(env), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/**
+ * Starts `squish serve --port 0` on a data folder. Without the api role there is no listening
+ * line: the "roles:" line then says the node has started, and `url` is empty.
+ */
+export async function startServe(
+  dataDir: string,
+  env: Record<string, string> = {},
+  roles?: string,
+): Promise<ServeProcess> {
+  const args = ['--import', TSX, BIN, 'serve', '--port', '0', '--data', dataDir, '--concurrency', '1'];
+  if (roles) args.push('--roles', roles);
+  const child = spawn(process.execPath, args, { env: serveEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const started =
+    roles && !roles.split(',').includes('api') ? /^()roles: /m : /^squish listening on (http:\/\/\S+)$/m;
   let stdout = '';
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -45,7 +55,7 @@ export async function startServe(dataDir: string, env: Record<string, string> = 
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), START_TIMEOUT_MS);
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      const match = /^squish listening on (http:\/\/\S+)$/m.exec(stdout);
+      const match = started.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -91,14 +101,45 @@ export function runSquish(
   });
 }
 
-/** Creates a key pair with `squish keys create --json`. */
+/** Streams that keep what a command prints (the CLI functions write to these). */
+export function captureStreams(): { streams: CliStreams; stdout(): string; stderr(): string } {
+  let out = '';
+  let err = '';
+  const writer = (append: (text: string) => void) =>
+    ({
+      write: (chunk: string | Uint8Array) => {
+        append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+        return true;
+      },
+    }) as unknown as NodeJS.WriteStream;
+  return {
+    streams: {
+      stdout: writer((text) => {
+        out += text;
+      }),
+      stderr: writer((text) => {
+        err += text;
+      }),
+    },
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+/**
+ * Creates a key pair through `keys create --json`, run in this process (the same function the
+ * command runs; the spawned command is tested in cli.test.ts) to spare a process start per key.
+ */
 export async function createKey(
   dataDir: string,
   options: { quota?: number; name?: string } = {},
 ): Promise<{ api_key: string; api_secret: string }> {
-  const args = ['keys', 'create', '--json', '--data', dataDir, '--name', options.name ?? 'e2e'];
-  if (options.quota !== undefined) args.push('--quota', String(options.quota));
-  const run = await runSquish(args);
-  if (run.code !== 0) throw new Error(`keys create failed (${run.code}): ${run.stderr}`);
-  return JSON.parse(run.stdout) as { api_key: string; api_secret: string };
+  const capture = captureStreams();
+  const code = await runKeysCreate(
+    { data: dataDir, json: true, name: options.name ?? 'e2e', quota: options.quota },
+    capture.streams,
+    {},
+  );
+  if (code !== 0) throw new Error(`keys create failed (${code}): ${capture.stderr()}`);
+  return JSON.parse(capture.stdout()) as { api_key: string; api_secret: string };
 }
