@@ -1,11 +1,12 @@
 /**
  * The job queue contract. The api enqueues job ids, workers consume them, and an api node that
  * holds a `wait` request waits for the outcome. Implementations: the embedded queue (persisted in
- * the SQLite file, `embedded-queue.ts`) and BullMQ on Redis (scale-out). Every implementation
+ * the SQLite file, `embedded/embedded-queue.ts`) and BullMQ on Redis (scale-out). Every implementation
  * passes the one conformance suite in `test/jobs/conformance.ts`.
  *
  * Delivery is at least once: a job whose worker dies (its lease runs out) is handed out again,
- * so handlers must be idempotent for a given job id.
+ * so handlers must be idempotent for a given job id. A job whose lease runs out on its last
+ * attempt fails with the code INTERNAL.
  */
 
 /** A job as a handler sees it. */

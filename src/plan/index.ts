@@ -1,5 +1,14 @@
 export { parseColour, type Rgba, WHITE } from './colour.js';
-export { ALPHA_FORMATS, ANIMATED_FORMATS, IMAGE_FORMATS, type ImageFormat } from './formats.js';
+export {
+  ALPHA_FORMATS,
+  ANIMATED_FORMATS,
+  FORMAT_CONTENT_TYPE,
+  FORMAT_EXTENSION,
+  FORMAT_NAME_EXTENSIONS,
+  IMAGE_EXTENSIONS,
+  IMAGE_FORMATS,
+  type ImageFormat,
+} from './formats.js';
 export {
   type AppearanceMetadata,
   type ChromaSubsampling,

@@ -201,7 +201,8 @@ async function recordFailure(
 async function enqueueCallback(deps: OptimizeJobDeps, record: JobRecord): Promise<void> {
   if (record.delivery.mode !== 'callback') return;
   const data: JobRef = { jobId: record.id };
-  await deps.queue.enqueue(WEBHOOKS_QUEUE, callbackJobId(record.id), data);
+  // Five attempts with exponential backoff: a receiver that is down for a minute still gets it.
+  await deps.queue.enqueue(WEBHOOKS_QUEUE, callbackJobId(record.id), data, { attempts: 5 });
 }
 
 /**

@@ -3,47 +3,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { ImageFormat } from '../engine/index.js';
-
-/** The extension an output of each format gets. */
-const EXTENSION: Record<ImageFormat, string> = {
-  jpeg: '.jpg',
-  png: '.png',
-  gif: '.gif',
-  webp: '.webp',
-  avif: '.avif',
-  svg: '.svg',
-};
-
-/** Extensions that already name each format: a name that has one keeps it (photo.jpeg stays). */
-const NAMES_FORMAT: Record<ImageFormat, readonly string[]> = {
-  jpeg: ['.jpg', '.jpeg', '.jpe', '.jfif'],
-  png: ['.png'],
-  gif: ['.gif'],
-  webp: ['.webp'],
-  avif: ['.avif'],
-  svg: ['.svg'],
-};
-
-/** Extensions of image formats, replaced on conversion; any other extension is kept and one appended. */
-const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  ...Object.values(NAMES_FORMAT).flat(),
-  '.apng',
-  '.tif',
-  '.tiff',
-  '.bmp',
-  '.heic',
-  '.heif',
-  '.jxl',
-]);
-
-const CONTENT_TYPE: Record<ImageFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  svg: 'image/svg+xml',
-};
+import {
+  FORMAT_CONTENT_TYPE as CONTENT_TYPE,
+  FORMAT_EXTENSION as EXTENSION,
+  IMAGE_EXTENSIONS,
+  FORMAT_NAME_EXTENSIONS as NAMES_FORMAT,
+} from '../plan/index.js';
 
 /**
  * The file name of an output: the source's name with the output format's extension

@@ -10,37 +10,13 @@
  * before the run use every name an input may get (possibleOutputNames).
  */
 import { extname } from 'node:path';
-import type { ImageFormat, OptimizePlan } from '../../plan/index.js';
+import {
+  FORMAT_EXTENSION as EXTENSION,
+  IMAGE_EXTENSIONS,
+  type ImageFormat,
+  type OptimizePlan,
+} from '../../plan/index.js';
 import { UsageError } from '../usage-error.js';
-
-/** The extension each output format is written with. */
-const EXTENSION: Record<ImageFormat, string> = {
-  jpeg: '.jpg',
-  png: '.png',
-  gif: '.gif',
-  webp: '.webp',
-  avif: '.avif',
-  svg: '.svg',
-};
-
-/** Extensions that name an image format and are replaced on conversion (any case). */
-const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  '.jpg',
-  '.jpeg',
-  '.jpe',
-  '.jfif',
-  '.png',
-  '.apng',
-  '.gif',
-  '.webp',
-  '.avif',
-  '.svg',
-  '.tif',
-  '.tiff',
-  '.bmp',
-  '.heic',
-  '.heif',
-]);
 
 /** What decides one output's name. */
 export interface OutputNaming {
