@@ -5,7 +5,7 @@
  */
 
 export interface LossySettings {
-  /** Euclidean RGB distance within which an animated pixel keeps what the screen shows (0 = off). */
+  /** Distance (heldDistanceSquared) within which an animated pixel keeps what is shown (0 = off). */
   holdTolerance: number;
   /** gifsicle --lossy level (0 = off). */
   lossyLevel: number;
@@ -31,22 +31,26 @@ export function settingsFor(quality: number, path: LossyPath): LossySettings {
   };
 }
 
-const HOLD_PER_STEP = 0.5;
+const HOLD_PER_STEP = 0.4;
 const LOSSY_FROM_STEP = 50;
 
-/**
- * The largest squared RGB distance any quality lets a pixel move by: gifsicle --lossy=N only puts
- * a colour in place of another within a squared distance of 10 × N (its error diffusion starts
- * from zero, so it never reaches further), and holding only within its tolerance.
- */
-export function widestColourChange(): number {
+/** The widest colour change any setting allows, squared, in each tool's own distance. */
+export interface WidestChange {
+  /** gifsicle --lossy=N only puts a colour in place of another within 10 × N of it (rgbDistanceSquared;
+   * its error diffusion starts from zero, so a first substitution never reaches further). */
+  rgbSquared: number;
+  /** Holding only keeps a colour within the tolerance (heldDistanceSquared). */
+  heldSquared: number;
+}
+
+export function widestChange(): WidestChange {
   const strongest = Math.max(settingsFor(0, 'hold').lossyLevel, settingsFor(0, 'lossy').lossyLevel);
-  return Math.max(10 * strongest, settingsFor(0, 'hold').holdTolerance ** 2);
+  return { rgbSquared: 10 * strongest, heldSquared: settingsFor(0, 'hold').holdTolerance ** 2 };
 }
 
 /** How the settings of a quality are described in a candidate's method. */
 export function describeSettings(settings: LossySettings): string {
   const gifsicle = settings.lossyLevel > 0 ? `gifsicle -O3 --lossy=${settings.lossyLevel}` : 'gifsicle -O3';
   if (settings.holdTolerance === 0) return gifsicle;
-  return `near pixels held (RGB distance ${Math.round(settings.holdTolerance * 10) / 10}) + ${gifsicle}`;
+  return `near pixels held (within ${Math.round(settings.holdTolerance * 10) / 10}) + ${gifsicle}`;
 }

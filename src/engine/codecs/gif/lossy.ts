@@ -15,13 +15,13 @@ import { type GifMetricReference, prepareReference, scoreAnimation } from './gif
 import { hasGifsicle, runGifsicle } from './gifsicle.js';
 import { PixelHolder } from './hold-pixels.js';
 import { losslessGif } from './lossless.js';
-import { describeSettings, type LossyPath, settingsFor, widestColourChange } from './lossy-settings.js';
-import { closestColourPair } from './palette-spread.js';
+import { describeSettings, type LossyPath, settingsFor, widestChange } from './lossy-settings.js';
+import { someColoursWithin } from './palette-spread.js';
 import { gifsicleStripArgs } from './strip.js';
 
-/** Where the search starts (--lossy=40 or holding within 10), near the default target on the corpus. */
+/** Where the search starts (--lossy=40 or holding within 8), near the default target on the corpus. */
 const SEARCH_START = 80;
-/** Where the two paths of an animation are compared (holding within 20, or --lossy=80). */
+/** Where the two paths of an animation are compared (holding within 16, or --lossy=80). */
 const PATH_PROBE = 60;
 /** Below this gain at the strongest level, lossy is not worth a search (nor its artefacts). */
 const MIN_LOSSY_GAIN = 0.01;
@@ -55,7 +55,7 @@ export async function lossyGif(
     const lossless = await losslessGif(input, ctx, structure);
     return { ...lossless, notes: [...(lossless.notes ?? []), 'frames under 64 px a side: kept lossless'] };
   }
-  if (closestColourPair(input, structure) > widestColourChange()) {
+  if (!someColoursWithin(input, structure, widestChange())) {
     const lossless = await losslessGif(input, ctx, structure);
     const note = 'colours too far apart for any lossy setting to change a pixel: kept lossless';
     return { ...lossless, notes: [...(lossless.notes ?? []), note] };
