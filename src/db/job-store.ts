@@ -1,10 +1,24 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Insertable, Kysely, Selectable } from 'kysely';
 import type { ImageFormat } from '../engine/types.js';
 import { type ErrorReport, SquishError } from '../errors/index.js';
 import { chunks, fromMs, int, toMs } from './columns.js';
 import type { JobStore } from './database.js';
 import type { Download, JobOutput, JobRecord, JobResult, JobSource, NewJob } from './records.js';
 import type { JobOutputsTable, JobsTable, Tables } from './schema.js';
+
+/** How long after its expiry a job that never finished is deleted anyway. */
+const UNFINISHED_GRACE_MS = 24 * 3_600_000;
+
+/**
+ * The new expiry of a job that finishes at `now`: its lifetime (as the api set it: expiry minus
+ * creation, or minus the previous finish when it finishes again) counted from now, so a result
+ * stays downloadable that long after it exists, however long the job waited in the queue. One
+ * expression over the row's old values, so it needs no read first.
+ */
+function expiryFromNow(eb: ExpressionBuilder<Tables, 'jobs'>, now: number) {
+  const lifetime = eb(eb.ref('expires_at'), '-', eb.fn.coalesce('finished_at', 'created_at'));
+  return eb(eb.val(now), '+', lifetime);
+}
 
 /** The part of a JobResult kept in the job row; the outputs are rows of `job_outputs`. */
 type StoredResult = Omit<JobResult, 'outputs'>;
@@ -74,9 +88,16 @@ export class KyselyJobStore implements JobStore {
     await this.db.transaction().execute(async (trx) => {
       // Updating the job row first takes its row lock on PostgreSQL, so two concurrent completes of
       // one job run one after the other and the second's delete sees the first's outputs.
+      const now = toMs(new Date());
       const updated = await trx
         .updateTable('jobs')
-        .set({ status: 'done', result: JSON.stringify(stored), error: null, finished_at: toMs(new Date()) })
+        .set((eb) => ({
+          status: 'done',
+          result: JSON.stringify(stored),
+          error: null,
+          finished_at: now,
+          expires_at: expiryFromNow(eb, now),
+        }))
         .where('id', '=', id)
         .executeTakeFirst();
       if (updated.numUpdatedRows === 0n) throw new SquishError('NOT_FOUND', `There is no job ${id}.`);
@@ -96,9 +117,15 @@ export class KyselyJobStore implements JobStore {
    * @throws SquishError NOT_FOUND when there is no such job
    */
   async fail(id: string, error: ErrorReport): Promise<void> {
+    const now = toMs(new Date());
     const updated = await this.db
       .updateTable('jobs')
-      .set({ status: 'failed', error: JSON.stringify(error), finished_at: toMs(new Date()) })
+      .set((eb) => ({
+        status: 'failed',
+        error: JSON.stringify(error),
+        finished_at: now,
+        expires_at: expiryFromNow(eb, now),
+      }))
       .where('id', '=', id)
       .where('status', '!=', 'done')
       .executeTakeFirst();
@@ -119,11 +146,21 @@ export class KyselyJobStore implements JobStore {
     return { ...toJobOutput(row), jobId: row.job_id, expiresAt: fromMs(row.expires_at) };
   }
 
+  /**
+   * Finished jobs past their expiry, and unfinished ones only a day later: a job still waiting in
+   * a backlog longer than the result's lifetime must not lose its input before it runs, while
+   * one that will never finish (its queue entry lost) is still cleaned up eventually.
+   */
   async expired(now: Date, limit: number): Promise<{ id: string; blobKeys: string[] }[]> {
     const jobs = await this.db
       .selectFrom('jobs')
       .select(['id', 'source'])
-      .where('expires_at', '<=', toMs(now))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', 'in', ['done', 'failed']), eb('expires_at', '<=', toMs(now))]),
+          eb('expires_at', '<=', toMs(now) - UNFINISHED_GRACE_MS),
+        ]),
+      )
       .orderBy('expires_at')
       .orderBy('id')
       .limit(limit)

@@ -306,43 +306,83 @@ export function describeDatabaseConformance(name: string, open: () => Promise<Sq
 
         const [, full] = result.outputs;
         const download = await db.jobs.getDownload(full!.token);
-        assert.deepEqual(download, { ...full, jobId: job.id, expiresAt: job.expiresAt });
+        const { expiresAt } = (await db.jobs.get(job.id))!;
+        assert.deepEqual(download, { ...full, jobId: job.id, expiresAt });
         assert.equal(await db.jobs.getDownload('0'.repeat(32)), undefined);
         assert.equal(await db.jobs.getDownload(''), undefined);
       }),
     );
 
     test(
-      'expired lists jobs past their expiry, oldest first, with the input and output blob keys, up to the limit',
+      'expired lists finished jobs past their expiry, soonest first, with their input and output blob keys, up to the limit',
       withDb(async (db) => {
         const accountId = await newAccount(db);
-        const now = new Date('2026-05-01T12:00:00Z');
-        const uploaded = newJob(accountId, '3'.repeat(32), { expiresAt: new Date(now.getTime() - 2 * HOUR) });
+        const uploaded = newJob(accountId, '3'.repeat(32), { expiresAt: new Date(Date.now() + HOUR) });
         const fetched = newJob(accountId, '4'.repeat(32), {
           source: { kind: 'url', url: 'https://example.com/a.jpg', fileName: 'a.jpg' },
-          expiresAt: new Date(now.getTime() - HOUR),
+          expiresAt: new Date(Date.now() + 2 * HOUR),
         });
-        const edge = newJob(accountId, '5'.repeat(32), { expiresAt: now });
-        const live = newJob(accountId, '6'.repeat(32), { expiresAt: new Date(now.getTime() + 1) });
-        for (const job of [live, edge, fetched, uploaded]) await db.jobs.create(job);
+        const failed = newJob(accountId, '5'.repeat(32), { expiresAt: new Date(Date.now() + 3 * HOUR) });
+        const live = newJob(accountId, '6'.repeat(32), { expiresAt: new Date(Date.now() + 20 * HOUR) });
+        const waiting = newJob(accountId, '9'.repeat(32), { expiresAt: new Date(Date.now() + 1.5 * HOUR) });
+        for (const job of [live, waiting, failed, fetched, uploaded]) await db.jobs.create(job);
         const uploadedResult = newResult(uploaded.id, ['a', 'b']);
         const fetchedResult = newResult(fetched.id, [undefined]);
         await db.jobs.complete(uploaded.id, uploadedResult);
         await db.jobs.complete(fetched.id, fetchedResult);
+        await db.jobs.fail(failed.id, { code: 'CORRUPT_IMAGE', message: 'truncated' });
+        await db.jobs.complete(live.id, newResult(live.id, [undefined]));
+        await db.jobs.markRunning(waiting.id);
 
-        assert.deepEqual(await db.jobs.expired(now, 10), [
+        const later = new Date(Date.now() + 10 * HOUR);
+        assert.deepEqual(await db.jobs.expired(later, 10), [
           {
             id: uploaded.id,
             blobKeys: [`inputs/${uploaded.id}`, ...uploadedResult.outputs.map((output) => output.blobKey)],
           },
           { id: fetched.id, blobKeys: [fetchedResult.outputs[0]!.blobKey] },
-          { id: edge.id, blobKeys: [`inputs/${edge.id}`] },
+          { id: failed.id, blobKeys: [`inputs/${failed.id}`] },
         ]);
         assert.deepEqual(
-          (await db.jobs.expired(now, 1)).map((job) => job.id),
+          (await db.jobs.expired(later, 1)).map((job) => job.id),
           [uploaded.id],
         );
-        assert.deepEqual(await db.jobs.expired(new Date(now.getTime() - 3 * HOUR), 10), []);
+        assert.deepEqual(await db.jobs.expired(new Date(), 10), []);
+
+        // A job that never finished is left alone for a day past its expiry, then listed too.
+        const muchLater = new Date(Date.now() + 26 * HOUR);
+        assert.deepEqual(
+          (await db.jobs.expired(muchLater, 10)).map((job) => job.id),
+          [uploaded.id, waiting.id, fetched.id, failed.id, live.id],
+        );
+      }),
+    );
+
+    test(
+      'a finished job keeps its lifetime counted from when it finished, also when it finishes again',
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        const job = newJob(accountId, 'a1'.repeat(16), { expiresAt: new Date(Date.now() + HOUR) });
+        await db.jobs.create(job);
+        const created = await db.jobs.get(job.id);
+        const lifetime = job.expiresAt.getTime() - created!.createdAt.getTime();
+
+        const result = newResult(job.id, [undefined]);
+        for (let run = 0; run < 2; run++) {
+          await db.jobs.complete(job.id, result);
+          const done = await db.jobs.get(job.id);
+          assert.equal(done!.expiresAt.getTime() - done!.finishedAt!.getTime(), lifetime);
+          const download = await db.jobs.getDownload(result.outputs[0]!.token);
+          assert.deepEqual(download?.expiresAt, done!.expiresAt);
+        }
+
+        const failing = newJob(accountId, 'b2'.repeat(16), { expiresAt: new Date(Date.now() + 2 * HOUR) });
+        await db.jobs.create(failing);
+        const failingLifetime =
+          failing.expiresAt.getTime() - (await db.jobs.get(failing.id))!.createdAt.getTime();
+        await db.jobs.fail(failing.id, { code: 'CORRUPT_IMAGE', message: 'truncated' });
+        const failed = await db.jobs.get(failing.id);
+        assert.equal(failed!.expiresAt.getTime() - failed!.finishedAt!.getTime(), failingLifetime);
       }),
     );
 
