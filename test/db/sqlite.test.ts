@@ -66,7 +66,7 @@ describe('sqlite: the file', () => {
     assert.equal(bytes.includes(Buffer.from(apiSecret)), false);
   });
 
-  test('two processes-worth of connections can open and migrate the same file at once', async () => {
+  test('three connections in one process can open and migrate a new file at once', async () => {
     const url = freshUrl();
     const [a, b, c] = await Promise.all([openDatabase(url), openDatabase(url), openDatabase(url)]);
     await a!.accounts.create({ name: 'a', quotaBytes: null });
@@ -104,6 +104,21 @@ describe('sqlite: the file', () => {
       days.reduce((sum, day) => sum + day.requests, 0),
       100 + writes,
     );
+    await db.close();
+  });
+
+  test('three processes can open and migrate a new file at once', async () => {
+    const url = freshUrl();
+    const child = fileURLToPath(new URL('./record-usage-child.ts', import.meta.url));
+    // Each child opens the database (running the migrations) and records nothing.
+    await Promise.all(
+      [1, 2, 3].map(() =>
+        promisify(execFile)(process.execPath, ['--import', 'tsx', child, url, 'none', '0']),
+      ),
+    );
+    const db = await openDatabase(url);
+    await db.accounts.create({ name: 'after', quotaBytes: null });
+    assert.equal((await db.accounts.list()).length, 1);
     await db.close();
   });
 
