@@ -91,12 +91,9 @@ export async function lossyGif(
   try {
     await trials.measure(first, reference, metric);
     if (first.score! < target) {
-      const evaluate = async (path: LossyPath, quality: number): Promise<Trial> => {
-        const trial = await trials.encode(path, quality);
-        await trials.measure(trial, reference, metric);
-        return trial;
-      };
-      const path = await choosePath(trials.paths, evaluate, lossless.data.length);
+      const measure = (trial: Trial) => trials.measure(trial, reference, metric);
+      const encode = (path: LossyPath, quality: number) => trials.encode(path, quality);
+      const path = await choosePath(trials.paths, encode, measure, lossless.data.length, target);
       await searchQuality({
         min: 1,
         max: 100,
@@ -104,7 +101,12 @@ export async function lossyGif(
         // The path's probe is known already: the search starts from it, for free.
         start: trials.paths.length > 1 ? PATH_PROBE : SEARCH_START,
         deadline: searchDeadline,
-        evaluate: async (quality) => (quality >= 100 ? 100 : (await evaluate(path, quality)).score!),
+        evaluate: async (quality) => {
+          if (quality >= 100) return 100;
+          const trial = await trials.encode(path, quality);
+          await measure(trial);
+          return trial.score!;
+        },
       });
     }
   } catch (error) {
@@ -124,22 +126,29 @@ export async function lossyGif(
  * The path whose probe (quality PATH_PROBE, both encoded side by side) bought the most bytes per
  * SSIMULACRA2 point lost: the one expected to be smaller at the target. The probe is taken past
  * the usual target because holding saturates: on a 2-frame animation it saves about as much per
- * point as --lossy in its first steps, then little more.
+ * point as --lossy in its first steps, then little more. When the smaller probe already reaches
+ * the target, its path wins without measuring the other (the metric is the costly part): the
+ * other is larger at the probe and would have to go much further down to catch up.
  */
 async function choosePath(
   paths: readonly LossyPath[],
-  evaluate: (path: LossyPath, quality: number) => Promise<Trial>,
+  encode: (path: LossyPath, quality: number) => Promise<Trial>,
+  measure: (trial: Trial) => Promise<void>,
   losslessSize: number,
+  target: number,
 ): Promise<LossyPath> {
   if (paths.length === 1) return paths[0]!;
   // Encodes run in gifsicle processes, so they overlap; the metric runs one after the other.
-  const probes = await Promise.all(paths.map((path) => evaluate(path, PATH_PROBE)));
+  const probes = await Promise.all(paths.map((path) => encode(path, PATH_PROBE)));
+  probes.sort((a, b) => a.data.length - b.data.length);
+  await measure(probes[0]!);
+  if (probes[0]!.score! >= target) return probes[0]!.path;
+  for (const probe of probes.slice(1)) await measure(probe);
   const worth = (trial: Trial): number => {
     if (!Number.isFinite(trial.score)) return Number.NEGATIVE_INFINITY;
     return (losslessSize - trial.data.length) / Math.max(1, 100 - trial.score!);
   };
-  const best = probes.reduce((a, b) => (worth(b) > worth(a) ? b : a));
-  return best.path;
+  return probes.reduce((a, b) => (worth(b) > worth(a) ? b : a)).path;
 }
 
 /** Swallows the search's own timeout (the caller keeps what it has); rethrows anything else. */
