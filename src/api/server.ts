@@ -66,6 +66,11 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
   });
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  // Once shutdown has begun, every answer closes its connection: a keep-alive socket whose request
+  // was in flight at close() would otherwise hold the server open until the keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (isClosing()) reply.header('Connection', 'close');
+  });
 
   installErrorHandlers(app);
   registerHealthRoutes(

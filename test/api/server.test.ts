@@ -124,6 +124,10 @@ test('a download streams the stored result with type, length, ETag, cache and sa
   assert.equal(again.headers.etag, output.etag);
   const changed = await app.inject({ url: path, headers: { 'if-none-match': '"something-else"' } });
   assert.equal(changed.statusCode, 200);
+  const head = await app.inject({ method: 'HEAD', url: path });
+  assert.equal(head.statusCode, 200);
+  assert.equal(head.headers['content-length'], String(bytes.length));
+  assert.equal(head.rawPayload.length, 0);
 });
 
 test('an SVG download carries a Content-Security-Policy that blocks scripts', async (t) => {
