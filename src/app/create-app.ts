@@ -8,7 +8,7 @@ import { krakenResponder } from '../compat/kraken/index.js';
 import type { ServeConfig } from '../config/index.js';
 import { openDatabase, type SquishDatabase } from '../db/index.js';
 import { type EngineLimits, EnginePool } from '../engine/index.js';
-import { startJanitor } from '../janitor/index.js';
+import { type Janitor, startJanitor } from '../janitor/index.js';
 import { type Consumer, EmbeddedQueue, type QueueBackend } from '../jobs/index.js';
 import { closeOutboundAgents, type OutboundPolicy } from '../net/index.js';
 import { type BlobStore, LocalFolderStore } from '../store/index.js';
@@ -104,67 +104,17 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
 
   const consumers: { name: string; consumer: Consumer }[] = [];
   let pool: EnginePool | undefined;
-  if (roles.has('worker')) {
-    pool = new EnginePool({ size: config.workerConcurrency, limits: overrides.engineLimits });
-    consumers.push({
-      name: 'worker',
-      consumer: startWorker({
-        db,
-        queue,
-        store,
-        pool,
-        policy,
-        concurrency: config.workerConcurrency,
-        log,
-        leaseMs: WORKER_LEASE_MS,
-      }),
-    });
-  }
-  if (roles.has('webhooks')) {
-    consumers.push({
-      name: 'webhooks',
-      consumer: startWebhookDeliverer({
-        db,
-        queue,
-        policy,
-        responders: [krakenResponder],
-        downloadUrl: (token, fileName) => jobs.downloadUrl(token, fileName),
-        log,
-      }),
-    });
-  }
-  const janitor = roles.has('janitor')
-    ? startJanitor({ db, queue, store, log, intervalMs: overrides.janitorIntervalMs })
-    : undefined;
-
+  let janitor: Janitor | undefined;
   let server: FastifyInstance | undefined;
-  let url: string | undefined;
-  if (roles.has('api')) {
-    server = await buildServer({
-      jobs,
-      db,
-      store,
-      queue,
-      log,
-      waitTimeoutMs: config.waitTimeoutSeconds * 1000,
-      isClosing: () => jobs.closing,
-    });
-    await server.listen({ port: config.port, host: config.host });
-    url = listeningUrl(server, config.host);
-    // `--port 0` picks a free port: download links built from the default public URL need it.
-    if (new URL(config.publicUrl).port === '0')
-      jobs.setPublicUrl(publicUrlWithPort(config.publicUrl, server));
-  }
-  log.info({ url, roles: [...roles], publicUrl: jobs.publicUrl, dataDir: config.dataDir }, 'squish started');
-
-  let closing: Promise<void> | undefined;
   const shutdownMs = config.shutdownTimeoutSeconds * 1000;
-  async function close(): Promise<void> {
+
+  /** Stops in order: HTTP (in-flight requests finish), consumers, janitor, then the backends. */
+  async function stop(timeoutMs: number): Promise<void> {
     jobs.beginShutdown();
     if (server) {
       // Wait requests in flight get their results while the worker still runs; past the
       // timeout they are answered 503 (their jobs stay queued) so the server can close.
-      const abortTimer = setTimeout(() => jobs.abortWaits(), shutdownMs);
+      const abortTimer = setTimeout(() => jobs.abortWaits(), timeoutMs);
       try {
         await server.close();
       } finally {
@@ -174,7 +124,7 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
     await Promise.all(
       consumers.map(async ({ name, consumer }) => {
         try {
-          await consumer.close(shutdownMs);
+          await consumer.close(timeoutMs);
         } catch (error) {
           log.error({ err: error, role: name }, 'closing a role failed');
         }
@@ -186,16 +136,76 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
     await queue.close();
     await store.close();
     await db.close();
-    log.info('squish stopped');
   }
 
+  let url: string | undefined;
+  try {
+    if (roles.has('worker')) {
+      // The engine's byte limit follows the service's: an input the API accepted is never
+      // refused by the engine for its size.
+      pool = new EnginePool({
+        size: config.workerConcurrency,
+        limits: { maxInputBytes: config.maxUploadBytes, ...overrides.engineLimits },
+      });
+      const worker = startWorker({
+        db,
+        queue,
+        store,
+        pool,
+        policy,
+        concurrency: config.workerConcurrency,
+        log,
+        leaseMs: WORKER_LEASE_MS,
+      });
+      consumers.push({ name: 'worker', consumer: worker });
+    }
+    if (roles.has('webhooks')) {
+      const deliverer = startWebhookDeliverer({
+        db,
+        queue,
+        policy,
+        responders: [krakenResponder],
+        downloadUrl: (token, fileName) => jobs.downloadUrl(token, fileName),
+        log,
+      });
+      consumers.push({ name: 'webhooks', consumer: deliverer });
+    }
+    if (roles.has('janitor')) {
+      janitor = startJanitor({ db, queue, store, log, intervalMs: overrides.janitorIntervalMs });
+    }
+    if (roles.has('api')) {
+      server = await buildServer({
+        jobs,
+        db,
+        store,
+        queue,
+        log,
+        waitTimeoutMs: config.waitTimeoutSeconds * 1000,
+        isClosing: () => jobs.closing,
+      });
+      await server.listen({ port: config.port, host: config.host });
+      url = listeningUrl(server, config.host);
+      // `--port 0` picks a free port: download links built from the default public URL need it.
+      if (new URL(config.publicUrl).port === '0') {
+        jobs.setPublicUrl(publicUrlWithPort(config.publicUrl, server));
+      }
+    }
+  } catch (error) {
+    // A start that fails half-way (the port is taken, ...) closes what it opened, so that the
+    // caller can report the error and exit instead of hanging on open handles.
+    await stop(0).catch(() => undefined);
+    throw error;
+  }
+  log.info({ url, roles: [...roles], publicUrl: jobs.publicUrl, dataDir: config.dataDir }, 'squish started');
+
+  let closing: Promise<void> | undefined;
   return {
     config,
     url,
     db,
     jobs,
     close: () => {
-      closing ??= close();
+      closing ??= stop(shutdownMs).then(() => log.info('squish stopped'));
       return closing;
     },
   };

@@ -108,6 +108,16 @@ export class PlatformJobService implements JobService {
       expiresAt: new Date(Date.now() + this.#deps.resultTtlMs),
     });
     await queue.enqueue(OPTIMIZE_QUEUE, id, { jobId: id }, { attempts: OPTIMIZE_ATTEMPTS });
+    this.#deps.log.debug(
+      {
+        jobId: id,
+        accountId: job.account.id,
+        source: source.kind,
+        delivery: job.delivery.mode,
+        dev: job.dev,
+      },
+      'job accepted',
+    );
     const record = await db.jobs.get(id);
     if (!record) throw new SquishError('INTERNAL', 'The job was recorded but cannot be read back.');
     return record;

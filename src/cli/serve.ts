@@ -20,6 +20,8 @@ export interface ServeFlags {
 
 /** Exit status of a start refused for its settings (as for bad arguments). */
 const EXIT_CONFIG = 2;
+/** Exit status when the node cannot start (port taken, folder not writable). */
+const EXIT_START_FAILED = 1;
 /** Exit status when a second signal cuts the graceful shutdown short. */
 const EXIT_INTERRUPTED = 130;
 
@@ -49,7 +51,16 @@ export async function runServe(
     return EXIT_CONFIG;
   }
 
-  const app: App = await createApp(config);
+  let app: App;
+  try {
+    app = await createApp(config);
+  } catch (error) {
+    // The usual causes (port taken, data folder not writable) need a line, not a stack trace.
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (!['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES', 'EROFS'].includes(code)) throw error;
+    streams.stderr.write(`squish: cannot start: ${(error as Error).message}\n`);
+    return EXIT_START_FAILED;
+  }
   if (app.url) streams.stdout.write(`squish listening on ${app.url}\n`);
   streams.stdout.write(
     [

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -90,6 +91,17 @@ test('serve refuses wrong settings with exit 2, naming each one', async (t) => {
   assert.equal(run.code, 2);
   assert.match(run.stderr, /SQUISH_PORT/);
   assert.match(run.stderr, /--roles: unknown role "cook"/);
+});
+
+test('serve on a port already taken: one clear line and exit 1, no hang', async (t) => {
+  const data = tempData(t);
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  const port = (blocker.address() as { port: number }).port;
+  const run = await runSquish(['serve', '--data', data, '--port', String(port)]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /cannot start: .*EADDRINUSE/);
 });
 
 test('roles split over two processes on one data folder: api answers, the worker node does the work', async (t) => {
