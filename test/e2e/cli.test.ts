@@ -107,7 +107,9 @@ test('serve on a port already taken: one clear line and exit 1, no hang', async 
 test('roles split over two processes on one data folder: api answers, the worker node does the work', async (t) => {
   const data = tempData(t);
   const key = await createKey(data);
-  const api = await startServe(data, {}, 'api');
+  // Download links are built from SQUISH_PUBLIC_URL, as clients reach the node (here through a
+  // proxy that would strip the /squish prefix).
+  const api = await startServe(data, { SQUISH_PUBLIC_URL: 'https://images.example.com/squish/' }, 'api');
   const worker = await startServe(data, {}, 'worker,webhooks,janitor');
   t.after(async () => {
     await Promise.all([api.stop(), worker.stop()]);
@@ -121,7 +123,12 @@ test('roles split over two processes on one data folder: api answers, the worker
     }),
   );
   assert.equal(body.success, true, JSON.stringify(body));
-  assert.equal((await fetch(body.kraked_url as string)).status, 200);
+  const link = new URL(body.kraked_url as string);
+  assert.equal(link.origin, 'https://images.example.com');
+  assert.match(link.pathname, /^\/squish\/dl\/[0-9a-f]{32}\/split\.jpg$/);
+  const download = await fetch(`${api.url}${link.pathname.slice('/squish'.length)}`);
+  assert.equal(download.status, 200);
+  assert.equal(download.headers.get('content-type'), 'image/jpeg');
   assert.equal(await worker.stop('SIGTERM'), 0, worker.stderr());
   assert.equal(await api.stop('SIGTERM'), 0, api.stderr());
 });
