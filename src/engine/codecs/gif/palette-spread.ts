@@ -19,6 +19,16 @@ const MAX_COLOURS = 256;
  */
 export function someColoursWithin(bytes: Uint8Array, structure: GifStructure, widest: WidestChange): boolean {
   const distinct = new Set<number>();
+  // Each new colour is compared with those seen so far, so a photo answers within its first frame.
+  const near = (a: number, b: number): boolean => {
+    const red = (a >> 16) - (b >> 16);
+    const green = ((a >> 8) & 0xff) - ((b >> 8) & 0xff);
+    const blue = (a & 0xff) - (b & 0xff);
+    return (
+      rgbDistanceSquared(red, green, blue) <= widest.rgbSquared ||
+      heldDistanceSquared(red, green, blue) <= widest.heldSquared
+    );
+  };
   for (const frame of structure.frames) {
     const count = frame.width * frame.height;
     if (count === 0) continue;
@@ -29,26 +39,12 @@ export function someColoursWithin(bytes: Uint8Array, structure: GifStructure, wi
       if (!used[index] || index === frame.transparentIndex) continue;
       // Indices past the palette draw black.
       const at = frame.paletteOffset + index * 3;
-      distinct.add(
-        index < frame.paletteEntries ? (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]! : 0,
-      );
+      const colour =
+        index < frame.paletteEntries ? (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]! : 0;
+      if (distinct.has(colour)) continue;
+      for (const other of distinct) if (near(colour, other)) return true;
+      distinct.add(colour);
       if (distinct.size > MAX_COLOURS) return true;
-    }
-  }
-  const colours = [...distinct];
-  for (let i = 0; i < colours.length; i++) {
-    for (let j = i + 1; j < colours.length; j++) {
-      const a = colours[i]!;
-      const b = colours[j]!;
-      const red = (a >> 16) - (b >> 16);
-      const green = ((a >> 8) & 0xff) - ((b >> 8) & 0xff);
-      const blue = (a & 0xff) - (b & 0xff);
-      if (
-        rgbDistanceSquared(red, green, blue) <= widest.rgbSquared ||
-        heldDistanceSquared(red, green, blue) <= widest.heldSquared
-      ) {
-        return true;
-      }
     }
   }
   return false;
