@@ -9,6 +9,7 @@ import { installErrorHandlers } from './error-reply.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { JobService } from './job-service.js';
 import { originFormTarget } from './origin-form.js';
+import { RequestLogController } from './request-log.js';
 
 export interface ServerDeps {
   jobs: JobService;
@@ -64,6 +65,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // answer as 503 in their own JSON shape (Kraken clients read only `success: false`); Fastify's
     // built-in 503 is not in that shape, and downloads may still be served meanwhile.
     return503OnClosing: false,
+    logController: new RequestLogController(),
   });
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   // Once shutdown has begun, every answer closes its connection: a keep-alive socket whose request
