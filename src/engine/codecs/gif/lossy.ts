@@ -9,11 +9,11 @@ import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { type GifTimeline, readGifTimeline } from '../../decode/gif-frames.js';
 import type { GifStructure } from '../../decode/gif-structure.js';
 import { MIN_METRIC_SIDE } from '../../metric/ssimulacra2.js';
-import { searchQuality } from '../../search/perceptual-search.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { type GifMetricReference, prepareReference, scoreAnimation } from './gif-metric.js';
 import { hasGifsicle, runGifsicle } from './gifsicle.js';
 import { PixelHolder } from './hold-pixels.js';
+import { searchLevel } from './level-search.js';
 import { losslessGif } from './lossless.js';
 import { describeSettings, type LossyPath, settingsFor, widestChange } from './lossy-settings.js';
 import { someColoursWithin } from './palette-spread.js';
@@ -23,12 +23,10 @@ import { gifsicleStripArgs } from './strip.js';
 const SEARCH_START = 80;
 /** Where the two paths of an animation are compared (holding within 16, or --lossy=80). */
 const PATH_PROBE = 60;
-/**
- * SSIMULACRA2 points gained per quality step near the default target, measured on the corpus:
- * --lossy (2 levels a step) 0.6 on pil-hopper; holding (0.4 a step) 0.4 on pil-iss634-anim, where
- * the search's default of 0.8 made it creep down 2 steps at a time over 5 encodes.
- */
-const SCORE_PER_STEP: Record<LossyPath, number> = { hold: 0.4, lossy: 0.6 };
+/** How the loss below 100 grows with the step down from lossless, per path (level-search.ts). */
+const CURVE_EXPONENT: Record<LossyPath, number> = { hold: 1, lossy: 0.35 };
+/** New evaluations the search may make after the probes. */
+const MAX_SEARCH_EVALUATIONS = 4;
 /** Below this gain at the strongest level, lossy is not worth a search (nor its artefacts). */
 const MIN_LOSSY_GAIN = 0.01;
 /** Share of the job's remaining time the lossy search may use; the rest is a margin. */
@@ -100,16 +98,15 @@ export async function lossyGif(
       const measure = (trial: Trial) => trials.measure(trial, reference, metric);
       const encode = (path: LossyPath, quality: number) => trials.encode(path, quality);
       const path = await choosePath(trials.paths, encode, measure, lossless.data.length, target);
-      await searchQuality({
-        min: 1,
-        max: 100,
+      await searchLevel({
         target,
-        // The path's probe is known already: the search starts from it, for free.
-        start: trials.paths.length > 1 ? PATH_PROBE : SEARCH_START,
-        slope: SCORE_PER_STEP[path],
+        // What the probes measured on this path anchors the first prediction.
+        known: trials.scoresOn(path),
+        start: SEARCH_START,
+        exponent: CURVE_EXPONENT[path],
         deadline: searchDeadline,
+        maxEvaluations: MAX_SEARCH_EVALUATIONS,
         evaluate: async (quality) => {
-          if (quality >= 100) return 100;
           const trial = await trials.encode(path, quality);
           await measure(trial);
           return trial.score!;
@@ -206,6 +203,15 @@ class LossyTrials {
       : { path, quality, data: this.input, score: Number.NEGATIVE_INFINITY };
     this.bySetting.set(key, trial);
     return trial;
+  }
+
+  /** Measured scores of a path's trials, by quality. */
+  scoresOn(path: LossyPath): Map<number, number> {
+    const scores = new Map<number, number>();
+    for (const trial of this.bySetting.values()) {
+      if (trial.path === path && trial.score !== undefined) scores.set(trial.quality, trial.score);
+    }
+    return scores;
   }
 
   /** Method of a trial's output. */
