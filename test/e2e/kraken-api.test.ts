@@ -274,6 +274,13 @@ test('https_proxy: the client with no code change reaches the server in absolute
   assert.equal(status.success, true, JSON.stringify(status));
 });
 
+test('a base URL with a trailing slash (requests to //v1/...) works', async () => {
+  const client = krakenClient(key, `${serve.url}/`);
+  const body = plain(await client.url({ url: `${files.url}/pngsuite-tbbn3p08.png`, wait: true }));
+  assert.equal(body.success, true, JSON.stringify(body));
+  assert.equal(plain(await client.userStatus()).success, true);
+});
+
 test('an expired result answers 404 with a clear message', async () => {
   const client = krakenClient(key, serve.url);
   const body = plain(
