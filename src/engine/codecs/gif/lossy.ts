@@ -53,23 +53,27 @@ export async function lossyGif(
   structure: GifStructure,
 ): Promise<Candidate> {
   if (!hasGifsicle()) return losslessGif(input, ctx, structure);
+  // The lossless run starts first: its gifsicle process works while the checks below run.
+  const losslessRun = losslessGif(input, ctx, structure);
+  // Marked as handled here; every path below awaits it.
+  losslessRun.catch(() => {});
+  const keptLossless = async (note: string): Promise<Candidate> => {
+    const lossless = await losslessRun;
+    return { ...lossless, notes: [...(lossless.notes ?? []), note] };
+  };
   const fixedQuality = ctx.plan.quality;
   const measurable = structure.width >= MIN_METRIC_SIDE && structure.height >= MIN_METRIC_SIDE;
-  if (!measurable && fixedQuality === undefined) {
-    const lossless = await losslessGif(input, ctx, structure);
-    return { ...lossless, notes: [...(lossless.notes ?? []), 'frames under 64 px a side: kept lossless'] };
-  }
+  if (!measurable && fixedQuality === undefined)
+    return keptLossless('frames under 64 px a side: kept lossless');
   if (!someColoursWithin(input, structure, widestChange())) {
-    const lossless = await losslessGif(input, ctx, structure);
-    const note = 'colours too far apart for any lossy setting to change a pixel: kept lossless';
-    return { ...lossless, notes: [...(lossless.notes ?? []), note] };
+    return keptLossless('colours too far apart for any lossy setting to change a pixel: kept lossless');
   }
   // The search stops early, keeping its best so far, rather than failing the job at its deadline.
   const searchDeadline = Date.now() + (ctx.deadline - Date.now()) * SEARCH_SHARE_OF_TIME;
   const trials = new LossyTrials(input, ctx, structure, searchDeadline);
   // gifsicle runs in its own process: the lossless run and the first lossy encode go side by side.
   const [lossless, first] = await Promise.all([
-    losslessGif(input, ctx, structure),
+    losslessRun,
     trials.encode(trials.paths[0]!, fixedQuality ?? 0).catch(stopOnTimeout),
   ]);
   trials.losslessSize = lossless.data.length;
