@@ -6,7 +6,7 @@
 import { SquishError } from '../../../errors/index.js';
 import type { ChromaSubsampling } from '../../../plan/index.js';
 import { MIN_METRIC_SIDE, type RgbImage } from '../../metric/ssimulacra2.js';
-import { encodeJpeg, type JpegChroma } from './encode.js';
+import { encodeJpeg, type JpegChroma, QUANTISATION_TABLE } from './encode.js';
 import { metricSample } from './sample-score.js';
 import { searchSample, TILE_MARGIN } from './search.js';
 import { chooseChroma } from './subsampling.js';
@@ -28,6 +28,8 @@ export interface JpegPixelsResult {
   data: Uint8Array;
   quality: number;
   chroma: JpegChroma;
+  /** mozjpeg quantisation table used. */
+  table: number;
   /** Estimated whole-image score (tile score minus the margin); undefined for fixed qualities. */
   score?: number;
   notes: string[];
@@ -70,20 +72,24 @@ export async function jpegLossyFromPixels(
 
   let quality: number;
   let score: number | undefined;
+  let table = QUANTISATION_TABLE;
   if (options.quality !== undefined) {
     quality = options.quality;
   } else if (!measurable) {
     quality = SMALL_IMAGE_QUALITY;
     notes.push(`image too small to measure (under ${MIN_METRIC_SIDE} px): fixed quality ${quality}`);
   } else {
-    const refined = await searchSample(sample, chroma, searchTarget, options.deadline);
-    quality = refined.quality;
-    score = Math.min(100, refined.score - margin);
-    if (!refined.reached) notes.push(`target ${options.target} not reached at quality ${quality}`);
+    const found = await searchSample(sample, chroma, searchTarget, options.deadline);
+    quality = found.quality;
+    table = found.table;
+    score = Math.min(100, found.score - margin);
+    if (table !== QUANTISATION_TABLE)
+      notes.push(`quantisation table ${table} (flat): smaller for this image's sharp detail`);
+    if (!found.reached) notes.push(`target ${options.target} not reached at quality ${quality}`);
   }
   checkDeadline(options.deadline);
-  const data = await encodeJpeg(rgb, { quality, chromaSubsampling: chroma });
-  return { data, quality, chroma, ...(score === undefined ? {} : { score }), notes };
+  const data = await encodeJpeg(rgb, { quality, chromaSubsampling: chroma, quantisationTable: table });
+  return { data, quality, chroma, table, ...(score === undefined ? {} : { score }), notes };
 }
 
 function checkDeadline(deadline: number): void {

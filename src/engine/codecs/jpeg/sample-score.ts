@@ -16,14 +16,22 @@ export interface MetricSample {
   whole: boolean;
 }
 
+/** Tile side (a multiple of the 16 px MCU) and count of a metric sample. */
+export interface SampleLayout {
+  tile: number;
+  count: number;
+}
+
+const DEFAULT_LAYOUT: SampleLayout = { tile: 96, count: 8 };
+
 /**
  * Representative tiles of `image`: 8 of 96 px on the 16 px JPEG MCU grid (74 kpx). SSIMULACRA2
  * costs about as much per probe on 8 tiles of 128 px as mozjpeg encoding a 4 MP image; 96 px
  * tiles with a larger margin (search.ts) met the corpus targets at 3.1x instead of 5.2x the time
  * of one encode.
  */
-export function metricSample(image: RgbImage): MetricSample {
-  const rects = pickTiles(image, { tile: 96, count: 8, align: 16 });
+export function metricSample(image: RgbImage, layout: SampleLayout = DEFAULT_LAYOUT): MetricSample {
+  const rects = pickTiles(image, { ...layout, align: 16 });
   const reference = mosaic(image, rects);
   if (reference === image) return { reference, tiles: [image], whole: true };
   return { reference, tiles: rects.map((rect) => mosaic(image, [rect])), whole: false };
@@ -45,6 +53,12 @@ export async function scoreSample(
   const distorted = sample.whole ? decoded[0]! : packLikeReference(decoded);
   const score = await ssimulacra2(sample.reference, distorted);
   return { score, bytes: encoded.reduce((sum, bytes) => sum + bytes.length, 0) };
+}
+
+/** Bytes of the sample's tiles encoded with `options` (no metric): to compare settings' cost. */
+export async function sampleBytes(sample: MetricSample, options: EncodeJpegOptions): Promise<number> {
+  const encoded = await Promise.all(sample.tiles.map((tile) => encodeJpeg(tile, options)));
+  return encoded.reduce((sum, bytes) => sum + bytes.length, 0);
 }
 
 /** Equal-sized tiles stacked into one column, then laid out by mosaic() exactly as the reference. */
