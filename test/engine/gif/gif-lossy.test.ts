@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { writeGif } from '../../../src/engine/codecs/gif/gif-writer.js';
 import { gifOptimizer } from '../../../src/engine/codecs/gif/index.js';
 import { decodeGifFrames, sameAnimation } from '../../../src/engine/decode/gif-frames.js';
 import { type RgbImage, ssimulacra2 } from '../../../src/engine/metric/ssimulacra2.js';
@@ -95,6 +96,38 @@ test('colours too far apart for any lossy setting: the lossless result, without 
     candidate.notes?.join(),
   );
   // libvips composes this file's disposal differently (notes/codecs.md §7.4): our decoder judges.
+  const verdict = sameAnimation(decodeGifFrames(input), decodeGifFrames(candidate.data));
+  assert.ok(verdict.equal, verdict.detail);
+});
+
+test('a chart-like GIF whose palette colours are all far apart skips the search too', async () => {
+  // 4 far-apart colours, drawn in blocks on a 96x96 still: nothing to decode to see it.
+  const width = 96;
+  const indices = new Uint8Array(width * width).map((_, p) => ((p % width) >> 5) + ((p / width) >> 6));
+  const input = writeGif({
+    width,
+    height: width,
+    loopCount: undefined,
+    frames: [
+      {
+        left: 0,
+        top: 0,
+        width,
+        height: width,
+        palette: Uint8Array.of(255, 0, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0),
+        indices,
+        transparentIndex: undefined,
+        disposal: 0,
+        delayCs: 0,
+      },
+    ],
+  });
+  const candidate = await gifOptimizer.lossy(input, gifContext({ lossy: true }));
+  assert.equal(candidate.lossless, true);
+  assert.ok(
+    candidate.notes?.some((note) => note.includes('too far apart')),
+    candidate.notes?.join(),
+  );
   const verdict = sameAnimation(decodeGifFrames(input), decodeGifFrames(candidate.data));
   assert.ok(verdict.equal, verdict.detail);
 });
