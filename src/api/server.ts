@@ -55,6 +55,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log as FastifyBaseLogger,
     rewriteUrl: (request) => originFormTarget(request.url ?? '/'),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Download paths carry the result's file name, up to 200 characters (percent-encoded when not
+    // ASCII); Fastify's default of 100 would answer 414 for the longer ones.
+    routerOptions: { maxParamLength: 1024 },
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // A `wait` request is silent while its job runs: the socket's inactivity limit must outlast it.

@@ -130,6 +130,19 @@ test('a download streams the stored result with type, length, ETag, cache and sa
   assert.equal(head.rawPayload.length, 0);
 });
 
+test('long file names (uploads keep up to 200 characters) are served', async (t) => {
+  const backends = await openBackends(t);
+  const bytes = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
+  const name = `${'n'.repeat(196)}.png`;
+  const { path } = await storedResult(backends, bytes, 'png', 'image/png', name);
+  const app = await server(backends);
+  t.after(() => app.close());
+  const response = await app.inject(path);
+  assert.equal(response.statusCode, 200, response.body);
+});
+
 test('an SVG download carries a Content-Security-Policy that blocks scripts', async (t) => {
   const backends = await openBackends(t);
   const svg = new TextEncoder().encode(STAR_SVG);
