@@ -18,12 +18,7 @@ import {
   type SanitizeReport,
 } from './sanitize.js';
 import { decodeSvgText } from './text.js';
-import {
-  compareWithReference,
-  type ReferenceRender,
-  type RenderComparison,
-  renderReferenceAndCompare,
-} from './verify.js';
+import { compareWithReference, startReference } from './verify.js';
 
 /** SSIMULACRA2 a lossless-mode result must reach: "visually lossless" on the rasterized pair. */
 export const LOSSLESS_MIN_SCORE = 90;
@@ -98,35 +93,25 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   const { rungs, minScore } = ladderFor(ctx, losslessDecimals(userSpaceExtent(resolved.text)));
   const report: SanitizeReport = emptySanitizeReport();
   const facts: DocumentFacts = { elements: 0, expanded: 0 };
-  // The first rung's run also sanitizes, validates the root and counts references, in one parse.
-  const first = rungs[0]!;
-  const firstOutput = runSvgo(
-    resolved.text,
-    minifyConfig(
-      first.level,
-      [createSanitizePlugin(report), createAnalysisPlugin(facts, MAX_REFERENCED_ELEMENTS)],
-      first.precision,
-    ),
-  );
+  // One parse sanitizes, validates the root and counts references. Its output (little more than
+  // a parse and a print) is the reference document and what every rung minifies.
+  const sanitized = runSvgo(resolved.text, {
+    plugins: [createSanitizePlugin(report), createAnalysisPlugin(facts, MAX_REFERENCED_ELEMENTS)],
+  });
   const notes = describeRemovals(report);
   checkDeadline(ctx.deadline);
 
   // The reference is the sanitized document; with nothing removed, no DOCTYPE and UTF-8 bytes
   // (librsvg reads no other encoding reliably), the input itself renders the same.
-  let sanitized: string | undefined;
-  const sanitizedText = (): string => {
-    sanitized ??= runSvgo(resolved.text, { plugins: [createSanitizePlugin(emptySanitizeReport())] });
-    return sanitized;
-  };
   const untouched = removalCount(report) === 0 && !resolved.hadDoctype && decoded.encoding === 'utf-8';
-  const referenceBytes = untouched ? input : encoder.encode(sanitizedText());
+  const referenceBytes = untouched ? input : encoder.encode(sanitized);
   // The engine returns the input when no candidate is smaller; it must not when the input held
   // anything the sanitizer removed, or a DOCTYPE internal subset (a viewer would apply its entities
   // and attribute defaults, which the guard vetted only for this codec's own parse).
   const unsafeInput = removalCount(report) > 0 || resolved.hadInternalSubset;
   let size = facts.size && roundSize(facts.size);
   const fallback = (extra: string[]): Candidate => ({
-    data: encoder.encode(sanitizedText()),
+    data: encoder.encode(sanitized),
     method: 'sanitized, not minified',
     lossless: true,
     notes: [...notes, ...extra],
@@ -140,35 +125,21 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
     ]);
   }
 
-  let reference: ReferenceRender | undefined;
+  // librsvg renders the reference while svgo minifies. The size read from the tree describes the
+  // sanitized document, which the input renders like.
+  const reference = startReference(referenceBytes, facts.size, ctx.deadline);
   const rejected: string[] = [];
-  for (const [index, rung] of rungs.entries()) {
+  for (const rung of rungs) {
     checkDeadline(ctx.deadline);
-    const output =
-      index === 0
-        ? firstOutput
-        : runSvgo(
-            resolved.text,
-            minifyConfig(rung.level, [createSanitizePlugin(emptySanitizeReport())], rung.precision),
-          );
+    // The sanitizer runs again: cheap, and no minifier config ever goes without it.
+    const output = runSvgo(
+      sanitized,
+      minifyConfig(rung.level, [createSanitizePlugin(emptySanitizeReport())], rung.precision),
+    );
     const bytes = encoder.encode(output);
     if (bytes.length >= referenceBytes.length) continue;
-    let comparison: RenderComparison;
-    if (reference) {
-      comparison = await compareWithReference(reference, bytes, { deadline: ctx.deadline, minScore });
-    } else {
-      // The size read from the tree describes the sanitized document, which the input renders like.
-      let librsvgSize: DocumentSize;
-      ({
-        reference,
-        comparison,
-        size: librsvgSize,
-      } = await renderReferenceAndCompare(referenceBytes, bytes, facts.size, {
-        deadline: ctx.deadline,
-        minScore,
-      }));
-      size ??= roundSize(librsvgSize);
-    }
+    const comparison = await compareWithReference(reference, bytes, { deadline: ctx.deadline, minScore });
+    size ??= roundSize((await reference.done).size);
     const { score, identical, measured, psnr } = comparison;
     if (score >= minScore) {
       const candidate: Candidate = {

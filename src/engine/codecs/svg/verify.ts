@@ -131,42 +131,64 @@ function planFor(size: DocumentSize, scale: number): RenderPlan {
 }
 
 /**
- * Renders the reference and a first candidate together (librsvg runs on libuv threads, so the two
- * renders overlap) at a bounded size, and compares them. `size`, when the caller could read it
- * from the document, saves a librsvg parse.
- * @throws SquishError INVALID_SVG when librsvg cannot load the reference, PROCESSING_TIMEOUT past the deadline.
+ * A reference render under way. Candidates need only its plan to start rendering, so a candidate
+ * render overlaps the reference's, and the reference's overlaps the svgo run that makes the first
+ * candidate (librsvg works on libuv threads, svgo on the main one).
  */
-export async function renderReferenceAndCompare(
+export interface PendingReference {
+  /** How the reference is first rendered, once the document's size is known. */
+  plan: Promise<RenderPlan>;
+  /** The finished render (its plan corrected when librsvg sized the document differently) and the size used. */
+  done: Promise<{ reference: ReferenceRender; size: DocumentSize }>;
+}
+
+/**
+ * Starts rendering the reference at a bounded size. `size`, when the caller could read it from the
+ * document, saves a librsvg parse. Rejections surface only through the promises, when awaited.
+ */
+export function startReference(
   reference: Uint8Array,
-  candidate: Uint8Array,
   size: DocumentSize | undefined,
-  options: CompareOptions,
+  deadline: number,
   bounds: RenderBounds = DEFAULT_RENDER_BOUNDS,
-): Promise<{ reference: ReferenceRender; comparison: RenderComparison; size: DocumentSize }> {
-  const { deadline } = options;
-  checkDeadline(deadline);
-  const known = size ?? (await measure(reference));
-  const scale = densityFor(known.width, known.height, bounds) / 72;
-  // Documents sized in physical units (width="3720pt") get the density applied twice (librsvg
-  // converts the units at that dpi, then sharp scales again): the render comes out at the square
-  // of the scale asked for, so ask for its square root.
-  let plan = planFor(known, known.physical ? Math.sqrt(scale) : scale);
-  let [image, other] = await Promise.all([
-    rasterize(reference, plan, deadline),
-    rasterizeCandidate(candidate, plan, deadline),
-  ]);
-  const expected = Math.round(Math.max(known.width, known.height) * scale);
-  // Metadata sizes are rounded (97.4 reads 97), so only a gross mismatch means the squared scale.
-  if (!known.physical && Math.abs(Math.max(image.width, image.height) / expected - 1) > 0.1) {
-    // Physical units librsvg read but the size reader did not (metadata path): same fix, once.
-    plan = planFor(known, Math.sqrt(scale));
-    [image, other] = await Promise.all([
-      rasterize(reference, plan, deadline),
-      rasterizeCandidate(candidate, plan, deadline),
-    ]);
-  }
-  const rendered: ReferenceRender = { ...plan, image };
-  return { reference: rendered, comparison: await compareRenders(rendered, other, options), size: known };
+): PendingReference {
+  const sized = (async () => {
+    checkDeadline(deadline);
+    const known = size ?? (await measure(reference));
+    const scale = densityFor(known.width, known.height, bounds) / 72;
+    // Documents sized in physical units (width="3720pt") get the density applied twice (librsvg
+    // converts the units at that dpi, then sharp scales again): the render comes out at the square
+    // of the scale asked for, so ask for its square root.
+    return { known, scale, plan: planFor(known, known.physical ? Math.sqrt(scale) : scale) };
+  })();
+  const done = (async () => {
+    const { known, scale, plan } = await sized;
+    const image = await rasterize(reference, plan, deadline);
+    const expected = Math.round(Math.max(known.width, known.height) * scale);
+    // Metadata sizes are rounded (97.4 reads 97), so only a gross mismatch means the squared scale.
+    if (!known.physical && Math.abs(Math.max(image.width, image.height) / expected - 1) > 0.1) {
+      // Physical units librsvg read but the size reader did not (metadata path): same fix, once.
+      const corrected = planFor(known, Math.sqrt(scale));
+      return {
+        reference: { ...corrected, image: await rasterize(reference, corrected, deadline) },
+        size: known,
+      };
+    }
+    return { reference: { ...plan, image }, size: known };
+  })();
+  const pending = { plan: sized.then(({ plan }) => plan), done };
+  // A caller whose candidates are all larger than the reference never awaits it.
+  pending.plan.catch(() => {});
+  pending.done.catch(() => {});
+  return pending;
+}
+
+function samePlan(a: RenderPlan, b: RenderPlan): boolean {
+  return (
+    a.density === b.density &&
+    a.resizeTo?.width === b.resizeTo?.width &&
+    a.resizeTo?.height === b.resizeTo?.height
+  );
 }
 
 /**
@@ -224,16 +246,25 @@ export interface RenderComparison {
 }
 
 /**
- * Renders `candidate` like `reference` was rendered and scores it. Identical or near-identical
- * renders (PSNR >= {@link METRIC_FREE_PSNR}) skip the metric, and so do clearly different ones
- * (see {@link RenderComparison.score}).
+ * Renders `candidate` like the reference is rendered (alongside it, when it is still rendering) and
+ * scores it. Identical or near-identical renders (PSNR >= {@link METRIC_FREE_PSNR}) skip the metric,
+ * and so do clearly different ones (see {@link RenderComparison.score}).
+ * @throws SquishError INVALID_SVG when librsvg cannot load the reference, PROCESSING_TIMEOUT past the deadline.
  */
 export async function compareWithReference(
-  reference: ReferenceRender,
+  pending: PendingReference,
   candidate: Uint8Array,
   options: CompareOptions,
 ): Promise<RenderComparison> {
-  return compareRenders(reference, await rasterizeCandidate(candidate, reference, options.deadline), options);
+  const plan = await pending.plan;
+  const [{ reference }, first] = await Promise.all([
+    pending.done,
+    rasterizeCandidate(candidate, plan, options.deadline),
+  ]);
+  const image = samePlan(plan, reference)
+    ? first
+    : await rasterizeCandidate(candidate, reference, options.deadline);
+  return compareRenders(reference, image, options);
 }
 
 async function compareRenders(
