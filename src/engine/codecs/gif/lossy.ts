@@ -36,6 +36,8 @@ interface Trial {
   path: LossyPath;
   quality: number;
   data: Uint8Array;
+  /** Whether any pixel was held before gifsicle ran. */
+  held: boolean;
   /** Frames in the output (gifsicle merges identical neighbours); undefined when not decoded. */
   frames?: number;
   /** SSIMULACRA2 (worst sampled frame); undefined until measured, -Infinity when unusable. */
@@ -195,7 +197,8 @@ class LossyTrials {
     const known = this.bySetting.get(key);
     if (known) return known;
     const settings = settingsFor(quality, path);
-    const source = settings.holdTolerance > 0 ? this.held(settings.holdTolerance) : this.input;
+    const held = settings.holdTolerance > 0 ? this.held(settings.holdTolerance) : undefined;
+    const source = held ?? this.input;
     const args = [
       '-O3',
       ...(settings.lossyLevel > 0 ? [`--lossy=${settings.lossyLevel}`] : []),
@@ -203,8 +206,8 @@ class LossyTrials {
     ];
     const data = await runGifsicle(source, args, this.deadline);
     const trial: Trial = data
-      ? { path, quality, data }
-      : { path, quality, data: this.input, score: Number.NEGATIVE_INFINITY };
+      ? { path, quality, data, held: held !== undefined }
+      : { path, quality, data: this.input, held: false, score: Number.NEGATIVE_INFINITY };
     this.bySetting.set(key, trial);
     return trial;
   }
@@ -220,12 +223,14 @@ class LossyTrials {
 
   /** Method of a trial's output. */
   describe(trial: Trial): string {
-    return describeSettings(settingsFor(trial.quality, trial.path));
+    const settings = settingsFor(trial.quality, trial.path);
+    return describeSettings(trial.held ? settings : { ...settings, holdTolerance: 0 });
   }
 
-  private held(tolerance: number): Uint8Array {
+  /** The input with near pixels held, or undefined when holding does not apply or held nothing. */
+  private held(tolerance: number): Uint8Array | undefined {
     if (this.holder === undefined) this.holder = PixelHolder.open(this.input, this.structure) ?? null;
-    return this.holder?.hold(tolerance)?.data ?? this.input;
+    return this.holder?.hold(tolerance)?.data;
   }
 
   /**
