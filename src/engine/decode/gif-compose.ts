@@ -84,11 +84,8 @@ function drawFrame(
   }
 }
 
-/**
- * The frame's palette as 256 RGBA words in memory order (R in the low byte on little-endian
- * machines, as the canvases are laid out); missing entries are opaque black.
- */
-export function paletteWords(bytes: Uint8Array, frame: GifFrameRecord): Uint32Array {
+/** The frame's palette as 256 RGBA words (missing entries opaque black). */
+function paletteWords(bytes: Uint8Array, frame: GifFrameRecord): Uint32Array {
   const rgba = new Uint8Array(256 * 4);
   for (let i = 0; i < 256; i++) {
     if (i < frame.paletteEntries) {

@@ -11,13 +11,13 @@
  * at the same instant, because a pixel is held only when the colour on screen is near the colour
  * the original draws there, and disposal is replayed exactly as the original's.
  */
-import { paletteWords, rowOrder } from '../../decode/gif-compose.js';
+import { rowOrder } from '../../decode/gif-compose.js';
 import { decodeLzw } from '../../decode/gif-lzw.js';
 import { DISPOSAL, type GifFrameRecord, type GifStructure } from '../../decode/gif-structure.js';
 import { heldDistanceSquared } from './colour-distance.js';
 import { type IndexedFrame, writeGif } from './gif-writer.js';
 
-/** What holding did: the rewritten GIF, and how many drawn pixels were left as shown. */
+/** What holding did: the rewritten GIF, and how many drawn pixels were left as shown (equal ones included). */
 export interface HeldAnimation {
   data: Uint8Array;
   heldPixels: number;
@@ -28,7 +28,7 @@ const MAX_HELD_PIXELS = 32 * 1024 * 1024;
 
 /**
  * An animation decoded once to palette indices, then rewritten at any tolerance. Undefined from
- * `open` when the file has something this rewrite would not carry over faithfully (truncated
+ * `open` for a still, and when the file has something this rewrite would not carry over faithfully (truncated
  * frames, indices past the palette) or is too large to keep in memory: the caller then works on
  * the input as it is.
  */
@@ -59,7 +59,7 @@ export class PixelHolder {
     const { bytes, structure } = this;
     const { width, height } = structure;
     const limit = tolerance * tolerance;
-    // What our output shows, as RGBA words; transparent is 0.
+    // What our output shows, as paletteColours numbers; transparent is 0.
     let shown = new Uint32Array(width * height);
     const frames: IndexedFrame[] = [];
     let heldPixels = 0;
@@ -67,7 +67,7 @@ export class PixelHolder {
       const frame = { ...this.frames[f]! };
       frame.indices = frame.indices.slice();
       const saved = record.disposal === DISPOSAL.previous ? shown.slice() : undefined;
-      const colours = paletteWords(bytes, record);
+      const colours = paletteColours(bytes, record);
       const original = record.transparentIndex;
       const hold = frame.transparentIndex;
       const x1 = Math.min(record.left + record.width, width);
@@ -143,7 +143,22 @@ function indexedFrame(bytes: Uint8Array, record: GifFrameRecord): IndexedFrame |
   };
 }
 
-/** heldDistanceSquared of two RGBA words (red in the low byte). */
+/**
+ * The frame's palette as numbers 0xAABBGGRR (opaque; missing entries black), built by arithmetic
+ * so the layout does not depend on the machine's byte order.
+ */
+function paletteColours(bytes: Uint8Array, frame: GifFrameRecord): Uint32Array {
+  const colours = new Uint32Array(256).fill(OPAQUE_BLACK);
+  for (let i = 0; i < frame.paletteEntries; i++) {
+    const at = frame.paletteOffset + i * 3;
+    colours[i] = (OPAQUE_BLACK | (bytes[at + 2]! << 16) | (bytes[at + 1]! << 8) | bytes[at]!) >>> 0;
+  }
+  return colours;
+}
+
+const OPAQUE_BLACK = 0xff000000;
+
+/** heldDistanceSquared of two colours laid out as paletteColours makes them. */
 function distanceSquared(a: number, b: number): number {
   return heldDistanceSquared(
     (a & 0xff) - (b & 0xff),
