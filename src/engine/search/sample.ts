@@ -31,16 +31,32 @@ export function rectsOverlap(p: Rect, q: Rect): boolean {
   );
 }
 
+/** Tiles picked by {@link selectTiles}, with what was measured to pick them. */
+export interface TileSelection {
+  /** The picked tiles (one rect covering the image when it is used whole). */
+  rects: Rect[];
+  /** Detail of every grid cell, ascending (see detailOf); empty when the image is used whole. */
+  cellDetails: number[];
+}
+
 /**
  * Representative tiles of `rgb`: the grid's cells ranked by detail and taken at evenly spaced
  * ranks (so both the flattest and the busiest are in). Images not much larger than the mosaic
  * itself come back whole, as one rect.
  */
 export function pickTiles(rgb: RgbImage, options: TileOptions = {}): Rect[] {
+  return selectTiles(rgb, options).rects;
+}
+
+/**
+ * {@link pickTiles}, plus the detail of every grid cell, for callers that also want to know how
+ * the image's detail is spread (a large flat area, for instance).
+ */
+export function selectTiles(rgb: RgbImage, options: TileOptions = {}): TileSelection {
   const tile = options.tile ?? 128;
   const count = Math.max(1, options.count ?? 8);
   const align = Math.max(1, options.align ?? 16);
-  const whole = [{ left: 0, top: 0, width: rgb.width, height: rgb.height }];
+  const whole = { rects: [{ left: 0, top: 0, width: rgb.width, height: rgb.height }], cellDetails: [] };
   const cols = Math.floor(rgb.width / tile);
   const rows = Math.floor(rgb.height / tile);
   if (cols * rows <= count || rgb.width * rgb.height <= 2 * tile * tile * count) return whole;
@@ -59,10 +75,13 @@ export function pickTiles(rgb: RgbImage, options: TileOptions = {}): Rect[] {
   for (let i = 0; i < count; i++) {
     picked.push(cells[Math.round((i * (cells.length - 1)) / Math.max(1, count - 1))]!.rect);
   }
-  return picked;
+  return { rects: picked, cellDetails: cells.map((cell) => cell.detail) };
 }
 
-/** Mean absolute horizontal+vertical luma gradient over a rect, sampled on every other pixel. */
+/**
+ * Mean absolute horizontal+vertical luma gradient over a rect, sampled on every other pixel; luma
+ * as 2R + 5G + B (8 times the usual weights, in integers), so 8 units are one level of luma.
+ */
 function detailOf(rgb: RgbImage, rect: Rect): number {
   const { data, width } = rgb;
   let sum = 0;

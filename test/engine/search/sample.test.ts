@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RgbImage } from '../../../src/engine/metric/ssimulacra2.js';
-import { mosaic, pickTiles } from '../../../src/engine/search/sample.js';
+import { mosaic, pickTiles, selectTiles } from '../../../src/engine/search/sample.js';
 
 /** Left half flat grey, right half a fine checkerboard whose detail grows downwards. */
 function testImage(width: number, height: number): RgbImage {
@@ -59,4 +59,19 @@ test('the mosaic holds each tile pixel for pixel', () => {
       assert.deepEqual(packed.data.subarray(dst, dst + 3), image.data.subarray(src, src + 3));
     }
   });
+});
+
+test('selectTiles picks what pickTiles picks and reports every cell detail, ascending', () => {
+  const image = testImage(1000, 700);
+  const selection = selectTiles(image, { tile: 128, count: 8, align: 16 });
+  assert.deepEqual(selection.rects, pickTiles(image, { tile: 128, count: 8, align: 16 }));
+  // 7 x 5 cells of 128 px: the flat left half has no detail, the checkerboard half does.
+  assert.equal(selection.cellDetails.length, 35);
+  assert.deepEqual(
+    selection.cellDetails,
+    [...selection.cellDetails].sort((a, b) => a - b),
+  );
+  assert.equal(selection.cellDetails[0], 0);
+  assert.ok(selection.cellDetails.at(-1)! > 0);
+  assert.deepEqual(selectTiles(testImage(300, 200)).cellDetails, []);
 });

@@ -8,7 +8,7 @@ import type { ChromaSubsampling } from '../../../plan/index.js';
 import { MIN_METRIC_SIDE, type RgbImage } from '../../metric/ssimulacra2.js';
 import { encodeJpeg, type JpegChroma, QUANTISATION_TABLE } from './encode.js';
 import { metricSample } from './sample-score.js';
-import { searchSample, TILE_MARGIN } from './search.js';
+import { searchSample, tileMargin } from './search.js';
 import { chooseChroma } from './subsampling.js';
 
 /** Quality for images too small for the metric (same as the byte path). */
@@ -56,7 +56,7 @@ export async function jpegLossyFromPixels(
   const notes: string[] = [];
   const sample = metricSample(rgb);
   const measurable = Math.min(sample.reference.width, sample.reference.height) >= MIN_METRIC_SIDE;
-  const margin = sample.whole ? 0 : TILE_MARGIN;
+  const margin = tileMargin(sample);
   const searchTarget = Math.min(100, options.target + margin);
 
   let chroma: JpegChroma;

@@ -6,25 +6,36 @@ import { FLAT_QUANTISATION_TABLE, type JpegChroma, QUANTISATION_TABLE } from './
 import { type MetricSample, sampleBytes, scoreSample } from './sample-score.js';
 import { secantSearch } from './secant-search.js';
 
+/** Margin of a sample that covers a negligible part of a detailed image (see tileMargin). */
+const MARGIN_BASE = 3.95;
+/** Extra margin per unit of smooth share (see tileMargin). */
+const MARGIN_PER_SMOOTH_SHARE = 3.18;
+
 /**
  * Points added to the target when the score is measured on tiles, so that the whole image
  * reaches it. A mosaic of tiles spread over detail levels scores higher than the whole image at
  * the same setting, because SSIMULACRA2 pools errors with a 4-norm and the whole image has more
- * of the worst places (text overlays, smooth gradients).
+ * of the worst places. How much higher depends on two things the sample knows:
+ * - how much of the image the tiles leave out: nothing when the image is measured whole, little
+ *   on a 480x360 image the tiles cover at 43 %; hence the factor (1 - coverage);
+ * - how much of the image is smooth: blocking in skies and soft backgrounds weighs more in the
+ *   whole image's coarse scales than in 96 px tiles (soft wallpapers needed 6.8-8.4 points, the
+ *   textured Elephants 3.5).
  *
- * Calibration (the 24 corpus JPEGs, default target 80, 3 probes plus the bracket refinement,
- * quantisation table 2; full image scored like the benchmark: whole, or a centre 2048x2048 crop
- * above 4.2 MP). With 8 tiles of 128 px, full-image score minus tile score at the chosen quality
- * was median -4.0, quartiles -5.3 / -2.9, range -11.1 (Reconyx trail camera: black text bars at
- * top and bottom that no tile covers) to +0.4 on the 21 files sampled by tiles. Corpus results by
- * tile size and margin (median / minimum full-image score, bytes saved in sum, median time over a
- * sharp mozjpeg q80 encode of the same file):
- *   128 px, 3.5: 80.0 / 72.7, 67.1 %, 5.2x      128 px, 4.0: 80.6 / 73.5, 66.3 %, 5.3x
- *   112 px, 4.0: 80.55 / 73.5, 66.9 %, 4.1x     96 px, 4.0: 80.05 / 73.5, 67.3 %, 3.6x
- *   96 px, 4.5: 80.7 / 74.5, 66.5 %, 3.1x  <- chosen (smaller tiles score higher, hence more margin)
- * Images small enough to be measured whole need no margin (the tile score is the full-image score).
+ * Calibration (the 24 corpus JPEGs, target 80, full image scored like the benchmark: whole, or a
+ * centre 2048x2048 crop above 4.2 MP). With the former fixed margin of 4.5 the margin each file
+ * needed (tile score minus full-image score at the chosen quality) ranged from 1.8 (pil-flower) to
+ * 8.4 (mate-Wood) and 11.1 (Reconyx trail camera: thin black bars of white text at top and bottom
+ * that no 96 px tile represents); a least-squares fit of this formula on the 21 other tile-sampled
+ * files gives the two constants, with an error of 0.98 points RMS (fixed margin: 1.75). Corpus
+ * result with the same search and tables: full-image median 80.56, minimum 73.5 (Reconyx), 16 of
+ * 24 files within 79.5-81.5, 66.8 % of the bytes saved; with the fixed margin 4.5: median 80.28,
+ * minimum 73.5, 10 files within 79.5-81.5 (the soft wallpapers at 76.5-78.5), 67.2 % saved.
  */
-export const TILE_MARGIN = 4.5;
+export function tileMargin(sample: MetricSample): number {
+  if (sample.whole) return 0;
+  return (1 - sample.coverage) * (MARGIN_BASE + MARGIN_PER_SMOOTH_SHARE * sample.smoothShare);
+}
 
 /**
  * Where the search starts, in quality points below the search target (target plus margin). On the
