@@ -142,9 +142,48 @@ export interface PendingReference {
   done: Promise<{ reference: ReferenceRender; size: DocumentSize }>;
 }
 
+/** The reference's size, its scale to the render bounds, and the plan that first renders it. */
+interface Sizing {
+  known: DocumentSize;
+  scale: number;
+  plan: RenderPlan;
+}
+
+function sizingFor(known: DocumentSize, bounds: RenderBounds): Sizing {
+  const scale = densityFor(known.width, known.height, bounds) / 72;
+  // Documents sized in physical units (width="3720pt") get the density applied twice (librsvg
+  // converts the units at that dpi, then sharp scales again): the render comes out at the square
+  // of the scale asked for, so ask for its square root.
+  return { known, scale, plan: planFor(known, known.physical ? Math.sqrt(scale) : scale) };
+}
+
+/** Renders the reference per `sizing`, once more when librsvg sized the document differently. */
+async function renderSized(
+  reference: Uint8Array,
+  { known, scale, plan }: Sizing,
+  first: Promise<RgbaImage>,
+  deadline: number,
+): Promise<{ reference: ReferenceRender; size: DocumentSize }> {
+  const image = await first;
+  const expected = Math.round(Math.max(known.width, known.height) * scale);
+  // Metadata sizes are rounded (97.4 reads 97), so only a gross mismatch means the squared scale.
+  if (!known.physical && Math.abs(Math.max(image.width, image.height) / expected - 1) > 0.1) {
+    // Physical units librsvg read but the size reader did not (metadata path): same fix, once.
+    const corrected = planFor(known, Math.sqrt(scale));
+    return {
+      reference: { ...corrected, image: await rasterize(reference, corrected, deadline) },
+      size: known,
+    };
+  }
+  return { reference: { ...plan, image }, size: known };
+}
+
 /**
- * Starts rendering the reference at a bounded size. `size`, when the caller could read it from the
- * document, saves a librsvg parse. Rejections surface only through the promises, when awaited.
+ * Starts rendering the reference at a bounded size. With `size` given (read from the document by
+ * the caller, which also saves a librsvg parse), libvips gets the render before this returns, so
+ * it runs during the caller's next synchronous work: a step behind an `await` would only start
+ * once that work is over. Rejections surface only through the promises, when awaited.
+ * @throws SquishError PROCESSING_TIMEOUT past the deadline.
  */
 export function startReference(
   reference: Uint8Array,
@@ -152,30 +191,19 @@ export function startReference(
   deadline: number,
   bounds: RenderBounds = DEFAULT_RENDER_BOUNDS,
 ): PendingReference {
-  const sized = (async () => {
-    checkDeadline(deadline);
-    const known = size ?? (await measure(reference));
-    const scale = densityFor(known.width, known.height, bounds) / 72;
-    // Documents sized in physical units (width="3720pt") get the density applied twice (librsvg
-    // converts the units at that dpi, then sharp scales again): the render comes out at the square
-    // of the scale asked for, so ask for its square root.
-    return { known, scale, plan: planFor(known, known.physical ? Math.sqrt(scale) : scale) };
-  })();
-  const done = (async () => {
-    const { known, scale, plan } = await sized;
-    const image = await rasterize(reference, plan, deadline);
-    const expected = Math.round(Math.max(known.width, known.height) * scale);
-    // Metadata sizes are rounded (97.4 reads 97), so only a gross mismatch means the squared scale.
-    if (!known.physical && Math.abs(Math.max(image.width, image.height) / expected - 1) > 0.1) {
-      // Physical units librsvg read but the size reader did not (metadata path): same fix, once.
-      const corrected = planFor(known, Math.sqrt(scale));
-      return {
-        reference: { ...corrected, image: await rasterize(reference, corrected, deadline) },
-        size: known,
-      };
-    }
-    return { reference: { ...plan, image }, size: known };
-  })();
+  checkDeadline(deadline);
+  let sized: Promise<Sizing>;
+  let done: Promise<{ reference: ReferenceRender; size: DocumentSize }>;
+  if (size) {
+    const sizing = sizingFor(size, bounds);
+    sized = Promise.resolve(sizing);
+    done = renderSized(reference, sizing, rasterize(reference, sizing.plan, deadline), deadline);
+  } else {
+    sized = measure(reference).then((known) => sizingFor(known, bounds));
+    done = sized.then((sizing) =>
+      renderSized(reference, sizing, rasterize(reference, sizing.plan, deadline), deadline),
+    );
+  }
   const pending = { plan: sized.then(({ plan }) => plan), done };
   // A caller whose candidates are all larger than the reference never awaits it.
   pending.plan.catch(() => {});
