@@ -83,6 +83,22 @@ describe('SVG sanitizer', () => {
     assert.equal(report.javascriptUrls, variants.length * 2);
   });
 
+  it('reads schemes past any amount of whitespace, and keeps long raster data: URIs whole', () => {
+    // The scheme checks look at a compacted prefix only; skipped characters do not count towards it.
+    const padding = '\t\n '.repeat(40);
+    const png = `data:image/png;base64,iVBORw0KGgo${'A'.repeat(200_000)}=`;
+    const { output, report } = sanitizeOnly(
+      doc(
+        `<a href="${padding}Java&#9;Script:alert(1)"><text>x</text></a>` +
+          `<rect width="5" height="5" fill="${padding}vbscript:alert(2)" stroke="${padding}data:text/html,x"/>` +
+          `<image width="5" height="5" href="${padding}${png}"/>`,
+      ),
+    );
+    assert.doesNotMatch(output, /alert\([12]\)|data:text/i);
+    assert.equal(report.javascriptUrls, 3);
+    assert.ok(output.includes(png), 'long raster data: URI kept');
+  });
+
   it('removes foreignObject with its HTML, and embedding elements', () => {
     const { output, report } = sanitizeOnly(
       doc(

@@ -11,7 +11,7 @@
 import type { CustomPlugin, XastChild, XastElement, XastParent, XastRoot } from 'svgo';
 import { SquishError } from '../../../errors/index.js';
 import { sanitizeCss } from './css-urls.js';
-import { classifyUrl, compactUrl } from './urls.js';
+import { classifyUrl, compactUrl, SCHEME_PREFIX_LENGTH } from './urls.js';
 
 /** Counts of what the sanitizer removed. */
 export interface SanitizeReport {
@@ -104,7 +104,7 @@ function localName(name: string): string {
 }
 
 function isScriptValue(value: string): boolean {
-  return /^(?:java|vb)script:|^data:text\/html/.test(compactUrl(value));
+  return /^(?:java|vb)script:|^data:text\/html/.test(compactUrl(value, SCHEME_PREFIX_LENGTH));
 }
 
 function sanitizeAttributes(element: XastElement, report: SanitizeReport): void {

@@ -8,10 +8,20 @@ export type UrlKind = 'local' | 'data-image' | 'script' | 'external';
 /** Raster image types an SVG may embed inline. SVG data URIs are excluded: they are documents of their own. */
 const DATA_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif|bmp)[;,]/;
 
-/** `raw` lower-cased without ASCII whitespace and control characters, which URL parsers skip. */
-export function compactUrl(raw: string): string {
+/**
+ * Characters of a compacted URL the scheme checks read: more than the longest prefix they test
+ * (`data:image/jpeg;`, 16). Compacting only this much keeps a path's `d` or a base64 image (100 kB
+ * and more, checked on every attribute) from costing a copy of the whole value.
+ */
+export const SCHEME_PREFIX_LENGTH = 32;
+
+/**
+ * `raw` lower-cased without ASCII whitespace and control characters, which URL parsers skip; only
+ * its first `limit` remaining characters when a caller tests a prefix.
+ */
+export function compactUrl(raw: string, limit = Number.POSITIVE_INFINITY): string {
   let out = '';
-  for (let i = 0; i < raw.length; i++) {
+  for (let i = 0; i < raw.length && out.length < limit; i++) {
     const code = raw.charCodeAt(i);
     if (code > 0x20 && code !== 0x7f) out += raw[i];
   }
@@ -24,7 +34,7 @@ export function compactUrl(raw: string): string {
  * ` JaVaScRiPt:` are recognised too.
  */
 export function classifyUrl(raw: string): UrlKind {
-  const compact = compactUrl(raw);
+  const compact = compactUrl(raw, SCHEME_PREFIX_LENGTH);
   if (compact.startsWith('#') && compact.length > 1) return 'local';
   if (DATA_IMAGE.test(compact)) return 'data-image';
   if (/^(?:java|vb)script:/.test(compact)) return 'script';
