@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { invalidOption } from '../errors/index.js';
-import { fromMs, int, intOrNull, toMs, utcDay } from './columns.js';
-import type { AccountStore } from './database.js';
+import { fromMs, int, intOrNull, toMs } from './columns.js';
+import type { AccountStore, RequestUsage } from './database.js';
 import type { Account, NewCredentials, UsageDay } from './records.js';
 import type { AccountsTable, Tables } from './schema.js';
 import { hashSecret, newApiKey, newApiSecret, secretMatches } from './secrets.js';
+import { addUsage } from './usage-rows.js';
 
 /** Accounts, key pairs and usage over Kysely (every dialect). */
 export class KyselyAccountStore implements AccountStore {
@@ -77,41 +78,8 @@ export class KyselyAccountStore implements AccountStore {
     return result.numUpdatedRows > 0n;
   }
 
-  async recordUsage(
-    accountId: string,
-    usage: { bytesIn: number; bytesOut: number; savedBytes: number; dev: boolean },
-    at: Date = new Date(),
-  ): Promise<void> {
-    // Both statements write, and the day row's upsert and the account's increment are single
-    // statements, so concurrent requests never lose an update on either dialect.
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('usage_days')
-        .values({
-          account_id: accountId,
-          day: utcDay(at),
-          requests: 1,
-          bytes_in: usage.bytesIn,
-          bytes_out: usage.bytesOut,
-          saved_bytes: usage.savedBytes,
-        })
-        .onConflict((conflict) =>
-          conflict.columns(['account_id', 'day']).doUpdateSet((eb) => ({
-            requests: eb('usage_days.requests', '+', eb.ref('excluded.requests')),
-            bytes_in: eb('usage_days.bytes_in', '+', eb.ref('excluded.bytes_in')),
-            bytes_out: eb('usage_days.bytes_out', '+', eb.ref('excluded.bytes_out')),
-            saved_bytes: eb('usage_days.saved_bytes', '+', eb.ref('excluded.saved_bytes')),
-          })),
-        )
-        .execute();
-      if (!usage.dev) {
-        await trx
-          .updateTable('accounts')
-          .set((eb) => ({ used_bytes: eb('used_bytes', '+', usage.bytesIn) }))
-          .where('id', '=', accountId)
-          .execute();
-      }
-    });
+  async recordUsage(accountId: string, usage: RequestUsage, at: Date = new Date()): Promise<void> {
+    await this.db.transaction().execute((trx) => addUsage(trx, accountId, usage, at));
   }
 
   async usage(accountId: string, fromDay: string, toDay: string): Promise<UsageDay[]> {

@@ -8,6 +8,15 @@
 import type { ErrorReport } from '../errors/index.js';
 import type { Account, Download, JobRecord, JobResult, NewCredentials, NewJob, UsageDay } from './records.js';
 
+/** What one finished request costs and saved. */
+export interface RequestUsage {
+  bytesIn: number;
+  bytesOut: number;
+  savedBytes: number;
+  /** Kraken's sandbox: counted in the day's usage, not against the quota. */
+  dev: boolean;
+}
+
 export interface AccountStore {
   /** Creates an account with a fresh key pair; the secret is stored hashed. */
   create(input: { name: string; quotaBytes: number | null }): Promise<NewCredentials>;
@@ -25,11 +34,7 @@ export interface AccountStore {
    * Records one finished request: adds to today's usage row (UTC) and, unless `dev`, adds
    * `bytesIn` to the account's used bytes. Atomic.
    */
-  recordUsage(
-    accountId: string,
-    usage: { bytesIn: number; bytesOut: number; savedBytes: number; dev: boolean },
-    at?: Date,
-  ): Promise<void>;
+  recordUsage(accountId: string, usage: RequestUsage, at?: Date): Promise<void>;
   /** Usage rows of an account, oldest first, for the days in [fromDay, toDay] (YYYY-MM-DD). */
   usage(accountId: string, fromDay: string, toDay: string): Promise<UsageDay[]>;
   /** Deletes usage rows older than the day given; returns how many. */
@@ -40,8 +45,13 @@ export interface JobStore {
   create(job: NewJob): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
   markRunning(id: string): Promise<void>;
-  /** Stores the result and its downloads in one transaction; idempotent for a retried job. */
-  complete(id: string, result: JobResult): Promise<void>;
+  /**
+   * Stores the result and its downloads in one transaction; idempotent for a retried job. With
+   * `usage`, the request is also counted against the job's account in that same transaction,
+   * and only when the job was not already done: a worker that dies after completing cannot lose
+   * the usage, and a job completed twice is not counted twice.
+   */
+  complete(id: string, result: JobResult, usage?: RequestUsage): Promise<void>;
   fail(id: string, error: ErrorReport): Promise<void>;
   getDownload(token: string): Promise<Download | undefined>;
   /** Jobs whose expiry has passed (at most `limit`), with the blob keys they own (input and outputs). */

@@ -2,9 +2,10 @@ import type { ExpressionBuilder, Insertable, Kysely, Selectable } from 'kysely';
 import type { ImageFormat } from '../engine/types.js';
 import { type ErrorReport, SquishError } from '../errors/index.js';
 import { chunks, fromMs, int, toMs } from './columns.js';
-import type { JobStore } from './database.js';
+import type { JobStore, RequestUsage } from './database.js';
 import type { Download, JobOutput, JobRecord, JobResult, JobSource, NewJob } from './records.js';
 import type { JobOutputsTable, JobsTable, Tables } from './schema.js';
+import { addUsage } from './usage-rows.js';
 
 /** How long after its expiry a job that never finished is deleted anyway. */
 const UNFINISHED_GRACE_MS = 24 * 3_600_000;
@@ -79,7 +80,7 @@ export class KyselyJobStore implements JobStore {
    * the job by the janitor, which deletes everything under `results/<jobId>/`).
    * @throws SquishError NOT_FOUND when there is no such job
    */
-  async complete(id: string, result: JobResult): Promise<void> {
+  async complete(id: string, result: JobResult, usage?: RequestUsage): Promise<void> {
     const stored: StoredResult = {
       inputFormat: result.inputFormat,
       originalSize: result.originalSize,
@@ -89,6 +90,13 @@ export class KyselyJobStore implements JobStore {
       // Updating the job row first takes its row lock on PostgreSQL, so two concurrent completes of
       // one job run one after the other and the second's delete sees the first's outputs.
       const now = toMs(new Date());
+      const firstCompletion = await trx
+        .updateTable('jobs')
+        .set({ status: 'done' })
+        .where('id', '=', id)
+        .where('status', '!=', 'done')
+        .returning('account_id')
+        .executeTakeFirst();
       const updated = await trx
         .updateTable('jobs')
         .set((eb) => ({
@@ -101,6 +109,7 @@ export class KyselyJobStore implements JobStore {
         .where('id', '=', id)
         .executeTakeFirst();
       if (updated.numUpdatedRows === 0n) throw new SquishError('NOT_FOUND', `There is no job ${id}.`);
+      if (usage && firstCompletion) await addUsage(trx, firstCompletion.account_id, usage, new Date(now));
       await trx.deleteFrom('job_outputs').where('job_id', '=', id).execute();
       if (result.outputs.length > 0) {
         await trx

@@ -116,19 +116,18 @@ async function optimize(
     outputs.push(await storeOutput(store, record, input.fileName, entry));
   }
   signal.throwIfAborted();
-  await db.jobs.complete(record.id, {
-    inputFormat: result.inputFormat,
-    originalSize: result.originalSize,
-    outputs,
-    ms: result.ms,
-  });
-  await db.accounts.recordUsage(record.accountId, {
-    bytesIn: result.originalSize,
-    bytesOut: outputs.reduce((sum, output) => sum + output.size, 0),
-    savedBytes: outputs.reduce((sum, output) => sum + output.savedBytes, 0),
-    // Kraken's sandbox: processed end to end, not counted against the quota.
-    dev: record.dev,
-  });
+  // The usage is counted in the same transaction as the completion, once per job.
+  await db.jobs.complete(
+    record.id,
+    { inputFormat: result.inputFormat, originalSize: result.originalSize, outputs, ms: result.ms },
+    {
+      bytesIn: result.originalSize,
+      bytesOut: outputs.reduce((sum, output) => sum + output.size, 0),
+      savedBytes: outputs.reduce((sum, output) => sum + output.savedBytes, 0),
+      // Kraken's sandbox: processed end to end, not counted against the quota.
+      dev: record.dev,
+    },
+  );
   await enqueueCallback(deps, record);
   log.info(
     { jobId: record.id, ms: result.ms, inputFormat: result.inputFormat, outputs: outputs.length },

@@ -232,6 +232,28 @@ export function describeDatabaseConformance(name: string, open: () => Promise<Sq
     );
 
     test(
+      'complete with usage counts the request in the same step, once, however often it completes',
+      withDb(async (db) => {
+        const { account } = await db.accounts.create({ name: 'counted', quotaBytes: 10_000 });
+        const job = newJob(account.id, 'e'.repeat(32));
+        await db.jobs.create(job);
+        const usage = { bytesIn: 700, bytesOut: 300, savedBytes: 400, dev: false };
+        await db.jobs.complete(job.id, newResult(job.id, [undefined]), usage);
+        await db.jobs.complete(job.id, newResult(job.id, [undefined]), usage);
+        assert.equal((await db.accounts.getByKey(account.apiKey))?.usedBytes, 700);
+        const today = new Date().toISOString().slice(0, 10);
+        const [day] = await db.accounts.usage(account.id, today, today);
+        assert.equal(day?.requests, 1);
+        assert.equal(day?.savedBytes, 400);
+
+        const sandbox = newJob(account.id, 'f'.repeat(32), { dev: true });
+        await db.jobs.create(sandbox);
+        await db.jobs.complete(sandbox.id, newResult(sandbox.id, [undefined]), { ...usage, dev: true });
+        assert.equal((await db.accounts.getByKey(account.apiKey))?.usedBytes, 700, 'dev is not counted');
+      }),
+    );
+
+    test(
       "complete is idempotent and a second run replaces the first run's outputs",
       withDb(async (db) => {
         const accountId = await newAccount(db);
