@@ -93,8 +93,8 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   const { rungs, minScore } = ladderFor(ctx, losslessDecimals(userSpaceExtent(resolved.text)));
   const report: SanitizeReport = emptySanitizeReport();
   const facts: DocumentFacts = { elements: 0, expanded: 0 };
-  // One parse sanitizes, validates the root and counts references. Its output (little more than
-  // a parse and a print) is the reference document and what every rung minifies.
+  // One parse sanitizes, validates the root and counts references, for little more than the cost
+  // of a parse and a print. Its output is the reference document and what every rung minifies.
   const sanitized = runSvgo(resolved.text, {
     plugins: [createSanitizePlugin(report), createAnalysisPlugin(facts, MAX_REFERENCED_ELEMENTS)],
   });

@@ -31,14 +31,13 @@ export const DEFAULT_RENDER_BOUNDS: Readonly<RenderBounds> = Object.freeze({
 
 /**
  * Side of the tiles SSIMULACRA2 looks at, and how many (the most-changed ones): a 128 px mosaic.
- * The metric's cost grows faster than its pixel count (on this machine 4 tiles of 128 px took
- * about 4 times as long as 4 of 64 px), and it was most of a lossy job's time. Smaller tiles
- * concentrate a local change, so they score lower, not higher: on the corpus the 64 px mosaic
- * scored 0 to 10 points under the 128 px one wherever it could pass a target of 80, and it changed
- * two lossy decisions, both to the more precise rung.
+ * The metric was most of a lossy job's time: on this machine a 256 px mosaic (4 tiles of 128 px)
+ * took about 3.6 times as long as this one. Smaller tiles concentrate a local change, so they
+ * score lower, not higher: on the corpus they scored 0 to 10 points under 128 px tiles wherever a
+ * target of 80 could pass, and changed two lossy decisions, both to the more precise rung.
  */
-export const METRIC_TILE = 64;
-export const METRIC_TILES = 4;
+const METRIC_TILE = 64;
+const METRIC_TILES = 4;
 
 /** How a document is rasterized: sharp's density, and a final size when that density had to be clamped. */
 interface RenderPlan {
