@@ -22,11 +22,19 @@ export class RequestLogController extends LogController {
     if (this.isLogDisabled(request)) return;
     const line = {
       method: request.method,
-      url: request.url,
+      url: redactDownloadToken(request.url),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
     };
     if (error) request.log.error({ ...line, err: error }, 'request failed');
     else request.log.info(line, 'request');
   }
+}
+
+/**
+ * A download token is the only secret of a result (anyone with the link can fetch it), so logs,
+ * which more people read than results, get the path without it.
+ */
+export function redactDownloadToken(url: string): string {
+  return url.replace(/^\/dl\/[^/?]+/, '/dl/<token>');
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { originFormTarget } from '../../src/api/origin-form.js';
+import { redactDownloadToken } from '../../src/api/request-log.js';
 
 test('absolute-form targets become their path and query', () => {
   assert.equal(originFormTarget('https://api.kraken.io/v1/url'), '/v1/url');
@@ -17,4 +18,12 @@ test('duplicate slashes collapse, in absolute and origin form', () => {
 test('origin-form targets are kept', () => {
   assert.equal(originFormTarget('/v1/upload'), '/v1/upload');
   assert.equal(originFormTarget('/healthz?probe=lb'), '/healthz?probe=lb');
+});
+
+test('request logs never carry a download token', () => {
+  assert.equal(
+    redactDownloadToken('/dl/0123456789abcdef0123456789abcdef/photo.jpg'),
+    '/dl/<token>/photo.jpg',
+  );
+  assert.equal(redactDownloadToken('/v1/upload'), '/v1/upload');
 });
