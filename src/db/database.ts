@@ -58,6 +58,12 @@ export interface JobStore {
   expired(now: Date, limit: number): Promise<{ id: string; blobKeys: string[] }[]>;
   /** Deletes job rows and their downloads. */
   delete(ids: string[]): Promise<void>;
+  /**
+   * Ids of jobs still queued or running that were created before `createdBefore`, oldest first
+   * (at most `limit`): the janitor asks the queue whether any of them ended without a worker
+   * recording it.
+   */
+  unfinished(createdBefore: Date, limit: number): Promise<string[]>;
 }
 
 export interface SquishDatabase {

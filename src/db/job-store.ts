@@ -160,6 +160,19 @@ export class KyselyJobStore implements JobStore {
    * a backlog longer than the result's lifetime must not lose its input before it runs, while
    * one that will never finish (its queue entry lost) is still cleaned up eventually.
    */
+  async unfinished(createdBefore: Date, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('status', 'in', ['queued', 'running'])
+      .where('created_at', '<', toMs(createdBefore))
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
   async expired(now: Date, limit: number): Promise<{ id: string; blobKeys: string[] }[]> {
     const jobs = await this.db
       .selectFrom('jobs')

@@ -9,6 +9,7 @@ import { type SquishDatabase, utcDay } from '../db/index.js';
 import type { QueueBackend } from '../jobs/index.js';
 import type { BlobStore } from '../store/index.js';
 import { deleteExpiredJobs } from './expire-jobs.js';
+import { settleAbandonedJobs } from './settle-abandoned.js';
 import { sweepOrphanBlobs } from './sweep-orphans.js';
 
 const MINUTE = 60_000;
@@ -47,6 +48,8 @@ export interface JanitorRun {
   usageDays: number;
   /** Ended queue jobs dropped. */
   queueJobs: number;
+  /** Jobs that ended in the queue without their worker recording it, now recorded as failed. */
+  settledJobs: number;
 }
 
 export interface Janitor {
@@ -107,6 +110,10 @@ async function runSteps(deps: JanitorDeps, log: Logger): Promise<JanitorRun> {
     run.jobs += removed.jobs;
     run.blobs += removed.blobs;
   });
+  // Before the queue history is cleaned: the outcome of an abandoned job lives there.
+  await step(log, 'abandoned jobs', async () => {
+    run.settledJobs += await settleAbandonedJobs(deps.db, deps.queue, now, log);
+  });
   await step(log, 'usage', async () => {
     const retentionDays = deps.usageRetentionDays ?? 400;
     const firstKeptDay = utcDay(new Date(now.getTime() - retentionDays * DAY));
@@ -121,7 +128,7 @@ async function runSteps(deps: JanitorDeps, log: Logger): Promise<JanitorRun> {
     run.blobs += await sweepOrphanBlobs(deps.db, deps.store, now, deps.orphanAgeMs ?? HOUR);
   });
 
-  const removedAnything = run.jobs + run.blobs + run.usageDays + run.queueJobs > 0;
+  const removedAnything = run.jobs + run.blobs + run.usageDays + run.queueJobs + run.settledJobs > 0;
   log[removedAnything ? 'info' : 'debug']({ ...run, ms: Date.now() - started }, 'janitor run done');
   return run;
 }
@@ -135,5 +142,5 @@ async function step(log: Logger, name: string, body: () => Promise<void>): Promi
 }
 
 function emptyRun(): JanitorRun {
-  return { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0 };
+  return { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0, settledJobs: 0 };
 }

@@ -254,6 +254,23 @@ export function describeDatabaseConformance(name: string, open: () => Promise<Sq
     );
 
     test(
+      'unfinished lists queued and running jobs created before a time, oldest first',
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        const queued = newJob(accountId, '1'.repeat(32));
+        const running = newJob(accountId, '2'.repeat(32));
+        const done = newJob(accountId, '3'.repeat(32));
+        for (const job of [queued, running, done]) await db.jobs.create(job);
+        await db.jobs.markRunning(running.id);
+        await db.jobs.complete(done.id, newResult(done.id, [undefined]));
+        const later = new Date(Date.now() + 1000);
+        assert.deepEqual((await db.jobs.unfinished(later, 10)).sort(), [queued.id, running.id]);
+        assert.equal((await db.jobs.unfinished(later, 1)).length, 1);
+        assert.deepEqual(await db.jobs.unfinished(new Date(Date.now() - 60_000), 10), []);
+      }),
+    );
+
+    test(
       "complete is idempotent and a second run replaces the first run's outputs",
       withDb(async (db) => {
         const accountId = await newAccount(db);

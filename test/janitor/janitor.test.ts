@@ -156,7 +156,7 @@ test('a run deletes expired jobs with all their files, and leaves live jobs alon
   for (const key of live.keys) assert.deepEqual(await p.store.get(key), new Uint8Array(image));
 
   const again = await janitor.runOnce();
-  assert.deepEqual(again, { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0 });
+  assert.deepEqual(again, { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0, settledJobs: 0 });
 });
 
 test('a run prunes usage days older than the retention and keeps the recent ones', async (t) => {
@@ -398,7 +398,7 @@ test('the schedule runs soon after start and again on its interval, and stops', 
   const afterStop = await storeJob(p, { expiresAt: new Date(Date.now() - HOUR) });
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.equal((await p.db.jobs.get(afterStop.id))?.status, 'done', 'no run after stop');
-  assert.deepEqual(await janitor.runOnce(), { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0 });
+  assert.deepEqual(await janitor.runOnce(), { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0, settledJobs: 0 });
 });
 
 /** Polls a condition until it holds; fails only after a generous bound (not a timing assertion). */
@@ -409,3 +409,58 @@ async function until(condition: () => Promise<boolean>): Promise<void> {
   }
   assert.fail('the condition never held');
 }
+
+test('a job that ended in the queue without its worker (died on the last attempt) is recorded as failed and its callback sent', async (t) => {
+  const p = await openPlatform();
+  t.after(() => p.close());
+  const id = newId();
+  const job: NewJob = {
+    id,
+    accountId: p.accountId,
+    source: { kind: 'url', url: 'https://example.com/a.png', fileName: 'a.png' },
+    plan: parsePlan({}),
+    delivery: { mode: 'callback', url: 'https://example.com/hook' },
+    dev: false,
+    compat: { api: 'kraken', data: {} },
+    expiresAt: new Date(Date.now() + HOUR),
+  };
+  await p.db.jobs.create(job);
+  await p.db.jobs.markRunning(id);
+  // The queue ends the job as it does when the last lease runs out: failed, with no handler to record it.
+  await p.queue.enqueue('optimize', id, { jobId: id }, { attempts: 1 });
+  const consumer = p.queue.consume(
+    'optimize',
+    async () => {
+      throw new Error('worker lost');
+    },
+    { concurrency: 1 },
+  );
+  assert.equal((await p.queue.waitFor('optimize', id, 5000))?.state, 'failed');
+  await consumer.close();
+
+  const young = startJanitor({
+    db: p.db,
+    queue: p.queue,
+    store: p.store,
+    log: silent,
+    firstRunDelayMs: HOUR,
+  });
+  assert.equal((await young.runOnce()).settledJobs, 0, 'a job of the last minute may still be worked on');
+  await young.stop();
+
+  const janitor = startJanitor({
+    db: p.db,
+    queue: p.queue,
+    store: p.store,
+    log: silent,
+    firstRunDelayMs: HOUR,
+    now: () => new Date(Date.now() + 2 * 60_000),
+  });
+  t.after(() => janitor.stop());
+  assert.equal((await janitor.runOnce()).settledJobs, 1);
+  const settled = await p.db.jobs.get(id);
+  assert.equal(settled?.status, 'failed');
+  assert.equal(settled?.error?.code, 'INTERNAL');
+  assert.equal((await p.queue.counts('webhooks')).waiting, 1, 'the callback is handed to the deliverer');
+  assert.equal((await janitor.runOnce()).settledJobs, 0, 'settled once');
+});
