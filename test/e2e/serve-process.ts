@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runKeysCreate } from '../../src/cli/keys.js';
 import type { CliStreams } from '../../src/cli/optimize/run-optimize.js';
+import { type CliRun, runCli } from '../cli/run-cli.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 /** tsx by absolute URL, so the CLI runs from any working folder. */
@@ -78,27 +79,9 @@ export async function startServe(
   };
 }
 
-/** Runs a `squish` command to its end. */
-export function runSquish(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], {
-      env: serveEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs a `squish` command to its end, with the serve test environment. */
+export function runSquish(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { cwd: process.cwd(), env: serveEnv(env) });
 }
 
 /** Streams that keep what a command prints (the CLI functions write to these). */
