@@ -114,7 +114,7 @@ async function decodeWithSharp(
   let meta: Metadata;
   try {
     meta = await open().metadata();
-    decoded = await colourPath(open(), meta)
+    decoded = await colourPath(open(), { hasIcc: meta.icc !== undefined, space: meta.space })
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
@@ -156,6 +156,9 @@ function playCount(netscapeLoops: number | undefined): number {
 }
 
 /**
+ * The input's pipeline on its way to sRGB (`colour`: whether it embeds an ICC profile, and its
+ * colour space as libvips reports it; ImageInfo's hasIcc and space say the same).
+ *
  * Two measured paths to sRGB, because neither suits every input. With an embedded profile,
  * sharp's default icc_transform matches lcms (perceptual + black-point compensation) at 100 on
  * Adobe RGB, Ghostscript's default_cmyk and ps_cmyk, where `pipelineColourspace('srgb')` scores 75
@@ -163,14 +166,15 @@ function playCount(netscapeLoops: number | undefined): number {
  * libvips' own default CMYK profile (it crushes the rich black), and `pipelineColourspace('srgb')`,
  * which converts through libvips' colourspace maths, at 94.
  */
-function colourPath(pipeline: Sharp, meta: Metadata): Sharp {
-  if (meta.icc === undefined) return meta.space === 'cmyk' ? pipeline.pipelineColourspace('srgb') : pipeline;
+export function colourPath(pipeline: Sharp, colour: { hasIcc: boolean; space?: string | undefined }): Sharp {
+  if (!colour.hasIcc) return colour.space === 'cmyk' ? pipeline.pipelineColourspace('srgb') : pipeline;
   // 16-bit inputs are processed in P3, which toColourspace('srgb') would not undo: the output
   // transform to sRGB does (SSIMULACRA2 80 -> 100 on a 16-bit Adobe RGB PNG).
   return pipeline.withIccProfile('srgb');
 }
 
-function decodeError(error: unknown, format: ImageFormat): SquishError {
+/** A libvips decode failure as the SquishError the engine reports (TOO_MANY_PIXELS or CORRUPT_IMAGE). */
+export function decodeError(error: unknown, format: ImageFormat): SquishError {
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message)) {
     return new SquishError('TOO_MANY_PIXELS', 'The image has more pixels than the limit allows.', {
@@ -182,7 +186,8 @@ function decodeError(error: unknown, format: ImageFormat): SquishError {
   });
 }
 
-function validOrientation(value: number | undefined): number {
+/** An EXIF orientation as 1 to 8; anything else (absent, out of range) is 1. */
+export function validOrientation(value: number | undefined): number {
   return value !== undefined && Number.isInteger(value) && value >= 1 && value <= 8 ? value : 1;
 }
 

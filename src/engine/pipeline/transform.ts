@@ -65,14 +65,7 @@ export async function applyTransforms(
   source: SourceImage,
   options: TransformOptions,
 ): Promise<TransformedImage> {
-  const shown = displayedSize(source.width, source.height, source.orientation);
-  const geometry = planGeometry(shown.width, shown.height, options.resize, {
-    maxOutputDimension: options.maxOutputDimension,
-    maxOutputPixels: options.maxOutputPixels,
-    frames: options.firstFrameOnly ? 1 : source.frameCount,
-    background: options.background,
-    name: options.optionName ?? 'resize',
-  });
+  const geometry = outputGeometry(source, options);
   const notes: string[] = [];
   const mustOrient = source.orientation !== 1 && (options.autoOrient || geometry.ops.length > 0);
   const upright = mustOrient ? await orientOnce(source) : source;
@@ -126,6 +119,25 @@ export async function applyTransforms(
   };
 }
 
-function checkDeadline(deadline: number | undefined): void {
+/**
+ * The operations of one output on the displayed (oriented) image, as applyTransforms runs them.
+ * @throws SquishError OUTPUT_TOO_LARGE, INVALID_OPTION (crop rect outside the image).
+ */
+export function outputGeometry(
+  source: Pick<PixelFrames, 'width' | 'height' | 'frameCount'> & { orientation: number },
+  options: TransformOptions,
+): Geometry {
+  const shown = displayedSize(source.width, source.height, source.orientation);
+  return planGeometry(shown.width, shown.height, options.resize, {
+    maxOutputDimension: options.maxOutputDimension,
+    maxOutputPixels: options.maxOutputPixels,
+    frames: options.firstFrameOnly ? 1 : source.frameCount,
+    background: options.background,
+    name: options.optionName ?? 'resize',
+  });
+}
+
+/** PROCESSING_TIMEOUT once `deadline` (epoch ms) has passed. */
+export function checkDeadline(deadline: number | undefined): void {
   if (deadline !== undefined && Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
 }

@@ -10,6 +10,7 @@ import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { jpegLossyFromPixels } from '../../codecs/jpeg/lossy-pixels.js';
 import type { Candidate } from '../../types.js';
 import type { TransformedImage } from '../transform.js';
+import { fixedQualityChroma } from './fixed-quality-chroma.js';
 import { frameRgb } from './raw-views.js';
 import type { OutputSettings } from './settings.js';
 
@@ -23,10 +24,17 @@ export async function encodeJpegOutput(
   deadline: number,
 ): Promise<Candidate> {
   const target = settings.lossy ? (settings.target ?? DEFAULT_LOSSY_TARGET) : VISUALLY_LOSSLESS_TARGET;
-  const result = await jpegLossyFromPixels(frameRgb(image), {
+  const rgb = frameRgb(image);
+  const fixedQuality = settings.lossy ? settings.quality : undefined;
+  // A fixed quality is one encode: the chroma layout is chosen without the metric where that is
+  // safe (fixed-quality-chroma.ts), so the search's chroma evaluation is not paid for.
+  const chromaSubsampling =
+    settings.chromaSubsampling ??
+    (fixedQuality === undefined ? undefined : await fixedQualityChroma(rgb, target));
+  const result = await jpegLossyFromPixels(rgb, {
     target,
-    ...(settings.lossy && settings.quality !== undefined ? { quality: settings.quality } : {}),
-    ...(settings.chromaSubsampling ? { chromaSubsampling: settings.chromaSubsampling } : {}),
+    ...(fixedQuality === undefined ? {} : { quality: fixedQuality }),
+    ...(chromaSubsampling ? { chromaSubsampling } : {}),
     deadline,
   });
   const notes = [...result.notes];

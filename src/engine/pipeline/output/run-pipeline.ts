@@ -13,6 +13,7 @@ import type { EngineLimits } from '../../limits.js';
 import { readMetadata, type SourceMetadata } from '../../metadata/index.js';
 import type { Candidate, ImageFormat, ImageInfo } from '../../types.js';
 import { transformOptionsFor } from '../options.js';
+import { transformOnLoad } from '../shrink-on-load.js';
 import { decodeSource, type SourceImage } from '../source.js';
 import { applyTransforms } from '../transform.js';
 import { keepsExtraMetadata, optimizeBytes } from './byte-path.js';
@@ -184,18 +185,18 @@ async function oneFormat(job: FormatJob): Promise<{ candidate: Candidate; neverL
   }
   const density =
     info.format === 'svg' ? svgDensityFor(await job.rasterInfo(), plan.resize, limits) : SVG_BASE_DENSITY;
-  const source = await job.decodeAt(density);
-  const image = await applyTransforms(
-    source,
-    transformOptionsFor({
-      plan,
-      ...(job.entry ? { output: job.entry, outputIndex: job.index } : {}),
-      inputFormat: info.format,
-      outputFormat: format,
-      limits,
-      deadline,
-    }),
-  );
+  const options = transformOptionsFor({
+    plan,
+    ...(job.entry ? { output: job.entry, outputIndex: job.index } : {}),
+    inputFormat: info.format,
+    outputFormat: format,
+    limits,
+    deadline,
+  });
+  // A single output that scales down is made straight from the input bytes (shrink-on-load); the
+  // outputs of a set share one full decode instead.
+  const onLoad = job.entry ? undefined : await transformOnLoad(input, info, options, limits);
+  const image = onLoad ?? (await applyTransforms(await job.decodeAt(density), options));
   if (image.unchanged && format === info.format) {
     const metadata = keepsExtraMetadata(plan) ? await job.sourceMetadata() : undefined;
     const candidate = await optimizeBytes(input, info, plan, limits, deadline, metadata);
