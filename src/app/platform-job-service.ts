@@ -5,8 +5,7 @@ import type { SquishDatabase } from '../db/database.js';
 import type { Account, JobRecord, JobSource } from '../db/records.js';
 import { ERROR_CODES, type ErrorCode, SquishError } from '../errors/index.js';
 import { OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
-import { fileNameFromUrl } from '../net/file-name.js';
-import { checkUrlSyntax, type OutboundPolicy } from '../net/index.js';
+import { checkUrlSyntax, fileNameFromUrl, type OutboundPolicy } from '../net/index.js';
 import type { BlobStore } from '../store/blob-store.js';
 
 /** Attempts of one optimize job: a worker dying twice on the same job is likely the job's fault. */
