@@ -140,10 +140,10 @@ async function benchPlatform(
 
 /** A table row; `reference` is sharp's result, absent where the work differs (the icon). */
 function row(name: string, result: LoadResult, reference?: LoadResult): string {
-  const ratio = reference
-    ? `${((result.requestsPerSecond / reference.requestsPerSecond) * 100).toFixed(0)} %`
-    : '–';
-  return `| ${name} | ${result.ok} | ${result.failed} | ${result.requestsPerSecond.toFixed(2)} | ${result.p50Ms.toFixed(0)} | ${result.p95Ms.toFixed(0)} | ${ratio} |`;
+  const ratio = (ours: number | undefined, theirs: number | undefined) =>
+    ours !== undefined && theirs !== undefined ? `${((ours / theirs) * 100).toFixed(0)} %` : '–';
+  const ms = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(1));
+  return `| ${name} | ${result.ok} | ${result.failed} | ${result.requestsPerSecond.toFixed(2)} | ${result.p50Ms.toFixed(0)} | ${result.p95Ms.toFixed(0)} | ${ratio(result.requestsPerSecond, reference?.requestsPerSecond)} | ${ms(result.cpuMsPerRequest)} | ${ms(result.ownCpuMsPerRequest)} | ${ratio(reference?.cpuMsPerRequest, result.cpuMsPerRequest)} |`;
 }
 
 /** A 32x32 PNG: the engine's work is a few milliseconds, so the platform's own cost stands out. */
@@ -182,9 +182,13 @@ async function main(): Promise<void> {
     `- ${clients} closed-loop clients, ${seconds} s per row; sharp: resize cover + mozjpeg q${SHARP_QUALITY} in this process`,
     '- "icon, overhead": a 32x32 PNG, lossless, no resize: the engine has almost nothing to do, so the',
     "  platform's p50 minus the engine pool's p50 is the platform's own cost per request",
+    '- CPU ms/req: CPU time of the benchmark process and every process it started (engine pool',
+    '  children; `squish serve` and its engine processes) per request, from /proc; "in bench" is the',
+    "  benchmark's own process (sharp's work, the pool's messages, or the HTTP client). CPU vs sharp:",
+    "  sharp's CPU per request over the row's, which moves far less with the machine's other load",
     '',
-    '| run | ok | failed | requests/s | p50 ms | p95 ms | vs sharp |',
-    '|---|---|---|---|---|---|---|',
+    '| run | ok | failed | requests/s | p50 ms | p95 ms | vs sharp | CPU ms/req | in bench | CPU vs sharp |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     row('sharp direct', direct, direct),
   ];
   for (const variant of VARIANTS) {

@@ -1,4 +1,5 @@
 /** A closed-loop load generator: N clients, each sending its next request when the last one ends. */
+import { canMeasureCpu, treeCpuMs } from './cpu-time.js';
 
 export interface LoadResult {
   /** Requests that completed successfully. */
@@ -13,6 +14,13 @@ export interface LoadResult {
   meanMs: number;
   /** A few failure messages, for the report. */
   errors: string[];
+  /**
+   * CPU ms per successful request of this process and every process it started (engine pool
+   * children, `squish serve` and its engine processes); undefined where /proc cannot tell.
+   */
+  cpuMsPerRequest?: number;
+  /** The part of cpuMsPerRequest spent in this (the benchmark's own) process. */
+  ownCpuMsPerRequest?: number;
 }
 
 /** The q-quantile (0..1) of sorted values, nearest rank. */
@@ -35,6 +43,9 @@ export async function runLoad(
   const errors: string[] = [];
   let failed = 0;
   let next = 0;
+  const measureCpu = canMeasureCpu();
+  const treeBefore = measureCpu ? treeCpuMs(process.pid) : 0;
+  const ownBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -53,7 +64,10 @@ export async function runLoad(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const own = process.cpuUsage(ownBefore);
+  const tree = measureCpu ? treeCpuMs(process.pid) - treeBefore : undefined;
   const sorted = latencies.sort((a, b) => a - b);
+  const perRequest = (ms: number) => ms / Math.max(1, sorted.length);
   return {
     ok: sorted.length,
     failed,
@@ -63,5 +77,11 @@ export async function runLoad(
     p95Ms: quantile(sorted, 0.95),
     meanMs: sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length),
     errors,
+    ...(tree === undefined
+      ? {}
+      : {
+          cpuMsPerRequest: perRequest(tree),
+          ownCpuMsPerRequest: perRequest((own.user + own.system) / 1000),
+        }),
   };
 }

@@ -8,9 +8,10 @@
  * 2048-wide photos scaled to fit 512x512: the full decode alone took as long as sharp's whole
  * one-liner (decode, resize, encode).
  *
- * Only the first operation runs in the fused pipeline (sharp reorders extract/resize/rotate inside
- * one pipeline, so anything after the scale runs as before, on the small frame, with runOps). The
- * geometry is the general path's, computed on the displayed size, so crops land where they did.
+ * Only the scale and a fixed cut right after it run in the fused pipeline (sharp reorders
+ * extract/resize/rotate inside one pipeline; a cut after the resize is the order it keeps).
+ * Anything later runs as before, on the small frame, with runOps. The geometry is the general
+ * path's, computed on the displayed size, so crops land where they did.
  */
 import sharp, { type OutputInfo } from 'sharp';
 import { SquishError } from '../../errors/index.js';
@@ -46,8 +47,12 @@ export async function transformOnLoad(
   if (!SHRINK_ON_LOAD_FORMATS.has(info.format) || info.frames !== 1 || info.hasAlpha) return undefined;
   const orientation = validOrientation(info.orientation);
   const geometry = outputGeometry({ ...info, frameCount: 1, orientation }, options);
-  const [first, ...rest] = geometry.ops;
+  const [first, second, ...others] = geometry.ops;
   if (first?.op !== 'resize' || first.kernel !== 'lanczos3') return undefined;
+  // A fixed cut right after the scale (fit, and every gravity but attention/entropy) joins it: an
+  // extract called after resize is sharp's post-resize extract, so the order is kept.
+  const cut = second?.op === 'extract' ? second : undefined;
+  const rest = cut ? others : geometry.ops.slice(1);
   const shown = orientation >= 5 ? { width: info.height, height: info.width } : info;
   if (first.width > shown.width || first.height > shown.height) return undefined;
   checkDeadline(options.deadline);
@@ -55,11 +60,16 @@ export async function transformOnLoad(
   let scaled: RawFrame;
   try {
     const pipeline = sharp(input, { failOn: 'error', limitInputPixels: limits.maxPixels, autoOrient: true });
-    const output = await colourPath(pipeline, info)
-      // fastShrinkOnLoad: false leaves at least 2x to Lanczos3 after the DCT shrink. sharp's
-      // default lets the DCT do nearly all of it, which aliases: SSIMULACRA2 against the general
-      // path 89.2 instead of 100.0 (orient-Landscape_6, 1800 -> 200 px), 84.6 on a 300x100 crop.
-      .resize(first.width, first.height, { fit: 'fill', kernel: 'lanczos3', fastShrinkOnLoad: false })
+    // fastShrinkOnLoad: false leaves at least 2x to Lanczos3 after the DCT shrink. sharp's
+    // default lets the DCT do nearly all of it, which aliases: SSIMULACRA2 against the general
+    // path 89.2 instead of 100.0 (orient-Landscape_6, 1800 -> 200 px), 84.6 on a 300x100 crop.
+    let scaling = colourPath(pipeline, info).resize(first.width, first.height, {
+      fit: 'fill',
+      kernel: 'lanczos3',
+      fastShrinkOnLoad: false,
+    });
+    if (cut) scaling = scaling.extract(cut.region);
+    const output = await scaling
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
