@@ -19,8 +19,8 @@ const MARGIN_PER_SMOOTH_SHARE = 3.18;
  * - how much of the image the tiles leave out: nothing when the image is measured whole, little
  *   on a 480x360 image the tiles cover at 43 %; hence the factor (1 - coverage);
  * - how much of the image is smooth: blocking in skies and soft backgrounds weighs more in the
- *   whole image's coarse scales than in 96 px tiles (soft wallpapers needed 6.8-8.4 points, the
- *   textured Elephants 3.5).
+ *   whole image's coarse scales than in 96 px tiles (four soft wallpapers needed 6.8-8.4 points,
+ *   two others 4.3-4.5, the textured Elephants 3.5).
  *
  * Calibration (the 24 corpus JPEGs, target 80, full image scored like the benchmark: whole, or a
  * centre 2048x2048 crop above 4.2 MP). With the former fixed margin of 4.5 the margin each file
