@@ -14,6 +14,10 @@
  * lossless"), several encodes and metric runs where sharp encodes once. "quality 85" (Kraken's
  * `quality`, which implies lossy) is the same work as the sharp row: one mozjpeg encode at 85.
  * The engine rows show how much of a gap is the engine's work rather than the platform's.
+ *
+ * Each row also has its CPU time per request (this process and everything it started, from
+ * /proc), split into the benchmark's own process and `squish serve` without its engine
+ * processes: on a shared machine requests/s follow everyone else's load, CPU per request hardly.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -129,7 +133,7 @@ async function benchPlatform(
       // Warm-up: engine processes started and every photo seen once.
       for (let index = 0; index < photos.length; index++) await upload(index);
       process.stderr.write(`squish serve, ${variant.name}...\n`);
-      results.set(variant, await runLoad(clients, seconds, upload));
+      results.set(variant, await runLoad(clients, seconds, upload, squish.child.pid));
     }
     return results;
   } finally {
@@ -143,7 +147,7 @@ function row(name: string, result: LoadResult, reference?: LoadResult): string {
   const ratio = (ours: number | undefined, theirs: number | undefined) =>
     ours !== undefined && theirs !== undefined ? `${((ours / theirs) * 100).toFixed(0)} %` : '–';
   const ms = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(1));
-  return `| ${name} | ${result.ok} | ${result.failed} | ${result.requestsPerSecond.toFixed(2)} | ${result.p50Ms.toFixed(0)} | ${result.p95Ms.toFixed(0)} | ${ratio(result.requestsPerSecond, reference?.requestsPerSecond)} | ${ms(result.cpuMsPerRequest)} | ${ms(result.ownCpuMsPerRequest)} | ${ratio(reference?.cpuMsPerRequest, result.cpuMsPerRequest)} |`;
+  return `| ${name} | ${result.ok} | ${result.failed} | ${result.requestsPerSecond.toFixed(2)} | ${result.p50Ms.toFixed(0)} | ${result.p95Ms.toFixed(0)} | ${ratio(result.requestsPerSecond, reference?.requestsPerSecond)} | ${ms(result.cpuMsPerRequest)} | ${ms(result.ownCpuMsPerRequest)} | ${ms(result.serverCpuMsPerRequest)} | ${ratio(reference?.cpuMsPerRequest, result.cpuMsPerRequest)} |`;
 }
 
 /** A 32x32 PNG: the engine's work is a few milliseconds, so the platform's own cost stands out. */
@@ -184,11 +188,13 @@ async function main(): Promise<void> {
     "  platform's p50 minus the engine pool's p50 is the platform's own cost per request",
     '- CPU ms/req: CPU time of the benchmark process and every process it started (engine pool',
     '  children; `squish serve` and its engine processes) per request, from /proc; "in bench" is the',
-    "  benchmark's own process (sharp's work, the pool's messages, or the HTTP client). CPU vs sharp:",
-    "  sharp's CPU per request over the row's, which moves far less with the machine's other load",
+    "  benchmark's own process (sharp's work, the pool's messages, or the HTTP client); \"in server\" is",
+    '  `squish serve` itself without its engine processes (HTTP, multipart, SQLite, queue, blob store).',
+    "  CPU vs sharp: sharp's CPU per request over the row's, which moves far less with the machine's",
+    '  other load than requests/s (the bench shares 2 cores with other work)',
     '',
-    '| run | ok | failed | requests/s | p50 ms | p95 ms | vs sharp | CPU ms/req | in bench | CPU vs sharp |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| run | ok | failed | requests/s | p50 ms | p95 ms | vs sharp | CPU ms/req | in bench | in server | CPU vs sharp |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     row('sharp direct', direct, direct),
   ];
   for (const variant of VARIANTS) {
@@ -211,6 +217,13 @@ async function main(): Promise<void> {
     lines.push(
       `- ${variant.name}: platform ${((served.requestsPerSecond / pooled.requestsPerSecond) * 100).toFixed(0)} % of the engine pool's throughput (the cost of HTTP, multipart, SQLite, queue and blob store), ${((served.requestsPerSecond / direct.requestsPerSecond) * 100).toFixed(0)} % of sharp's (target 90 %: ${served.requestsPerSecond >= 0.9 * direct.requestsPerSecond ? 'met' : 'NOT met'}).`,
     );
+    if (served.cpuMsPerRequest !== undefined && pooled.cpuMsPerRequest !== undefined) {
+      const server = served.serverCpuMsPerRequest ?? 0;
+      const client = served.ownCpuMsPerRequest ?? 0;
+      lines.push(
+        `  CPU per request: sharp ${direct.cpuMsPerRequest?.toFixed(1)} ms; engine pool ${pooled.cpuMsPerRequest.toFixed(1)} ms; platform ${served.cpuMsPerRequest.toFixed(1)} ms = squish serve ${server.toFixed(1)} + engine processes ${(served.cpuMsPerRequest - server - client).toFixed(1)} + HTTP client ${client.toFixed(1)}.`,
+      );
+    }
   }
   const all: [string, LoadResult][] = [
     ['sharp', direct],

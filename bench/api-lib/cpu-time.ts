@@ -11,10 +11,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 /**
- * utime + stime of one process, plus cutime + cstime (its exited and reaped children, such as
- * engine processes a pool replaced), in ms; 0 when it has exited.
+ * utime + stime of one process in ms (0 when it has exited); with `reaped`, plus cutime + cstime:
+ * the whole lifetimes of its children that exited and were reaped, such as engine processes a
+ * pool replaced.
  */
-function ownCpuMs(pid: number): number {
+export function processCpuMs(pid: number, reaped = false): number {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -23,7 +24,8 @@ function ownCpuMs(pid: number): number {
   }
   // The command name (field 2) may hold spaces and parentheses: fields are counted after its ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  const own = Number(fields[11]) + Number(fields[12]);
+  const ticks = reaped ? own + Number(fields[13]) + Number(fields[14]) : own;
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
@@ -57,7 +59,7 @@ export function treeCpuMs(pid: number): number {
   const pending = [pid];
   while (pending.length > 0) {
     const next = pending.pop()!;
-    total += ownCpuMs(next);
+    total += processCpuMs(next, true);
     pending.push(...childrenOf(next));
   }
   return total;

@@ -1,5 +1,5 @@
 /** A closed-loop load generator: N clients, each sending its next request when the last one ends. */
-import { canMeasureCpu, treeCpuMs } from './cpu-time.js';
+import { canMeasureCpu, processCpuMs, treeCpuMs } from './cpu-time.js';
 
 export interface LoadResult {
   /** Requests that completed successfully. */
@@ -21,6 +21,8 @@ export interface LoadResult {
   cpuMsPerRequest?: number;
   /** The part of cpuMsPerRequest spent in this (the benchmark's own) process. */
   ownCpuMsPerRequest?: number;
+  /** The part spent in the `server` process given to runLoad, without its children (engine processes). */
+  serverCpuMsPerRequest?: number;
 }
 
 /** The q-quantile (0..1) of sorted values, nearest rank. */
@@ -33,11 +35,13 @@ export function quantile(sorted: readonly number[], q: number): number {
 /**
  * Runs `clients` loops for `seconds`; each loop calls `work(i)` with a global request counter
  * (to rotate inputs) and times it. Requests running when the time is up finish and count.
+ * `serverPid`: a process (a child of this one) whose own CPU time is reported apart.
  */
 export async function runLoad(
   clients: number,
   seconds: number,
   work: (index: number) => Promise<void>,
+  serverPid?: number,
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   const errors: string[] = [];
@@ -46,6 +50,7 @@ export async function runLoad(
   const measureCpu = canMeasureCpu();
   const treeBefore = measureCpu ? treeCpuMs(process.pid) : 0;
   const ownBefore = process.cpuUsage();
+  const serverBefore = measureCpu && serverPid !== undefined ? processCpuMs(serverPid) : 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -66,6 +71,7 @@ export async function runLoad(
   const elapsed = (performance.now() - started) / 1000;
   const own = process.cpuUsage(ownBefore);
   const tree = measureCpu ? treeCpuMs(process.pid) - treeBefore : undefined;
+  const server = measureCpu && serverPid !== undefined ? processCpuMs(serverPid) - serverBefore : undefined;
   const sorted = latencies.sort((a, b) => a - b);
   const perRequest = (ms: number) => ms / Math.max(1, sorted.length);
   return {
@@ -83,5 +89,6 @@ export async function runLoad(
           cpuMsPerRequest: perRequest(tree),
           ownCpuMsPerRequest: perRequest((own.user + own.system) / 1000),
         }),
+    ...(server === undefined ? {} : { serverCpuMsPerRequest: perRequest(server) }),
   };
 }
