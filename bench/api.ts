@@ -13,6 +13,7 @@
  * resized JPEG the engine then searches the quality that reaches SSIMULACRA2 90 ("visually
  * lossless"), several encodes and metric runs where sharp encodes once. "quality 85" (Kraken's
  * `quality`, which implies lossy) is the same work as the sharp row: one mozjpeg encode at 85.
+ * Squish runs from the build (`npm run build` first), as `npx squish` does.
  * The engine rows show how much of a gap is the engine's work rather than the platform's.
  *
  * Each row also has its CPU time per request (this process and everything it started, from
@@ -24,10 +25,14 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { FormData, Response, request } from 'undici';
-import { EnginePool } from '../src/engine/index.js';
 import { type PlanInput, parsePlan } from '../src/plan/index.js';
 import { type LoadResult, runLoad } from './api-lib/load-loop.js';
 import { createKey, startSquish } from './api-lib/squish-process.js';
+
+// The engine pool from the build, as `squish serve` runs it (see api-lib/squish-process.ts).
+const { EnginePool } = (await import(
+  new URL('../dist/engine/index.js', import.meta.url).href
+)) as typeof import('../src/engine/index.js');
 
 const PHOTOS = [
   '/work/shared/corpus/jpeg/mate-Aqua.jpg',
