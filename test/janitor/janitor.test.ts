@@ -398,7 +398,13 @@ test('the schedule runs soon after start and again on its interval, and stops', 
   const afterStop = await storeJob(p, { expiresAt: new Date(Date.now() - HOUR) });
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.equal((await p.db.jobs.get(afterStop.id))?.status, 'done', 'no run after stop');
-  assert.deepEqual(await janitor.runOnce(), { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0, settledJobs: 0 });
+  assert.deepEqual(await janitor.runOnce(), {
+    jobs: 0,
+    blobs: 0,
+    usageDays: 0,
+    queueJobs: 0,
+    settledJobs: 0,
+  });
 });
 
 /** Polls a condition until it holds; fails only after a generous bound (not a timing assertion). */
