@@ -14,7 +14,7 @@ import {
   type SquishDatabase,
   utcDay,
 } from '../../src/db/index.js';
-import { startJanitor } from '../../src/janitor/index.js';
+import { type Janitor, type JanitorDeps, startJanitor } from '../../src/janitor/index.js';
 import { EmbeddedQueue } from '../../src/jobs/index.js';
 import { parsePlan } from '../../src/plan/index.js';
 import { type BlobStore, LocalFolderStore } from '../../src/store/index.js';
@@ -117,6 +117,18 @@ async function storeJob(
   return { id, keys, tokens: outputs.map((output) => output.token) };
 }
 
+/** A janitor that runs only when asked (its schedule's first run is an hour away). */
+function manualJanitor(p: Platform, options: Partial<JanitorDeps> = {}): Janitor {
+  return startJanitor({
+    db: p.db,
+    queue: p.queue,
+    store: p.store,
+    log: silent,
+    firstRunDelayMs: HOUR,
+    ...options,
+  });
+}
+
 async function exists(store: BlobStore, key: string): Promise<boolean> {
   return (await store.stat(key)) !== undefined;
 }
@@ -132,13 +144,7 @@ test('a run deletes expired jobs with all their files, and leaves live jobs alon
   const leftover = `results/${expiredUpload.id}/${newId()}`;
   await p.store.put(leftover, image);
 
-  const janitor = startJanitor({
-    db: p.db,
-    queue: p.queue,
-    store: p.store,
-    log: silent,
-    firstRunDelayMs: HOUR,
-  });
+  const janitor = manualJanitor(p);
   t.after(() => janitor.stop());
   const run = await janitor.runOnce();
 
@@ -168,15 +174,7 @@ test('a run prunes usage days older than the retention and keeps the recent ones
   await p.db.accounts.recordUsage(p.accountId, usage, new Date(now.getTime() - 29 * DAY));
   await p.db.accounts.recordUsage(p.accountId, usage, now);
 
-  const janitor = startJanitor({
-    db: p.db,
-    queue: p.queue,
-    store: p.store,
-    log: silent,
-    firstRunDelayMs: HOUR,
-    usageRetentionDays: 30,
-    now: () => now,
-  });
+  const janitor = manualJanitor(p, { usageRetentionDays: 30, now: () => now });
   t.after(() => janitor.stop());
   const run = await janitor.runOnce();
 
@@ -199,26 +197,13 @@ test('a run drops ended queue jobs past the queue retention', async (t) => {
     assert.equal((await p.queue.waitFor(name, `${name}-1`, 30_000))?.state, 'completed');
     await consumer.close();
   }
-  const janitor = startJanitor({
-    db: p.db,
-    queue: p.queue,
-    store: p.store,
-    log: silent,
-    firstRunDelayMs: HOUR,
-  });
+  const janitor = manualJanitor(p);
   t.after(() => janitor.stop());
 
   assert.equal((await janitor.runOnce()).queueJobs, 0, 'younger than the default day: kept');
   assert.equal((await p.queue.counts('optimize')).completed, 1);
 
-  const eager = startJanitor({
-    db: p.db,
-    queue: p.queue,
-    store: p.store,
-    log: silent,
-    firstRunDelayMs: HOUR,
-    queueRetentionMs: -1000,
-  });
+  const eager = manualJanitor(p, { queueRetentionMs: -1000 });
   t.after(() => eager.stop());
   assert.equal((await eager.runOnce()).queueJobs, 2);
   assert.equal((await p.queue.counts('optimize')).completed, 0);
@@ -444,24 +429,11 @@ test('a job that ended in the queue without its worker (died on the last attempt
   assert.equal((await p.queue.waitFor('optimize', id, 5000))?.state, 'failed');
   await consumer.close();
 
-  const young = startJanitor({
-    db: p.db,
-    queue: p.queue,
-    store: p.store,
-    log: silent,
-    firstRunDelayMs: HOUR,
-  });
+  const young = manualJanitor(p);
   assert.equal((await young.runOnce()).settledJobs, 0, 'a job of the last minute may still be worked on');
   await young.stop();
 
-  const janitor = startJanitor({
-    db: p.db,
-    queue: p.queue,
-    store: p.store,
-    log: silent,
-    firstRunDelayMs: HOUR,
-    now: () => new Date(Date.now() + 2 * 60_000),
-  });
+  const janitor = manualJanitor(p, { now: () => new Date(Date.now() + 2 * 60_000) });
   t.after(() => janitor.stop());
   assert.equal((await janitor.runOnce()).settledJobs, 1);
   const settled = await p.db.jobs.get(id);
