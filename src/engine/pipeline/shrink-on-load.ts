@@ -15,12 +15,13 @@
  */
 import sharp, { type OutputInfo } from 'sharp';
 import { SquishError } from '../../errors/index.js';
+import { checkDeadline } from '../deadline.js';
 import type { EngineLimits } from '../limits.js';
 import type { ImageFormat, ImageInfo } from '../types.js';
 import type { RawFrame } from './frames.js';
 import { flattenFrame, runOps } from './run-ops.js';
 import { colourPath, decodeError, validOrientation } from './source.js';
-import { checkDeadline, outputGeometry, type TransformedImage, type TransformOptions } from './transform.js';
+import { outputGeometry, type TransformedImage, type TransformOptions } from './transform.js';
 
 /**
  * Formats whose decoders shrink on load in libvips. Other formats gain nothing but one copy, and

@@ -12,6 +12,7 @@
 import { SquishError } from '../../errors/index.js';
 import type { Rgba } from '../../plan/colour.js';
 import type { ResizeStep } from '../../plan/resize.js';
+import { checkDeadline } from '../deadline.js';
 import { frameAt, type PixelFrames, type RawFrame } from './frames.js';
 import { type Geometry, planGeometry } from './geometry.js';
 import { displayedSize, orientOnce } from './orientation.js';
@@ -135,9 +136,4 @@ export function outputGeometry(
     background: options.background,
     name: options.optionName ?? 'resize',
   });
-}
-
-/** PROCESSING_TIMEOUT once `deadline` (epoch ms) has passed. */
-export function checkDeadline(deadline: number | undefined): void {
-  if (deadline !== undefined && Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
 }

@@ -3,8 +3,9 @@
  * sampled tiles, or the fixed `plan.quality`. AV1 encoding is the slow part (one libvips thread),
  * so the search is capped at three encodes at a low effort (see avifEffortFor).
  */
+
+import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
-import { checkDeadline } from '../sharp-common/deadline.js';
 import { decodeRgbaFrames, readRgbaFrames } from '../sharp-common/frames.js';
 import { findLossyEncoding, lossyCandidate } from '../sharp-common/lossy-search.js';
 import { buildReference } from '../sharp-common/perceptual-reference.js';

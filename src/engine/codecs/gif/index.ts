@@ -2,8 +2,10 @@
  * The GIF codec: gifsicle for the work, our own frame decoder to prove lossless outputs and to
  * measure lossy ones.
  */
+
+import { checkDeadline } from '../../deadline.js';
 import type { FormatOptimizer } from '../../types.js';
-import { checkDeadline, checkGif } from './limits-check.js';
+import { checkGif } from './limits-check.js';
 import { losslessGif } from './lossless.js';
 import { lossyGif } from './lossy.js';
 
@@ -12,12 +14,12 @@ export const gifOptimizer: FormatOptimizer = {
   format: 'gif',
   async lossless(input, ctx) {
     const structure = checkGif(input, ctx);
-    checkDeadline(ctx);
+    checkDeadline(ctx.deadline);
     return losslessGif(input, ctx, structure);
   },
   async lossy(input, ctx) {
     const structure = checkGif(input, ctx);
-    checkDeadline(ctx);
+    checkDeadline(ctx.deadline);
     return lossyGif(input, ctx, structure);
   },
 };

@@ -21,8 +21,3 @@ export function checkGif(input: Uint8Array, ctx: CodecContext): GifStructure {
   assertWithinPixelLimit(structure, ctx.limits.maxPixels);
   return structure;
 }
-
-/** @throws SquishError PROCESSING_TIMEOUT once the job's deadline has passed. */
-export function checkDeadline(ctx: CodecContext): void {
-  if (Date.now() > ctx.deadline) throw new SquishError('PROCESSING_TIMEOUT');
-}

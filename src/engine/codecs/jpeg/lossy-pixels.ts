@@ -1,10 +1,5 @@
-/**
- * "Intelligent lossy" JPEG from decoded pixels: the one implementation behind both the byte path
- * (optimizeJpegLossy, which adds the input-file handling) and the pipeline's transformed or
- * converted images.
- */
-import { SquishError } from '../../../errors/index.js';
 import type { ChromaSubsampling } from '../../../plan/index.js';
+import { checkDeadline } from '../../deadline.js';
 import { MIN_METRIC_SIDE, type RgbImage } from '../../metric/ssimulacra2.js';
 import { encodeJpeg, type JpegChroma, QUANTISATION_TABLE } from './encode.js';
 import { metricSample } from './sample-score.js';
@@ -90,8 +85,4 @@ export async function jpegLossyFromPixels(
   checkDeadline(options.deadline);
   const data = await encodeJpeg(rgb, { quality, chromaSubsampling: chroma, quantisationTable: table });
   return { data, quality, chroma, table, ...(score === undefined ? {} : { score }), notes };
-}
-
-function checkDeadline(deadline: number): void {
-  if (Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
 }

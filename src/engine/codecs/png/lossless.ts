@@ -2,9 +2,11 @@
  * Lossless PNG optimization: strip what does not change appearance, then let oxipng pick filters,
  * bit depth, colour type and palette order and recompress.
  */
+
+import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { oxipng } from './oxipng.js';
-import { checkDeadline, type PreparedPng, preparePng } from './prepare.js';
+import { type PreparedPng, preparePng } from './prepare.js';
 
 /**
  * oxipng preset. Level 2 was measured against 1 and 3 on the corpus PNGs:

@@ -7,6 +7,7 @@
  */
 import { isSquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
+import { checkDeadline } from '../../deadline.js';
 import { MIN_METRIC_SIDE, ssimulacra2 } from '../../metric/ssimulacra2.js';
 import { searchQuality } from '../../search/perceptual-search.js';
 import type { Candidate, CodecContext } from '../../types.js';
@@ -16,7 +17,7 @@ import { recompress } from './lossless.js';
 import { oxipng } from './oxipng.js';
 import { type PaletteScorer, paletteScorer } from './palette-score.js';
 import { decodeRgba8, hasTranslucency, maxSampleError, onBackground, type Rgba8 } from './pixels.js';
-import { checkDeadline, type PreparedPng, preparePng } from './prepare.js';
+import { type PreparedPng, preparePng } from './prepare.js';
 import { availableQuantizer, type QuantizeSettings, quantize } from './quantize.js';
 import { chooseTruecolor } from './truecolor-choice.js';
 

@@ -3,6 +3,7 @@
  * the metadata selection. Nothing here inflates image data.
  */
 import { SquishError } from '../../../errors/index.js';
+import { checkDeadline } from '../../deadline.js';
 import type { CodecContext } from '../../types.js';
 import { readPngChunks, writePng } from './chunks.js';
 import { type PngHeader, readHeader } from './header.js';
@@ -32,9 +33,4 @@ export function preparePng(input: Uint8Array, ctx: CodecContext): PreparedPng {
   }
   const selected = selectChunks(chunks, ctx.plan.keep);
   return { header, cleaned: writePng(selected.chunks), notes: selected.notes };
-}
-
-/** Throws PROCESSING_TIMEOUT once the job's deadline has passed. */
-export function checkDeadline(deadline: number): void {
-  if (Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
 }

@@ -3,10 +3,11 @@
  * step whose result still reaches the target, scored on truecolor-score.ts' tiles. Opaque images
  * only, and any image under MIN_METRIC_SIDE.
  */
+
+import { checkDeadline } from '../../deadline.js';
 import { MIN_METRIC_SIDE } from '../../metric/ssimulacra2.js';
 import { searchQuality } from '../../search/perceptual-search.js';
 import { hasTranslucency, maxSampleError, type Rgba8 } from './pixels.js';
-import { checkDeadline } from './prepare.js';
 import { quantizeResiduals, truecolorPng } from './truecolor-lossy.js';
 import { truecolorScorer } from './truecolor-score.js';
 

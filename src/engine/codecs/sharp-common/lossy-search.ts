@@ -6,9 +6,9 @@
  */
 import type { OptimizePlan } from '../../../plan/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
+import { checkDeadline } from '../../deadline.js';
 import { searchQuality } from '../../search/perceptual-search.js';
 import type { Candidate } from '../../types.js';
-import { checkDeadline } from './deadline.js';
 import type { RgbaFrames } from './frames.js';
 import type { PerceptualReference } from './perceptual-reference.js';
 import { encoding } from './sharp-errors.js';

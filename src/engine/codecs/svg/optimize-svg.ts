@@ -1,9 +1,5 @@
-/**
- * The SVG pipeline: decode text, guard the DOCTYPE, sanitize, minify, then verify by rendering that
- * the minified document looks like the sanitized one; walk down to safer settings when it does not.
- */
-import { SquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
+import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { createAnalysisPlugin, type DocumentFacts, type DocumentSize } from './analysis.js';
 import { resolveEntities } from './entities.js';
@@ -32,10 +28,6 @@ const PRECISE_EXTRA_DECIMALS = 2;
 interface Rung {
   level: MinifyLevel;
   precision?: number;
-}
-
-function checkDeadline(deadline: number): void {
-  if (Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
 }
 
 function describeRung(rung: Rung): string {

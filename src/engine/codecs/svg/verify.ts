@@ -9,6 +9,7 @@
  */
 import sharp from 'sharp';
 import { SquishError } from '../../../errors/index.js';
+import { checkDeadline } from '../../deadline.js';
 import { MIN_METRIC_SIDE, ssimulacra2 } from '../../metric/ssimulacra2.js';
 import { rawView } from '../../raw-image.js';
 import { remainingMs } from '../../tools/run-tool.js';
@@ -49,10 +50,6 @@ interface RenderPlan {
 /** A rendered reference plus how it was rendered, so candidates render alike. */
 export interface ReferenceRender extends RenderPlan {
   image: RgbaImage;
-}
-
-function checkDeadline(deadline: number): void {
-  if (Date.now() > deadline) throw new SquishError('PROCESSING_TIMEOUT');
 }
 
 /**

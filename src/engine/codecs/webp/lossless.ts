@@ -3,9 +3,10 @@
  * input, a fresh VP8L encode at libwebp's highest method. A lossy (VP8) input is never re-encoded:
  * a pixel-exact copy of its decoded pixels would be several times larger.
  */
+
+import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { keepAppearance } from '../sharp-common/appearance.js';
-import { checkDeadline } from '../sharp-common/deadline.js';
 import { assertDecodes } from '../sharp-common/frames.js';
 import { encodeWebp } from './encode.js';
 import { isLosslessWebp, stripWebpMetadata } from './metadata.js';

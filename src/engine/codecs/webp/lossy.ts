@@ -3,9 +3,10 @@
  * sampled tiles and frames, or the fixed `plan.quality`. Alpha stays exact (alphaQuality 100) and
  * is checked anyway by judging on white and on black.
  */
+
+import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { keepAppearance } from '../sharp-common/appearance.js';
-import { checkDeadline } from '../sharp-common/deadline.js';
 import { assertDecodes, decodeRgbaFrames, hasTransparency, readRgbaFrames } from '../sharp-common/frames.js';
 import { findLossyEncoding, lossyCandidate } from '../sharp-common/lossy-search.js';
 import { buildReference, sampleFrames } from '../sharp-common/perceptual-reference.js';
