@@ -96,7 +96,7 @@ export class PlatformJobService implements JobService {
       source = { kind: 'url', url: url.href, fileName: job.source.fileName ?? fileNameFromUrl(url) };
     }
     if (job.keepExtension !== undefined) source.keepExtension = job.keepExtension;
-    await db.jobs.create({
+    const record = await db.jobs.create({
       id,
       accountId: job.account.id,
       source,
@@ -117,8 +117,6 @@ export class PlatformJobService implements JobService {
       },
       'job accepted',
     );
-    const record = await db.jobs.get(id);
-    if (!record) throw new SquishError('INTERNAL', 'The job was recorded but cannot be read back.');
     return record;
   }
 

@@ -42,7 +42,8 @@ export interface AccountStore {
 }
 
 export interface JobStore {
-  create(job: NewJob): Promise<void>;
+  /** Records a new job, queued; returns it as `get` would, sparing the caller a read back. */
+  create(job: NewJob): Promise<JobRecord>;
   get(id: string): Promise<JobRecord | undefined>;
   markRunning(id: string): Promise<void>;
   /**

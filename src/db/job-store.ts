@@ -28,7 +28,8 @@ type StoredResult = Omit<JobResult, 'outputs'>;
 export class KyselyJobStore implements JobStore {
   constructor(private readonly db: Kysely<Tables>) {}
 
-  async create(job: NewJob): Promise<void> {
+  async create(job: NewJob): Promise<JobRecord> {
+    const createdAt = new Date();
     await this.db
       .insertInto('jobs')
       .values({
@@ -42,11 +43,12 @@ export class KyselyJobStore implements JobStore {
         compat: JSON.stringify(job.compat),
         result: null,
         error: null,
-        created_at: toMs(new Date()),
+        created_at: toMs(createdAt),
         finished_at: null,
         expires_at: toMs(job.expiresAt),
       })
       .execute();
+    return { ...job, status: 'queued', createdAt };
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

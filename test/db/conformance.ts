@@ -202,10 +202,11 @@ export function describeDatabaseConformance(name: string, open: () => Promise<Sq
           dev: true,
         });
         const before = Date.now();
-        await db.jobs.create(job);
+        const created = await db.jobs.create(job);
 
         const queued = await db.jobs.get(job.id);
         assert.ok(queued);
+        assert.deepEqual(created, queued, 'create answers what get reads back');
         assert.equal(queued.status, 'queued');
         assert.deepEqual(
           { ...queued, createdAt: undefined },
