@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
@@ -6,6 +6,7 @@ import type { JobService } from '../api/job-service.js';
 import { buildServer } from '../api/server.js';
 import { krakenResponder } from '../compat/kraken/index.js';
 import type { ServeConfig } from '../config/index.js';
+import { packageVersion } from '../config/index.js';
 import { openDatabase, type SquishDatabase } from '../db/index.js';
 import { type EngineLimits, EnginePool } from '../engine/index.js';
 import { type Janitor, startJanitor } from '../janitor/index.js';
@@ -38,13 +39,6 @@ export interface App {
    * hands them back to the queue), and closes every backend.
    */
   close(): Promise<void>;
-}
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
 }
 
 /** The outbound policy of image fetches and callbacks. */

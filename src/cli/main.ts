@@ -1,10 +1,6 @@
-/**
- * The `squish` command line: parses the arguments (commander) and runs the chosen command.
- * bin/squish.js calls `main` with process.argv and exits with the status it returns.
- */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { packageVersion } from '../config/index.js';
 import {
   DEFAULT_LOSSY_TARGET,
   GRAVITIES,
@@ -27,14 +23,6 @@ interface OptimizeFlags extends Omit<PlanFlags, 'keepIcc' | 'keepOrientation'> {
   plan?: string;
   concurrency: number;
   json?: boolean;
-}
-
-/** Same path from src/cli (tsx) and dist/cli (compiled). */
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return manifest.version;
 }
 
 /** A commander argument parser for whole numbers in [min, max]. */
