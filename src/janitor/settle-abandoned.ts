@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SquishDatabase } from '../db/index.js';
-import { callbackJobId, OPTIMIZE_QUEUE, type QueueBackend, WEBHOOKS_QUEUE } from '../jobs/index.js';
+import { enqueueCallback, OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
 
 /** Jobs younger than this are left alone: their worker is most likely still on them. */
 const SETTLE_AFTER_MS = 60_000;
@@ -29,7 +29,7 @@ export async function settleAbandonedJobs(
     if (!job || job.status === 'done' || job.status === 'failed') continue;
     await db.jobs.fail(id, { code: 'INTERNAL', message: outcome.error.message });
     if (job.delivery.mode === 'callback') {
-      await queue.enqueue(WEBHOOKS_QUEUE, callbackJobId(id), { jobId: id }, { attempts: 5 });
+      await enqueueCallback(queue, id);
     }
     log.warn(
       { jobId: id, code: outcome.error.code },

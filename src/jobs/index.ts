@@ -10,5 +10,11 @@ export type {
   QueueCounts,
   QueueJob,
 } from './queue-backend.js';
-export { callbackJobId, type JobRef, OPTIMIZE_QUEUE, WEBHOOKS_QUEUE } from './queue-names.js';
+export {
+  callbackJobId,
+  enqueueCallback,
+  type JobRef,
+  OPTIMIZE_QUEUE,
+  WEBHOOKS_QUEUE,
+} from './queue-names.js';
 export { backoffDelay, isRetryable } from './retry.js';

@@ -14,13 +14,7 @@ import type { SquishDatabase } from '../db/index.js';
 import type { JobOutput, JobRecord } from '../db/records.js';
 import type { EnginePool, EngineResult } from '../engine/index.js';
 import { type ErrorReport, isSquishError, SquishError } from '../errors/index.js';
-import {
-  callbackJobId,
-  type JobRef,
-  type QueueBackend,
-  type QueueJob,
-  WEBHOOKS_QUEUE,
-} from '../jobs/index.js';
+import { enqueueCallback, type JobRef, type QueueBackend, type QueueJob } from '../jobs/index.js';
 import { fetchImage, type OutboundPolicy } from '../net/index.js';
 import type { BlobStore } from '../store/index.js';
 import { contentTypeOf, outputFileName, strongEtag } from './output-files.js';
@@ -70,7 +64,7 @@ export async function runOptimizeJob(
   }
   if (record.status === 'done' || record.status === 'failed') {
     // An earlier attempt recorded the outcome and died before the end: only the callback may be missing.
-    await enqueueCallback(deps, record);
+    await callbackIfAsked(deps, record);
     return { status: record.status };
   }
   await db.jobs.markRunning(jobId);
@@ -128,7 +122,7 @@ async function optimize(
       dev: record.dev,
     },
   );
-  await enqueueCallback(deps, record);
+  await callbackIfAsked(deps, record);
   log.info(
     { jobId: record.id, ms: result.ms, inputFormat: result.inputFormat, outputs: outputs.length },
     'optimize job done',
@@ -192,16 +186,13 @@ async function recordFailure(
   error: ErrorReport,
 ): Promise<OptimizeOutcome> {
   await deps.db.jobs.fail(record.id, error);
-  await enqueueCallback(deps, record);
+  await callbackIfAsked(deps, record);
   deps.log.info({ jobId: record.id, code: error.code }, 'optimize job failed');
   return { status: 'failed' };
 }
 
-async function enqueueCallback(deps: OptimizeJobDeps, record: JobRecord): Promise<void> {
-  if (record.delivery.mode !== 'callback') return;
-  const data: JobRef = { jobId: record.id };
-  // Five attempts with exponential backoff: a receiver that is down for a minute still gets it.
-  await deps.queue.enqueue(WEBHOOKS_QUEUE, callbackJobId(record.id), data, { attempts: 5 });
+async function callbackIfAsked(deps: OptimizeJobDeps, record: JobRecord): Promise<void> {
+  if (record.delivery.mode === 'callback') await enqueueCallback(deps.queue, record.id);
 }
 
 /**
