@@ -2,7 +2,7 @@ import type { ChromaSubsampling } from '../../../plan/index.js';
 import { checkDeadline } from '../../deadline.js';
 import { MIN_METRIC_SIDE, type RgbImage } from '../../metric/ssimulacra2.js';
 import { encodeJpeg, type JpegChroma, QUANTISATION_TABLE } from './encode.js';
-import { metricSample } from './sample-score.js';
+import { type MetricSample, metricSample } from './sample-score.js';
 import { searchSample, tileMargin } from './search.js';
 import { chooseChroma } from './subsampling.js';
 
@@ -17,6 +17,8 @@ export interface JpegPixelsOptions {
   /** Asked-for subsampling; chosen per image when absent. */
   chromaSubsampling?: ChromaSubsampling;
   deadline: number;
+  /** `metricSample(rgb)`, when the caller already took it (it is not taken twice). */
+  sample?: MetricSample;
 }
 
 export interface JpegPixelsResult {
@@ -49,7 +51,7 @@ export async function jpegLossyFromPixels(
   options: JpegPixelsOptions,
 ): Promise<JpegPixelsResult> {
   const notes: string[] = [];
-  const sample = metricSample(rgb);
+  const sample = options.sample ?? metricSample(rgb);
   const measurable = Math.min(sample.reference.width, sample.reference.height) >= MIN_METRIC_SIDE;
   const margin = tileMargin(sample);
   const searchTarget = Math.min(100, options.target + margin);

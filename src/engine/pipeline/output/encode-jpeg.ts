@@ -8,6 +8,7 @@
  */
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { jpegLossyFromPixels } from '../../codecs/jpeg/lossy-pixels.js';
+import { metricSample } from '../../codecs/jpeg/sample-score.js';
 import type { Candidate } from '../../types.js';
 import type { TransformedImage } from '../transform.js';
 import { fixedQualityChroma } from './fixed-quality-chroma.js';
@@ -28,14 +29,17 @@ export async function encodeJpegOutput(
   const fixedQuality = settings.lossy ? settings.quality : undefined;
   // A fixed quality is one encode: the chroma layout is chosen without the metric where that is
   // safe (fixed-quality-chroma.ts), so the search's chroma evaluation is not paid for.
+  // The tile sample is taken once, here, and reused by the encoder.
+  const sample = metricSample(rgb);
   const chromaSubsampling =
     settings.chromaSubsampling ??
-    (fixedQuality === undefined ? undefined : await fixedQualityChroma(rgb, target));
+    (fixedQuality === undefined ? undefined : await fixedQualityChroma(sample, target));
   const result = await jpegLossyFromPixels(rgb, {
     target,
     ...(fixedQuality === undefined ? {} : { quality: fixedQuality }),
     ...(chromaSubsampling ? { chromaSubsampling } : {}),
     deadline,
+    sample,
   });
   const notes = [...result.notes];
   if (!settings.lossy)

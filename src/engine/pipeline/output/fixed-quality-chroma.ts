@@ -17,21 +17,20 @@
  */
 
 import type { JpegChroma } from '../../codecs/jpeg/encode.js';
-import { metricSample } from '../../codecs/jpeg/sample-score.js';
+import type { MetricSample } from '../../codecs/jpeg/sample-score.js';
 import { tileMargin } from '../../codecs/jpeg/search.js';
 import { chooseChroma, chromaDetail } from '../../codecs/jpeg/subsampling.js';
-import { MIN_METRIC_SIDE, type RgbImage } from '../../metric/ssimulacra2.js';
+import { MIN_METRIC_SIDE } from '../../metric/ssimulacra2.js';
 
 /** Chroma detail (chromaDetail on the metric sample) below which 4:2:0 is taken at a fixed quality. */
 export const METRIC_CHROMA_DETAIL = 16;
 
 /**
- * 4:2:0 for `rgb` unless it has enough colour detail for 4:2:0 to be worth checking; then the
- * search's own choice at `target` (the metric). Images too small to measure get 4:4:4, as the
- * search gives them.
+ * 4:2:0 for the image `sample` was taken from (`metricSample`) unless it has enough colour detail
+ * for 4:2:0 to be worth checking; then the search's own choice at `target` (the metric). Images
+ * too small to measure get 4:4:4, as the search gives them.
  */
-export async function fixedQualityChroma(rgb: RgbImage, target: number): Promise<JpegChroma> {
-  const sample = metricSample(rgb);
+export async function fixedQualityChroma(sample: MetricSample, target: number): Promise<JpegChroma> {
   if (Math.min(sample.reference.width, sample.reference.height) < MIN_METRIC_SIDE) return '4:4:4';
   if (chromaDetail(sample.reference) < METRIC_CHROMA_DETAIL) return '4:2:0';
   return chooseChroma(sample, Math.min(100, target + tileMargin(sample)));
