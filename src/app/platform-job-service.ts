@@ -6,7 +6,7 @@ import type { Account, JobRecord, JobSource } from '../db/records.js';
 import { ERROR_CODES, type ErrorCode, SquishError } from '../errors/index.js';
 import { OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
 import { checkUrlSyntax, fileNameFromUrl, type OutboundPolicy } from '../net/index.js';
-import type { BlobStore } from '../store/blob-store.js';
+import { type BlobStore, inputBlobKey } from '../store/index.js';
 
 /** Attempts of one optimize job: a worker dying twice on the same job is likely the job's fault. */
 const OPTIMIZE_ATTEMPTS = 3;
@@ -22,11 +22,6 @@ export interface PlatformJobServiceDeps {
   resultTtlMs: number;
   waitTimeoutMs: number;
   log: Logger;
-}
-
-/** The blob key of a job's uploaded input (the worker reads it there). */
-export function inputBlobKey(jobId: string): string {
-  return `inputs/${jobId}`;
 }
 
 /**

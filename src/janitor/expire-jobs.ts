@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SquishDatabase } from '../db/index.js';
-import type { BlobStore } from '../store/index.js';
+import { type BlobStore, resultsPrefix } from '../store/index.js';
 
 /** Jobs handled per query; a run goes on until no expired job is left (or nothing progresses). */
 const BATCH = 100;
@@ -46,7 +46,7 @@ const JOB_ID_SEGMENT = /^[A-Za-z0-9._-]+$/;
 async function deleteJobBlobs(store: BlobStore, jobId: string, blobKeys: string[]): Promise<number> {
   const keys = new Set(blobKeys);
   if (JOB_ID_SEGMENT.test(jobId)) {
-    for await (const blob of store.list(`results/${jobId}/`)) keys.add(blob.key);
+    for await (const blob of store.list(resultsPrefix(jobId))) keys.add(blob.key);
   }
   for (const key of keys) await store.delete(key);
   return keys.size;

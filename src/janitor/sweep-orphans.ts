@@ -1,8 +1,5 @@
 import type { SquishDatabase } from '../db/index.js';
-import type { BlobStore } from '../store/index.js';
-
-/** The folders of per-job blobs: `inputs/<jobId>` and `results/<jobId>/<token>`. */
-const PREFIXES = ['inputs/', 'results/'] as const;
+import { type BlobStore, JOB_BLOB_FOLDERS } from '../store/index.js';
 
 /** Orphans deleted per prefix and run at most, so one run stays short; the next run goes on. */
 const MAX_PER_PREFIX = 1000;
@@ -20,7 +17,7 @@ export async function sweepOrphanBlobs(
 ): Promise<number> {
   const jobExists = new Map<string, boolean>();
   let deleted = 0;
-  for (const prefix of PREFIXES) {
+  for (const prefix of JOB_BLOB_FOLDERS) {
     // Collected first, deleted after: deleting while a listing walks its folders is not
     // something every store promises to handle.
     const orphans: string[] = [];

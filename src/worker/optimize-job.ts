@@ -16,7 +16,7 @@ import type { EnginePool, EngineResult } from '../engine/index.js';
 import { type ErrorReport, isSquishError, SquishError } from '../errors/index.js';
 import { enqueueCallback, type JobRef, type QueueBackend, type QueueJob } from '../jobs/index.js';
 import { fetchImage, type OutboundPolicy } from '../net/index.js';
-import type { BlobStore } from '../store/index.js';
+import { type BlobStore, resultsPrefix } from '../store/index.js';
 import { contentTypeOf, outputFileName, strongEtag } from './output-files.js';
 
 export interface OptimizeJobDeps {
@@ -31,11 +31,6 @@ export interface OptimizeJobDeps {
 /** The queue job's result. */
 export interface OptimizeOutcome {
   status: 'done' | 'failed';
-}
-
-/** The blob key prefix of a job's results; each output is `results/<jobId>/<token>`. */
-export function resultsPrefix(jobId: string): string {
-  return `results/${jobId}/`;
 }
 
 /** What a user is told when the infrastructure failed on every attempt (the detail goes to the log). */

@@ -14,7 +14,7 @@ import type { JobOutput } from '../../src/db/records.js';
 import { EnginePool } from '../../src/engine/index.js';
 import { callbackJobId, WEBHOOKS_QUEUE } from '../../src/jobs/index.js';
 import { parsePlan } from '../../src/plan/index.js';
-import { resultsPrefix } from '../../src/worker/index.js';
+import { resultsPrefix } from '../../src/store/index.js';
 import { runOptimizeJob } from '../../src/worker/optimize-job.js';
 import { assertSamePixels } from '../helpers/pixels.js';
 import { startHarness } from './harness.js';
