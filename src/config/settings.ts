@@ -42,8 +42,9 @@ export interface SettingDescriptor<K extends keyof ServeConfig = keyof ServeConf
 
 function integer(min: number, max: number) {
   return (raw: string): number => {
+    // Digits only: Number() would read "" as 0 (an empty SQUISH_PORT= must not mean a random port).
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
+    if (!/^\s*\d+\s*$/.test(raw) || value < min || value > max) {
       throw new Error(`expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
     }
     return value;

@@ -27,6 +27,13 @@ test('a flag wins over its environment variable, which wins over the default', (
   assert.equal(config.allowPrivateNetworks, true);
 });
 
+test('an empty or non-decimal number is refused, not read as 0 or by exponent', () => {
+  for (const raw of ['', ' ', '8e3', '0x50', '80.5']) {
+    assert.throws(() => loadConfig({ SQUISH_PORT: raw }), /SQUISH_PORT: expected an integer from 0 to 65535/);
+  }
+  assert.equal(loadConfig({ SQUISH_PORT: ' 8081 ' }).port, 8081);
+});
+
 test('the public URL loses its trailing slash; a wildcard host still gives a reachable default URL', () => {
   assert.equal(
     loadConfig({ SQUISH_PUBLIC_URL: 'https://img.example.com/' }).publicUrl,
