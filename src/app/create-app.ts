@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { JobService } from '../api/job-service.js';
@@ -10,9 +9,9 @@ import { packageVersion } from '../config/index.js';
 import { openDatabase, type SquishDatabase } from '../db/index.js';
 import { type EngineLimits, EnginePool } from '../engine/index.js';
 import { type Janitor, startJanitor } from '../janitor/index.js';
-import { type Consumer, EmbeddedQueue, type QueueBackend } from '../jobs/index.js';
+import { type Consumer, openQueue, type QueueBackend } from '../jobs/index.js';
 import { closeOutboundAgents, type OutboundPolicy } from '../net/index.js';
-import { type BlobStore, LocalFolderStore } from '../store/index.js';
+import { type BlobStore, openStore } from '../store/index.js';
 import { startWebhookDeliverer } from '../webhooks/index.js';
 import { startWorker } from '../worker/index.js';
 import { PlatformJobService } from './platform-job-service.js';
@@ -61,11 +60,6 @@ export function outboundPolicy(config: Readonly<ServeConfig>): OutboundPolicy {
  */
 const WORKER_LEASE_MS = 10_000;
 
-/** The database URL's file, for the embedded queue that shares it. */
-function sqliteFile(databaseUrl: string): string {
-  return databaseUrl.slice('sqlite:'.length);
-}
-
 /**
  * The composition root: opens the embedded backends from the config (a SQLite file and a local
  * folder under the data folder), starts the roles this process runs, and returns the node.
@@ -82,8 +76,8 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
 
   mkdirSync(config.dataDir, { recursive: true });
   const db = await openDatabase(config.databaseUrl);
-  const queue: QueueBackend = new EmbeddedQueue({ file: sqliteFile(config.databaseUrl), log });
-  const store: BlobStore = new LocalFolderStore({ root: path.join(config.dataDir, 'blobs') });
+  const queue: QueueBackend = openQueue(config, log);
+  const store: BlobStore = openStore(config);
   const jobs = new PlatformJobService({
     db,
     queue,
@@ -158,6 +152,7 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
         db,
         queue,
         policy,
+        settings: config,
         responders: [krakenResponder],
         downloadUrl: (token, fileName) => jobs.downloadUrl(token, fileName),
         log,

@@ -23,6 +23,17 @@ export interface ServeConfig {
   allowPrivateNetworks: boolean;
   fetchTimeoutSeconds: number;
   shutdownTimeoutSeconds: number;
+  redisUrl: string | undefined;
+  redisSentinels: readonly string[] | undefined;
+  redisMaster: string;
+  storage: string;
+  s3PresignedDownloads: boolean;
+  webhookTimeoutSeconds: number;
+  webhookAttempts: number;
+  webhookFirstRetrySeconds: number;
+  webhookRetrySpanSeconds: number;
+  webhookConcurrency: number;
+  webhookHostConcurrency: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -68,6 +79,20 @@ function httpUrl(raw: string): string {
     throw new Error(`expected an http(s) URL, got ${JSON.stringify(raw)}`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+function hostPortList(raw: string): string[] {
+  const list = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new Error('expected host:port,host:port,...');
+  for (const entry of list) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(entry)) {
+      throw new Error(`expected host:port, got ${JSON.stringify(entry)}`);
+    }
+  }
+  return list;
 }
 
 function roles(raw: string): Role[] {
@@ -150,9 +175,118 @@ export const SETTINGS = [
     defaultText: '`sqlite:<data>/squish.db`',
     description: 'Where accounts, jobs and usage live.',
     parse: (raw) => {
-      if (!raw.startsWith('sqlite:')) throw new Error(`expected sqlite:<path>, got ${JSON.stringify(raw)}`);
+      if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(raw)) {
+        throw new Error(
+          `expected sqlite:<path> or postgres://user:password@host:port/database, got ${JSON.stringify(raw)}`,
+        );
+      }
       return raw;
     },
+  }),
+  define({
+    key: 'redisUrl',
+    env: 'SQUISH_REDIS_URL',
+    fallback: undefined,
+    defaultText: 'unset',
+    description:
+      'Redis for the job queue (BullMQ), e.g. `redis://10.0.0.5:6379/0`. Unset (and no Sentinels): the embedded queue in the SQLite file.',
+    parse: (raw) => {
+      if (!/^rediss?:\/\//.test(raw))
+        throw new Error(`expected redis://host:port[/db], got ${JSON.stringify(raw)}`);
+      return raw;
+    },
+  }),
+  define({
+    key: 'redisSentinels',
+    env: 'SQUISH_REDIS_SENTINELS',
+    fallback: undefined,
+    defaultText: 'unset',
+    description:
+      'Redis Sentinels as `host:port,host:port,...`; the queue follows the master they name (`SQUISH_REDIS_MASTER`) through failovers. Wins over `SQUISH_REDIS_URL`.',
+    parse: hostPortList,
+  }),
+  define({
+    key: 'redisMaster',
+    env: 'SQUISH_REDIS_MASTER',
+    fallback: 'mymaster',
+    defaultText: '`mymaster`',
+    description: 'Name of the master the Sentinels watch.',
+    parse: (raw) => {
+      if (!raw) throw new Error('expected a master name');
+      return raw;
+    },
+  }),
+  define({
+    key: 'storage',
+    env: 'SQUISH_STORAGE',
+    fallback: (config) => `file:${config.dataDir ?? './data'}/blobs`,
+    defaultText: '`file:<data>/blobs`',
+    description:
+      'Where inputs and results are stored: `file:<folder>` (local, or a shared POSIX mount such as GlusterFS or NFS) or `s3://<bucket>?endpoint=<url>&region=<region>` (credentials from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`).',
+    parse: (raw) => {
+      if (!/^(file:.+|s3:\/\/[^/?]+)/.test(raw)) {
+        throw new Error(`expected file:<folder> or s3://<bucket>?endpoint=<url>, got ${JSON.stringify(raw)}`);
+      }
+      return raw;
+    },
+  }),
+  define({
+    key: 's3PresignedDownloads',
+    env: 'SQUISH_S3_PRESIGNED_DOWNLOADS',
+    fallback: false,
+    defaultText: '0',
+    description:
+      'With S3 storage, answer downloads with a redirect to a short-lived presigned URL instead of streaming through the API node.',
+    parse: flag,
+  }),
+  define({
+    key: 'webhookTimeoutSeconds',
+    env: 'SQUISH_WEBHOOK_TIMEOUT',
+    fallback: 10,
+    defaultText: '10',
+    description: 'Time limit of one webhook delivery attempt, connection to last byte; then it is retried.',
+    parse: integer(1, 300),
+  }),
+  define({
+    key: 'webhookAttempts',
+    env: 'SQUISH_WEBHOOK_ATTEMPTS',
+    fallback: 15,
+    defaultText: '15',
+    description: 'Delivery attempts of one webhook before it is marked dead (it can still be re-sent).',
+    parse: integer(1, 100),
+  }),
+  define({
+    key: 'webhookFirstRetrySeconds',
+    env: 'SQUISH_WEBHOOK_FIRST_RETRY',
+    fallback: 4,
+    defaultText: '4',
+    description:
+      'Delay before the first retry; later delays grow exponentially (with jitter) to fill the retry span.',
+    parse: integer(1, 3600),
+  }),
+  define({
+    key: 'webhookRetrySpanSeconds',
+    env: 'SQUISH_WEBHOOK_RETRY_SPAN',
+    fallback: 86400,
+    defaultText: '86400 (24 h)',
+    description: 'Time from the first attempt to the last one.',
+    parse: integer(1, 30 * 86400),
+  }),
+  define({
+    key: 'webhookConcurrency',
+    env: 'SQUISH_WEBHOOK_CONCURRENCY',
+    fallback: 32,
+    defaultText: '32',
+    description: 'Webhook deliveries one webhooks process makes at once.',
+    parse: integer(1, 1024),
+  }),
+  define({
+    key: 'webhookHostConcurrency',
+    env: 'SQUISH_WEBHOOK_HOST_CONCURRENCY',
+    fallback: 4,
+    defaultText: '4',
+    description: 'Deliveries to one receiver host at once, so that one slow receiver cannot hold every slot.',
+    parse: integer(1, 1024),
   }),
   define({
     key: 'resultTtlSeconds',

@@ -1,5 +1,6 @@
 /** The job queue: its contract, the retry policy and the embedded (SQLite) implementation. */
 export { EmbeddedQueue, type EmbeddedQueueOptions } from './embedded/embedded-queue.js';
+export { openQueue, type QueueConfig } from './open-queue.js';
 export type {
   ConsumeOptions,
   Consumer,

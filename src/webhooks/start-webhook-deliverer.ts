@@ -1,3 +1,4 @@
+import type { ServeConfig } from '../config/index.js';
 import type { Consumer, JobRef, QueueBackend } from '../jobs/index.js';
 import { WEBHOOKS_QUEUE } from '../jobs/index.js';
 import { type CallbackDeliveryDeps, deliverCallback } from './deliver-callback.js';
@@ -5,11 +6,24 @@ import { type CallbackDeliveryDeps, deliverCallback } from './deliver-callback.j
 /** What the webhooks role needs. */
 export interface WebhookDelivererDeps extends CallbackDeliveryDeps {
   queue: QueueBackend;
+  /** Timeouts, retry schedule and concurrency limits (SQUISH_WEBHOOK_*). */
+  settings?: WebhookSettings;
   /** Deliveries at once (default 4): they wait on the network, not the CPU. */
   concurrency?: number;
   /** Lease of a running delivery (default: the queue's). */
   leaseMs?: number;
 }
+
+/** The settings of webhook delivery. */
+export type WebhookSettings = Pick<
+  ServeConfig,
+  | 'webhookTimeoutSeconds'
+  | 'webhookAttempts'
+  | 'webhookFirstRetrySeconds'
+  | 'webhookRetrySpanSeconds'
+  | 'webhookConcurrency'
+  | 'webhookHostConcurrency'
+>;
 
 const DEFAULT_CONCURRENCY = 4;
 
