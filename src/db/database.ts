@@ -6,7 +6,19 @@
  */
 
 import type { ErrorReport } from '../errors/index.js';
-import type { Account, Download, JobRecord, JobResult, NewCredentials, NewJob, UsageDay } from './records.js';
+import type {
+  Account,
+  DeliveryStatus,
+  Download,
+  JobRecord,
+  JobResult,
+  NewCredentials,
+  NewJob,
+  SigningSecrets,
+  UsageDay,
+  WebhookAttempt,
+  WebhookDelivery,
+} from './records.js';
 
 /** What one finished request costs and saved. */
 export interface RequestUsage {
@@ -39,6 +51,42 @@ export interface AccountStore {
   usage(accountId: string, fromDay: string, toDay: string): Promise<UsageDay[]>;
   /** Deletes usage rows older than the day given; returns how many. */
   pruneUsage(beforeDay: string): Promise<number>;
+  /** The secrets webhooks to this account are signed with. */
+  signingSecrets(accountId: string): Promise<SigningSecrets | undefined>;
+  /**
+   * Makes a new signing secret current; the old one stays valid (callbacks carry both signatures)
+   * for `graceMs`. Returns the new secret, or undefined when no such key.
+   */
+  rotateSigningSecret(apiKey: string, graceMs?: number): Promise<string | undefined>;
+}
+
+/**
+ * Webhook deliveries and their attempts. A delivery is created by JobStore.complete/fail, in the
+ * transaction that stores the outcome of a job whose delivery mode is callback (idempotent: one
+ * per job), with status pending and nextAttemptAt = now.
+ */
+export interface DeliveryStore {
+  get(id: string): Promise<WebhookDelivery | undefined>;
+  forJob(jobId: string): Promise<WebhookDelivery | undefined>;
+  /** Newest first, with their attempts; at most `limit`. */
+  list(filter: { accountId?: string; status?: DeliveryStatus; limit: number }): Promise<WebhookDelivery[]>;
+  /**
+   * Records one attempt and the delivery's new state in one transaction: delivered, dead, or
+   * pending with the time of the next attempt. Recording an attempt number already recorded does
+   * nothing (a retried queue job), so the history holds each attempt once.
+   */
+  recordAttempt(
+    id: string,
+    attempt: WebhookAttempt,
+    next: { status: 'delivered' } | { status: 'dead' } | { status: 'pending'; nextAttemptAt: Date },
+  ): Promise<void>;
+  /** Makes a delivery pending again, due at `at` (re-send by command or API). Undefined when no such delivery. */
+  redeliver(id: string, at: Date): Promise<WebhookDelivery | undefined>;
+  /**
+   * Pending deliveries due before `dueBefore`, oldest first (at most `limit`): the janitor
+   * re-enqueues them in case their queue job was lost.
+   */
+  overdue(dueBefore: Date, limit: number): Promise<WebhookDelivery[]>;
 }
 
 export interface JobStore {
@@ -71,6 +119,7 @@ export interface SquishDatabase {
   readonly dialect: 'sqlite' | 'postgres';
   readonly accounts: AccountStore;
   readonly jobs: JobStore;
+  readonly deliveries: DeliveryStore;
   /** Throws when the database cannot be reached (/readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -28,6 +28,17 @@ export interface Account {
 export interface NewCredentials {
   account: Account;
   apiSecret: string;
+  /**
+   * The key's webhook signing secret (HMAC-SHA256 key of every callback to this account). Stored in
+   * clear, since signing needs it; shown again by `keys list --show-signing-secret`, rotatable.
+   */
+  signingSecret: string;
+}
+
+/** The signing secrets a callback is signed with: the current one and, for a day after a rotation, the previous one. */
+export interface SigningSecrets {
+  current: string;
+  previous?: string;
 }
 
 /** One day of one account's use (bounded: the janitor drops days past the retention). */
@@ -115,4 +126,40 @@ export type NewJob = Omit<JobRecord, 'status' | 'result' | 'error' | 'createdAt'
 export interface Download extends JobOutput {
   jobId: string;
   expiresAt: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/** One attempt to deliver a webhook. */
+export interface WebhookAttempt {
+  /** 1 for the first attempt; counts on across redeliveries. */
+  attempt: number;
+  startedAt: Date;
+  durationMs: number;
+  /** The receiver's status code, or null when none came (connection error, timeout, refused URL). */
+  httpStatus: number | null;
+  /** Why the attempt failed, or null when it succeeded. Never holds the callback URL's path or query. */
+  error: string | null;
+}
+
+/**
+ * The delivery of one callback job's result: created with the job's outcome (in the same
+ * transaction), so a result never exists without its delivery. Its id is stable across attempts
+ * and redeliveries and is sent with every attempt, so that receivers can de-duplicate.
+ */
+export interface WebhookDelivery {
+  /** 32 hex. */
+  id: string;
+  jobId: string;
+  accountId: string;
+  url: string;
+  status: DeliveryStatus;
+  /** Attempts made so far. */
+  attempts: number;
+  /** When the next attempt is due (pending only). */
+  nextAttemptAt?: Date;
+  createdAt: Date;
+  deliveredAt?: Date;
+  /** The attempts, oldest first. */
+  history: WebhookAttempt[];
 }
