@@ -3,7 +3,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { invalidOption } from '../errors/index.js';
 import { fromMs, int, intOrNull, toMs } from './columns.js';
 import type { AccountStore, RequestUsage } from './database.js';
-import type { Account, NewCredentials, UsageDay } from './records.js';
+import { DEFAULT_SIGNING_GRACE_MS, newSigningSecret } from './delivery-signing-secret.js';
+import type { Account, NewCredentials, SigningSecrets, UsageDay } from './records.js';
 import type { AccountsTable, Tables } from './schema.js';
 import { hashSecret, newApiKey, newApiSecret, secretMatches } from './secrets.js';
 import { addUsage } from './usage-rows.js';
@@ -18,6 +19,7 @@ export class KyselyAccountStore implements AccountStore {
       throw invalidOption('quota', 'a whole number of bytes (0 or more) or none', quotaBytes);
     }
     const apiSecret = newApiSecret();
+    const signingSecret = newSigningSecret();
     const { salt, hash } = hashSecret(apiSecret);
     const row: Selectable<AccountsTable> = {
       id: randomUUID(),
@@ -29,9 +31,12 @@ export class KyselyAccountStore implements AccountStore {
       used_bytes: 0,
       status: 'active',
       created_at: toMs(new Date()),
+      signing_secret: signingSecret,
+      previous_signing_secret: null,
+      previous_signing_secret_until: null,
     };
     await this.db.insertInto('accounts').values(row).execute();
-    return { account: toAccount(row), apiSecret };
+    return { account: toAccount(row), apiSecret, signingSecret };
   }
 
   /** Every account, oldest first (accounts made in the same millisecond in no particular order). */
@@ -104,6 +109,43 @@ export class KyselyAccountStore implements AccountStore {
   async pruneUsage(beforeDay: string): Promise<number> {
     const result = await this.db.deleteFrom('usage_days').where('day', '<', beforeDay).executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /** The previous secret is included only while its grace period lasts. */
+  async signingSecrets(accountId: string): Promise<SigningSecrets | undefined> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select(['signing_secret', 'previous_signing_secret', 'previous_signing_secret_until'])
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    if (!row?.signing_secret) return undefined;
+    const secrets: SigningSecrets = { current: row.signing_secret };
+    const until = intOrNull(row.previous_signing_secret_until);
+    if (row.previous_signing_secret && until !== null && until > Date.now()) {
+      secrets.previous = row.previous_signing_secret;
+    }
+    return secrets;
+  }
+
+  /**
+   * One statement: the old secret moves to the previous slot (an UPDATE reads the row's old
+   * values on both dialects), so two rotations at once cannot lose a secret half-way.
+   */
+  async rotateSigningSecret(apiKey: string, graceMs = DEFAULT_SIGNING_GRACE_MS): Promise<string | undefined> {
+    if (!(Number.isSafeInteger(graceMs) && graceMs >= 0)) {
+      throw invalidOption('grace', 'a whole number of milliseconds (0 or more)', graceMs);
+    }
+    const secret = newSigningSecret();
+    const result = await this.db
+      .updateTable('accounts')
+      .set((eb) => ({
+        previous_signing_secret: eb.ref('signing_secret'),
+        previous_signing_secret_until: toMs(new Date()) + graceMs,
+        signing_secret: secret,
+      }))
+      .where('api_key', '=', apiKey)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n ? secret : undefined;
   }
 
   private row(apiKey: string): Promise<Selectable<AccountsTable> | undefined> {

@@ -3,12 +3,20 @@ import type { ImageFormat } from '../engine/types.js';
 import { type ErrorReport, SquishError } from '../errors/index.js';
 import { chunks, fromMs, int, toMs } from './columns.js';
 import type { JobStore, RequestUsage } from './database.js';
+import { createDeliveryForJob } from './delivery-store.js';
 import type { Download, JobOutput, JobRecord, JobResult, JobSource, NewJob } from './records.js';
 import type { JobOutputsTable, JobsTable, Tables } from './schema.js';
 import { addUsage } from './usage-rows.js';
 
 /** How long after its expiry a job that never finished is deleted anyway. */
 const UNFINISHED_GRACE_MS = 24 * 3_600_000;
+
+/**
+ * How long after its expiry a finished job whose webhook is still pending is deleted anyway: a
+ * pending delivery keeps its job (and so the files its body links to) until it is delivered or
+ * dead, which the longest retry span (30 days) bounds; this bounds it when no webhooks role runs.
+ */
+const UNDELIVERED_GRACE_MS = 31 * 24 * 3_600_000;
 
 /**
  * The new expiry of a job that finishes at `now`: its lifetime (as the api set it: expiry minus
@@ -109,9 +117,15 @@ export class KyselyJobStore implements JobStore {
           expires_at: expiryFromNow(eb, now),
         }))
         .where('id', '=', id)
+        .returning(['account_id', 'delivery'])
         .executeTakeFirst();
-      if (updated.numUpdatedRows === 0n) throw new SquishError('NOT_FOUND', `There is no job ${id}.`);
+      if (!updated) throw new SquishError('NOT_FOUND', `There is no job ${id}.`);
       if (usage && firstCompletion) await addUsage(trx, firstCompletion.account_id, usage, new Date(now));
+      await createDeliveryForJob(
+        trx,
+        { id, accountId: updated.account_id, delivery: JSON.parse(updated.delivery) },
+        now,
+      );
       await trx.deleteFrom('job_outputs').where('job_id', '=', id).execute();
       if (result.outputs.length > 0) {
         await trx
@@ -129,18 +143,28 @@ export class KyselyJobStore implements JobStore {
    */
   async fail(id: string, error: ErrorReport): Promise<void> {
     const now = toMs(new Date());
-    const updated = await this.db
-      .updateTable('jobs')
-      .set((eb) => ({
-        status: 'failed',
-        error: JSON.stringify(error),
-        finished_at: now,
-        expires_at: expiryFromNow(eb, now),
-      }))
-      .where('id', '=', id)
-      .where('status', '!=', 'done')
-      .executeTakeFirst();
-    if (updated.numUpdatedRows > 0n) return;
+    const failed = await this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'failed',
+          error: JSON.stringify(error),
+          finished_at: now,
+          expires_at: expiryFromNow(eb, now),
+        }))
+        .where('id', '=', id)
+        .where('status', '!=', 'done')
+        .returning(['account_id', 'delivery'])
+        .executeTakeFirst();
+      if (!updated) return false;
+      await createDeliveryForJob(
+        trx,
+        { id, accountId: updated.account_id, delivery: JSON.parse(updated.delivery) },
+        now,
+      );
+      return true;
+    });
+    if (failed) return;
     const exists = await this.db.selectFrom('jobs').select('id').where('id', '=', id).executeTakeFirst();
     if (!exists) throw new SquishError('NOT_FOUND', `There is no job ${id}.`);
   }
@@ -158,7 +182,8 @@ export class KyselyJobStore implements JobStore {
   }
 
   /**
-   * Finished jobs past their expiry, and unfinished ones only a day later: a job still waiting in
+   * Finished jobs past their expiry (once their webhook, if any, is no longer pending), and
+   * unfinished ones only a day later: a job still waiting in
    * a backlog longer than the result's lifetime must not lose its input before it runs, while
    * one that will never finish (its queue entry lost) is still cleaned up eventually.
    */
@@ -179,12 +204,27 @@ export class KyselyJobStore implements JobStore {
     const jobs = await this.db
       .selectFrom('jobs')
       .select(['id', 'source'])
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', 'in', ['done', 'failed']), eb('expires_at', '<=', toMs(now))]),
-          eb('expires_at', '<=', toMs(now) - UNFINISHED_GRACE_MS),
-        ]),
-      )
+      .where((eb) => {
+        const deliveryPending = eb.exists(
+          eb
+            .selectFrom('webhook_deliveries')
+            .select('webhook_deliveries.id')
+            .whereRef('webhook_deliveries.job_id', '=', 'jobs.id')
+            .where('webhook_deliveries.status', '=', 'pending'),
+        );
+        return eb.or([
+          eb.and([
+            eb('status', 'in', ['done', 'failed']),
+            eb('expires_at', '<=', toMs(now)),
+            eb.not(deliveryPending),
+          ]),
+          eb.and([
+            eb('status', 'in', ['queued', 'running']),
+            eb('expires_at', '<=', toMs(now) - UNFINISHED_GRACE_MS),
+          ]),
+          eb('expires_at', '<=', toMs(now) - UNDELIVERED_GRACE_MS),
+        ]);
+      })
       .orderBy('expires_at')
       .orderBy('id')
       .limit(limit)
@@ -212,7 +252,14 @@ export class KyselyJobStore implements JobStore {
   async delete(ids: string[]): Promise<void> {
     for (const batch of chunks(ids)) {
       await this.db.transaction().execute(async (trx) => {
-        // Outputs first, explicitly: the cascade needs SQLite's foreign_keys pragma, this does not.
+        // Dependent rows first, explicitly: the cascade needs SQLite's foreign_keys pragma, this does not.
+        await trx
+          .deleteFrom('webhook_attempts')
+          .where('delivery_id', 'in', (eb) =>
+            eb.selectFrom('webhook_deliveries').select('id').where('job_id', 'in', batch),
+          )
+          .execute();
+        await trx.deleteFrom('webhook_deliveries').where('job_id', 'in', batch).execute();
         await trx.deleteFrom('job_outputs').where('job_id', 'in', batch).execute();
         await trx.deleteFrom('jobs').where('id', 'in', batch).execute();
       });

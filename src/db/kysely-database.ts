@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { KyselyAccountStore } from './account-store.js';
-import type { AccountStore, JobStore, SquishDatabase } from './database.js';
+import type { AccountStore, DeliveryStore, JobStore, SquishDatabase } from './database.js';
+import { KyselyDeliveryStore } from './delivery-store.js';
 import { KyselyJobStore } from './job-store.js';
 import type { Tables } from './schema.js';
 
@@ -8,6 +9,7 @@ import type { Tables } from './schema.js';
 export class KyselyDatabase implements SquishDatabase {
   readonly accounts: AccountStore;
   readonly jobs: JobStore;
+  readonly deliveries: DeliveryStore;
   private closed?: Promise<void>;
 
   constructor(
@@ -16,6 +18,7 @@ export class KyselyDatabase implements SquishDatabase {
   ) {
     this.accounts = new KyselyAccountStore(db);
     this.jobs = new KyselyJobStore(db);
+    this.deliveries = new KyselyDeliveryStore(db);
   }
 
   async ping(): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { SquishError } from '../errors/index.js';
+import { newSigningSecret } from './delivery-signing-secret.js';
 
 // Migrations must not depend on today's table types, which change with later migrations.
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's documented type for migrations.
@@ -97,9 +98,90 @@ const initial: Migration = {
   },
 };
 
+/**
+ * Issue 5: durable webhooks. Each account gets a signing secret (with the previous one and until
+ * when it stays valid, for rotation); each callback job's outcome gets a delivery row and its
+ * attempts. SQLite cannot add a NOT NULL column without a default, so the secret column is
+ * nullable and existing accounts are given a fresh secret here, one row at a time.
+ */
+const webhookDeliveries: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('accounts').addColumn('signing_secret', 'text').execute();
+    await db.schema.alterTable('accounts').addColumn('previous_signing_secret', 'text').execute();
+    await db.schema.alterTable('accounts').addColumn('previous_signing_secret_until', 'bigint').execute();
+    const accounts = await db.selectFrom('accounts').select('id').execute();
+    for (const { id } of accounts) {
+      await db
+        .updateTable('accounts')
+        .set({ signing_secret: newSigningSecret() })
+        .where('id', '=', id)
+        .execute();
+    }
+
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('job_id', 'text', (c) => c.notNull().unique())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('delivered_at', 'bigint')
+      .addCheckConstraint('webhook_deliveries_status_check', sql`status in ('pending', 'delivered', 'dead')`)
+      .addForeignKeyConstraint('webhook_deliveries_job_fk', ['job_id'], 'jobs', ['id'], (fk) =>
+        fk.onDelete('cascade'),
+      )
+      .execute();
+    // The janitor looks for overdue pending deliveries; listings filter by account and status.
+    await db.schema
+      .createIndex('webhook_deliveries_due')
+      .on('webhook_deliveries')
+      .columns(['status', 'next_attempt_at'])
+      .execute();
+    await db.schema
+      .createIndex('webhook_deliveries_account')
+      .on('webhook_deliveries')
+      .columns(['account_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('webhook_deliveries_created')
+      .on('webhook_deliveries')
+      .column('created_at')
+      .execute();
+
+    await db.schema
+      .createTable('webhook_attempts')
+      .addColumn('delivery_id', 'text', (c) => c.notNull())
+      .addColumn('attempt', 'integer', (c) => c.notNull())
+      .addColumn('started_at', 'bigint', (c) => c.notNull())
+      .addColumn('duration_ms', 'integer', (c) => c.notNull())
+      .addColumn('http_status', 'integer')
+      .addColumn('error', 'text')
+      .addPrimaryKeyConstraint('webhook_attempts_pk', ['delivery_id', 'attempt'])
+      .addForeignKeyConstraint(
+        'webhook_attempts_delivery_fk',
+        ['delivery_id'],
+        'webhook_deliveries',
+        ['id'],
+        (fk) => fk.onDelete('cascade'),
+      )
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropTable('webhook_attempts').execute();
+    await db.schema.dropTable('webhook_deliveries').execute();
+    for (const column of ['previous_signing_secret_until', 'previous_signing_secret', 'signing_secret']) {
+      await db.schema.alterTable('accounts').dropColumn(column).execute();
+    }
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
+  '0002_webhook_deliveries': webhookDeliveries,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -18,6 +18,15 @@ export interface AccountsTable {
   used_bytes: number;
   status: 'active' | 'suspended' | 'revoked';
   created_at: number;
+  /**
+   * HMAC key of the account's webhooks, in clear (signing needs it). Null only in a row written
+   * before migration 0002 and not yet backfilled, which the migration itself does.
+   */
+  signing_secret: string | null;
+  /** The secret before the last rotation, still sent as a second signature until the time below. */
+  previous_signing_secret: string | null;
+  /** Epoch milliseconds until which `previous_signing_secret` is used. */
+  previous_signing_secret_until: number | null;
 }
 
 /** `usage_days`: one row per account and UTC day; the janitor drops old days. */
@@ -73,9 +82,36 @@ export interface JobOutputsTable {
   notes: string;
 }
 
+/** `webhook_deliveries`: one per callback job, created with the job's outcome. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  /** Unique: a job has at most one delivery, however often it completes. */
+  job_id: string;
+  account_id: string;
+  url: string;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  /** Epoch ms the next attempt is due (pending), else null. */
+  next_attempt_at: number | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+/** `webhook_attempts`: the history of a delivery, one row per attempt number. */
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  http_status: number | null;
+  error: string | null;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   usage_days: UsageDaysTable;
   jobs: JobsTable;
   job_outputs: JobOutputsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
