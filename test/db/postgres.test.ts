@@ -1,31 +1,170 @@
 /**
- * The conformance suite on a real PostgreSQL, through psql (see psql-driver.ts), to keep the
- * schema and every query portable before issue 6 adds the `postgres:` URL. Runs only when
- * `SQUISH_TEST_POSTGRES=host:port:user` names a server where that user may create databases.
+ * The data layer on a real PostgreSQL (SQUISH_TEST_POSTGRES_URL, set by scripts/with-services.sh):
+ * the same conformance suite as SQLite through `openDatabase(url)`, each test on a database of its
+ * own, plus what only PostgreSQL has (the pool's settings, several processes writing at once).
  */
-import { after, test } from 'node:test';
-import { KyselyDatabase } from '../../src/db/kysely-database.js';
-import { migrateToLatest } from '../../src/db/migrations.js';
-import type { Tables } from '../../src/db/schema.js';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { connect } from '../../src/db/connect.js';
+import { openDatabase } from '../../src/db/index.js';
+import { isSquishError } from '../../src/errors/index.js';
+import { serviceValue, skipWithout } from '../helpers/services.js';
 import { describeDatabaseConformance } from './conformance.js';
-import { createPsqlDatabase, dropPsqlDatabase, psqlTargetFromEnv } from './psql-driver.js';
+import { adminQuery, createScratchDatabase, type ScratchDatabase } from './postgres-scratch.js';
 
-const target = psqlTargetFromEnv();
+const skip = skipWithout('postgres');
+const adminUrl = serviceValue('postgres') ?? '';
 
-if (!target) {
-  test('postgres conformance (set SQUISH_TEST_POSTGRES=host:port:user to run it)', { skip: true }, () => {});
-} else {
-  const server = target;
-  const created: string[] = [];
-  after(async () => {
-    for (const name of created) await dropPsqlDatabase(server, name);
-  });
+const scratches: ScratchDatabase[] = [];
+after(async () => {
+  for (const scratch of scratches) await scratch.drop();
+});
 
-  describeDatabaseConformance('postgres', async () => {
-    const name = `squish_test_${process.pid}_${created.length + 1}`;
-    created.push(name);
-    const db = await createPsqlDatabase<Tables>(server, name);
-    await migrateToLatest(db, 1);
-    return new KyselyDatabase('postgres', db);
-  });
+/** A new empty database for one test, dropped when the file's tests end. */
+async function freshUrl(): Promise<string> {
+  const scratch = await createScratchDatabase(adminUrl, 'squish_test_db');
+  scratches.push(scratch);
+  return scratch.url;
 }
+
+if (skip) {
+  test('postgres: the data layer', { skip }, () => {});
+} else {
+  describeDatabaseConformance('postgres', async () => openDatabase(await freshUrl()));
+}
+
+describe('postgres: the connection', { skip }, () => {
+  test('postgres:// and postgresql:// open the postgres dialect, and the data survives reopening', async () => {
+    const url = await freshUrl();
+    const first = await openDatabase(url);
+    assert.equal(first.dialect, 'postgres');
+    const { account, apiSecret } = await first.accounts.create({ name: 'kept', quotaBytes: 5 });
+    await first.accounts.recordUsage(account.id, { bytesIn: 3, bytesOut: 1, savedBytes: 2, dev: false });
+    await first.close();
+
+    // Reopening runs the migrations again, which must find nothing to do.
+    const second = await openDatabase(url.replace(/^postgres:/, 'postgresql:'));
+    assert.equal(second.dialect, 'postgres');
+    const reopened = await second.accounts.authenticate(account.apiKey, apiSecret);
+    assert.equal(reopened?.name, 'kept');
+    // A number, as on SQLite, not the string node-postgres returns for int8 by default.
+    assert.equal(reopened?.usedBytes, 3);
+    await second.close();
+  });
+
+  test('the pool reads int8 as numbers (exact strings beyond 2^53) and sets its server-side limits', async () => {
+    const url = await freshUrl();
+    const { db } = connect(url);
+    try {
+      const { rows } = await sql<{
+        small: unknown;
+        huge: unknown;
+        count: unknown;
+        statement_timeout: string;
+        idle: string;
+        application_name: string;
+      }>`select 1234567890123::int8 as small, 9223372036854775807::int8 as huge, count(*) as count,
+           current_setting('statement_timeout') as statement_timeout,
+           current_setting('idle_in_transaction_session_timeout') as idle,
+           current_setting('application_name') as application_name`.execute(db);
+      assert.deepEqual(rows[0], {
+        small: 1234567890123,
+        huge: '9223372036854775807',
+        count: 1,
+        statement_timeout: '30s',
+        idle: '1min',
+        application_name: `squish/${process.pid}`,
+      });
+      // A libpq parameter in the URL wins over the default.
+      const { db: named } = connect(`${url}?application_name=squish-api-1`);
+      try {
+        const { rows: namedRows } = await sql<{
+          name: string;
+        }>`select current_setting('application_name') as name`.execute(named);
+        assert.equal(namedRows[0]?.name, 'squish-api-1');
+      } finally {
+        await named.destroy();
+      }
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test('a server that cannot be reached is an error that never shows the password', async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    await assert.rejects(openDatabase('postgres://squish:hunter2-secret@127.0.0.1:1/squish'), (error) => {
+      assert.ok(isSquishError(error), String(error));
+      let text = '';
+      for (let current: unknown = error; current instanceof Error; current = current.cause) {
+        text += `${current.message}\n${current.stack ?? ''}\n`;
+      }
+      assert.match(text, /ECONNREFUSED/);
+      assert.doesNotMatch(text, /hunter2/);
+      return true;
+    });
+  });
+
+  test('a URL that does not parse is refused without the password', async () => {
+    await assert.rejects(openDatabase('postgres://squish:hunter2-secret@[bad/squish'), (error) => {
+      assert.ok(isSquishError(error) && error.code === 'INVALID_OPTION', String(error));
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    });
+  });
+
+  test('other processes writing the same account at the same time lose no update', async () => {
+    const url = await freshUrl();
+    const db = await openDatabase(url);
+    const { account } = await db.accounts.create({ name: 'shared', quotaBytes: null });
+    const child = fileURLToPath(new URL('./record-usage-child.ts', import.meta.url));
+    const perChild = 60;
+    const children = [1, 2, 3].map(() =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', child, url, account.id, String(perChild)]),
+    );
+    let childrenDone = false;
+    const running = Promise.all(children).finally(() => {
+      childrenDone = true;
+    });
+    // This process writes for as long as the children run, so all four contend for the same rows.
+    let writes = 0;
+    while (!childrenDone) {
+      await db.accounts.recordUsage(account.id, { bytesIn: 7, bytesOut: 1, savedBytes: 6, dev: false });
+      writes += 1;
+    }
+    await running;
+    const total = 3 * perChild + writes;
+    assert.equal((await db.accounts.getByKey(account.apiKey))?.usedBytes, 7 * total);
+    const days = await db.accounts.usage(account.id, '2000-01-01', '2100-01-01');
+    assert.equal(
+      days.reduce((sum, day) => sum + day.requests, 0),
+      total,
+    );
+    assert.equal(
+      days.reduce((sum, day) => sum + day.savedBytes, 0),
+      6 * total,
+    );
+    await db.close();
+  });
+
+  test('the connections of a closed database are gone from the server', async () => {
+    const url = await freshUrl();
+    const name = new URL(url).pathname.slice(1);
+    const db = await openDatabase(url);
+    await db.accounts.list();
+    const open = await adminQuery(
+      adminUrl,
+      `select count(*)::int as n from pg_stat_activity where datname = '${name}'`,
+    );
+    assert.ok(open.rows[0].n >= 1);
+    await db.close();
+    const closed = await adminQuery(
+      adminUrl,
+      `select count(*)::int as n from pg_stat_activity where datname = '${name}'`,
+    );
+    assert.equal(closed.rows[0].n, 0);
+  });
+});
