@@ -1,6 +1,6 @@
 /**
  * The janitor role: on a schedule it deletes what has outlived its use, so that a node's disk and
- * tables stay bounded with no operator action. Several janitors may run against the same
+ * tables stay bounded with no operator action, and wakes webhook deliveries whose queue job was lost. Several janitors may run against the same
  * backends (each step tolerates another having done the work); within one process, runs never
  * overlap.
  */
@@ -11,6 +11,7 @@ import type { BlobStore } from '../store/index.js';
 import { deleteExpiredJobs } from './expire-jobs.js';
 import { settleAbandonedJobs } from './settle-abandoned.js';
 import { sweepOrphanBlobs } from './sweep-orphans.js';
+import { DELIVERY_OVERDUE_MS, wakeOverdueDeliveries } from './wake-overdue-deliveries.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -34,6 +35,11 @@ export interface JanitorDeps {
    * an upload is stored a moment before its job row is written, so only old blobs are orphans.
    */
   orphanAgeMs?: number;
+  /**
+   * A pending webhook delivery this long past its due time is taken for lost and woken again
+   * (default 10 min: longer than an attempt and a queue lease).
+   */
+  deliveryOverdueMs?: number;
   /** The clock (tests move it forward). */
   now?: () => Date;
 }
@@ -50,6 +56,8 @@ export interface JanitorRun {
   queueJobs: number;
   /** Jobs that ended in the queue without their worker recording it, now recorded as failed. */
   settledJobs: number;
+  /** Pending webhook deliveries whose queue job was lost, woken again. */
+  wokenDeliveries: number;
 }
 
 export interface Janitor {
@@ -114,6 +122,16 @@ async function runSteps(deps: JanitorDeps, log: Logger): Promise<JanitorRun> {
   await step(log, 'abandoned jobs', async () => {
     run.settledJobs += await settleAbandonedJobs(deps.db, deps.queue, now, log);
   });
+  // After settling: a job settled there has a delivery now, woken by its own enqueue.
+  await step(log, 'overdue webhook deliveries', async () => {
+    run.wokenDeliveries += await wakeOverdueDeliveries(
+      deps.db,
+      deps.queue,
+      now,
+      log,
+      deps.deliveryOverdueMs ?? DELIVERY_OVERDUE_MS,
+    );
+  });
   await step(log, 'usage', async () => {
     const retentionDays = deps.usageRetentionDays ?? 400;
     const firstKeptDay = utcDay(new Date(now.getTime() - retentionDays * DAY));
@@ -128,7 +146,8 @@ async function runSteps(deps: JanitorDeps, log: Logger): Promise<JanitorRun> {
     run.blobs += await sweepOrphanBlobs(deps.db, deps.store, now, deps.orphanAgeMs ?? HOUR);
   });
 
-  const removedAnything = run.jobs + run.blobs + run.usageDays + run.queueJobs + run.settledJobs > 0;
+  const removedAnything =
+    run.jobs + run.blobs + run.usageDays + run.queueJobs + run.settledJobs + run.wokenDeliveries > 0;
   log[removedAnything ? 'info' : 'debug']({ ...run, ms: Date.now() - started }, 'janitor run done');
   return run;
 }
@@ -142,5 +161,5 @@ async function step(log: Logger, name: string, body: () => Promise<void>): Promi
 }
 
 function emptyRun(): JanitorRun {
-  return { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0, settledJobs: 0 };
+  return { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0, settledJobs: 0, wokenDeliveries: 0 };
 }

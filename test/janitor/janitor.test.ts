@@ -162,7 +162,14 @@ test('a run deletes expired jobs with all their files, and leaves live jobs alon
   for (const key of live.keys) assert.deepEqual(await p.store.get(key), new Uint8Array(image));
 
   const again = await janitor.runOnce();
-  assert.deepEqual(again, { jobs: 0, blobs: 0, usageDays: 0, queueJobs: 0, settledJobs: 0 });
+  assert.deepEqual(again, {
+    jobs: 0,
+    blobs: 0,
+    usageDays: 0,
+    queueJobs: 0,
+    settledJobs: 0,
+    wokenDeliveries: 0,
+  });
 });
 
 test('a run prunes usage days older than the retention and keeps the recent ones', async (t) => {
@@ -389,6 +396,7 @@ test('the schedule runs soon after start and again on its interval, and stops', 
     usageDays: 0,
     queueJobs: 0,
     settledJobs: 0,
+    wokenDeliveries: 0,
   });
 });
 
@@ -440,5 +448,52 @@ test('a job that ended in the queue without its worker (died on the last attempt
   assert.equal(settled?.status, 'failed');
   assert.equal(settled?.error?.code, 'INTERNAL');
   assert.equal((await p.queue.counts('webhooks')).waiting, 1, 'the callback is handed to the deliverer');
+  const delivery = await p.db.deliveries.forJob(id);
+  assert.equal(delivery?.status, 'pending', 'recording the failure created the delivery');
+  assert.equal(delivery?.url, 'https://example.com/hook');
   assert.equal((await janitor.runOnce()).settledJobs, 0, 'settled once');
+});
+
+test('a pending webhook delivery whose queue job was lost is woken again, once per overdue period', async (t) => {
+  const p = await openPlatform();
+  t.after(() => p.close());
+  const id = newId();
+  await p.db.jobs.create({
+    id,
+    accountId: p.accountId,
+    source: { kind: 'url', url: 'https://example.com/a.png', fileName: 'a.png' },
+    plan: parsePlan({}),
+    delivery: { mode: 'callback', url: 'https://example.com/hook' },
+    dev: false,
+    compat: { api: 'kraken', data: {} },
+    expiresAt: new Date(Date.now() + HOUR),
+  });
+  // The outcome is stored (and with it the delivery) but the process died before enqueueing it.
+  await p.db.jobs.fail(id, { code: 'CORRUPT_IMAGE', message: 'truncated' });
+  const delivery = await p.db.deliveries.forJob(id);
+  assert.ok(delivery);
+
+  const now = manualJanitor(p);
+  t.after(() => now.stop());
+  assert.equal((await now.runOnce()).wokenDeliveries, 0, 'not overdue yet: its wake may still be on its way');
+
+  const later = manualJanitor(p, { now: () => new Date(Date.now() + 11 * 60_000) });
+  t.after(() => later.stop());
+  assert.equal((await later.runOnce()).wokenDeliveries, 1);
+  assert.equal((await later.runOnce()).wokenDeliveries, 1, 'still pending: reported again');
+  const counts = await p.queue.counts('webhooks');
+  assert.equal(counts.waiting, 1, 'one wake per overdue period, however many runs');
+
+  const wake = await new Promise<unknown>((resolve) => {
+    const consumer = p.queue.consume(
+      'webhooks',
+      async (job) => {
+        resolve(job.data);
+        return 'seen';
+      },
+      { concurrency: 1 },
+    );
+    t.after(() => consumer.close());
+  });
+  assert.deepEqual(wake, { deliveryId: delivery.id, attempt: 1 });
 });
