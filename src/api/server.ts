@@ -4,12 +4,14 @@ import { krakenRoutes } from '../compat/kraken/index.js';
 import type { SquishDatabase } from '../db/database.js';
 import type { QueueBackend } from '../jobs/queue-backend.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { redeliverWebhook } from '../webhooks/index.js';
 import { registerDownloadRoute } from './download-route.js';
 import { installErrorHandlers } from './error-reply.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { JobService } from './job-service.js';
 import { originFormTarget } from './origin-form.js';
 import { RequestLogController } from './request-log.js';
+import { registerWebhookRoutes } from './webhook-routes.js';
 
 export interface ServerDeps {
   jobs: JobService;
@@ -45,8 +47,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * The HTTP API of one node: the compat routes, downloads, health probes, and the generic error
- * handling. Listening and closing are the caller's (see src/app).
+ * The HTTP API of one node: the compat routes, downloads, health probes, Squish's own webhook
+ * delivery routes (/squish/v1/webhooks), and the generic error handling. Listening and closing are the caller's (see src/app).
  */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const isClosing = deps.isClosing ?? (() => false);
@@ -88,6 +90,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     isClosing,
   );
   registerDownloadRoute(app, { db: deps.db, store: deps.store, now: deps.now });
+  registerWebhookRoutes(app, {
+    jobs: deps.jobs,
+    db: deps.db,
+    // The re-send is the webhooks role's own operation (the delivery record and its queue job
+    // together), so that the API, the CLI and the role cannot disagree on how it is done.
+    redeliver: (deliveryId) => redeliverWebhook({ db: deps.db, queue: deps.queue }, deliveryId),
+  });
   await app.register(krakenRoutes, { jobs: deps.jobs });
   return app;
 }

@@ -9,12 +9,20 @@ import {
   SMART_GRAVITIES,
 } from '../plan/index.js';
 import { runDoctor } from './doctor.js';
-import { type KeysFlags, runKeysChange, runKeysCreate, runKeysList } from './keys.js';
+import {
+  type KeysFlags,
+  MAX_GRACE_HOURS,
+  runKeysChange,
+  runKeysCreate,
+  runKeysList,
+  runKeysRotateSigningSecret,
+} from './keys.js';
 import { buildPlan, type PlanFlags } from './optimize/build-plan.js';
 import { readPlanFile } from './optimize/plan-file.js';
 import { type CliStreams, runOptimize } from './optimize/run-optimize.js';
 import { runServe, type ServeFlags } from './serve.js';
 import { EXIT_USAGE, UsageError } from './usage-error.js';
+import { runWebhooksList, runWebhooksRedeliver, type WebhooksListFlags } from './webhooks.js';
 
 interface OptimizeFlags extends Omit<PlanFlags, 'keepIcc' | 'keepOrientation'> {
   out: string;
@@ -189,14 +197,14 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
   const dataOption = () => new Option('--data <dir>', 'data folder [SQUISH_DATA_DIR, default ./data]');
   keys
     .command('create')
-    .description('Create a key pair; the secret is shown only once.')
+    .description('Create a key pair and its webhook signing secret; the api_secret is shown only once.')
     .option('--name <name>', 'a name to recognise the key by', 'default')
     .option(
       '--quota <bytes>',
       'bytes the key may process in all (default unlimited)',
       integerIn(0, Number.MAX_SAFE_INTEGER),
     )
-    .option('--json', 'print {"api_key","api_secret"}')
+    .option('--json', 'print {"api_key","api_secret","signing_secret"}')
     .addOption(dataOption())
     .action(async (flags: KeysFlags & { name?: string; quota?: number }) => {
       setStatus(await runKeysCreate(flags, streams));
@@ -205,9 +213,29 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     .command('list')
     .description('List every key pair with its status, quota and use.')
     .option('--json', 'print a JSON array')
+    .option(
+      '--show-signing-secret',
+      'show the webhook signing secret of each key (and the previous one in its grace)',
+    )
     .addOption(dataOption())
-    .action(async (flags: KeysFlags) => {
+    .action(async (flags: KeysFlags & { showSigningSecret?: boolean }) => {
       setStatus(await runKeysList(flags, streams));
+    });
+  keys
+    .command('rotate-signing-secret')
+    .description(
+      'Give a key a new webhook signing secret; callbacks are signed with the old one too during the grace period.',
+    )
+    .argument('<api_key>', 'the public key')
+    .option(
+      '--grace-hours <n>',
+      `hours the old secret stays valid, 0-${MAX_GRACE_HOURS} (default 24)`,
+      integerIn(0, MAX_GRACE_HOURS),
+    )
+    .option('--json', 'print {"api_key","signing_secret"}')
+    .addOption(dataOption())
+    .action(async (apiKey: string, flags: KeysFlags & { graceHours?: number }) => {
+      setStatus(await runKeysRotateSigningSecret(apiKey, flags, streams));
     });
   for (const action of ['revoke', 'suspend', 'activate'] as const) {
     keys
@@ -225,6 +253,46 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
         setStatus(await runKeysChange(action, apiKey, flags, streams));
       });
   }
+
+  const webhooks = program
+    .command('webhooks')
+    .description(
+      'Inspect and re-send webhook (callback) deliveries (in the data folder or SQUISH_DATABASE_URL).',
+    );
+  webhooks
+    .command('list')
+    .description('List webhook deliveries, newest first, with every attempt (HTTP status, latency, error).')
+    .addOption(
+      new Option('--status <status>', 'only deliveries in this state').choices([
+        'pending',
+        'delivered',
+        'dead',
+      ]),
+    )
+    .option('--key <api_key>', "only this key's deliveries")
+    .addOption(
+      new Option('--limit <n>', 'deliveries shown at most').default(50).argParser(integerIn(1, 100_000)),
+    )
+    .option('--json', 'print one JSON object per delivery (JSON lines), as the API shows them')
+    .addOption(dataOption())
+    .action(async (flags: WebhooksListFlags) => {
+      setStatus(await runWebhooksList(flags, streams));
+    });
+  webhooks
+    .command('redeliver')
+    .description(
+      'Send a delivery again (dead, delivered or pending): it becomes pending, due now, for the running webhooks role.',
+    )
+    .argument('<id>', 'the delivery id (32 hex, from `squish webhooks list`)')
+    .option('--json', 'print the delivery as JSON')
+    .addOption(dataOption())
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when the delivery was queued again, 1 when there is no such delivery.',
+    )
+    .action(async (id: string, flags: { data?: string; json?: boolean }) => {
+      setStatus(await runWebhooksRedeliver(id, flags, streams));
+    });
 
   return program;
 }
