@@ -15,6 +15,16 @@ export interface BlobInfo {
   modifiedAt: Date;
 }
 
+/** What a presigned download URL answers with, besides the bytes. */
+export interface PresignedGetOptions {
+  /** Lifetime of the URL; the caller keeps it within the blob's own lifetime. */
+  expiresInSeconds: number;
+  /** The Content-Type the URL answers with. */
+  contentType: string;
+  /** The Content-Disposition the URL answers with (keeps the download's file name). */
+  contentDisposition: string;
+}
+
 export interface BlobStore {
   /** "local", "s3", ...: shown in /readyz and logs. */
   readonly kind: string;
@@ -30,6 +40,14 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Every blob under a key prefix (for the janitor's sweep of orphans). */
   list(prefix: string): AsyncIterable<BlobInfo>;
+  /**
+   * A short-lived URL that serves the blob straight from the store, signed so that nobody can
+   * change what it names or answers. Present only on stores that can do it AND are configured to
+   * answer downloads this way (S3 with `SQUISH_S3_PRESIGNED_DOWNLOADS=1`); the download route
+   * then redirects instead of streaming the bytes through the API node. It does not check that
+   * the blob exists.
+   */
+  readonly presignedGetUrl?: (key: string, options: PresignedGetOptions) => Promise<string>;
   /** Throws when the store cannot be reached or written (/readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,17 +1,27 @@
 import type { ServeConfig } from '../config/index.js';
 import type { BlobStore } from './blob-store.js';
 import { LocalFolderStore } from './local-folder-store.js';
+import { parseS3Location } from './s3-location.js';
+import { S3BlobStore } from './s3-store.js';
 
 /** The settings that choose the blob store. */
 export type StoreConfig = Pick<ServeConfig, 'storage' | 's3PresignedDownloads'>;
 
 /**
  * Opens the blob store `SQUISH_STORAGE` names: `file:<folder>` (a local folder or a shared POSIX
- * mount) or `s3://<bucket>?endpoint=...`.
+ * mount) or `s3://<bucket>[/<prefix>]?endpoint=...&region=...` (credentials from the AWS SDK's
+ * standard chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile).
+ * @throws Error when the setting names no store this version knows
  */
 export function openStore(config: StoreConfig): BlobStore {
   if (config.storage.startsWith('file:')) {
     return new LocalFolderStore({ root: config.storage.slice('file:'.length).replace(/^\/\/(?=\/)/, '') });
   }
-  throw new Error('S3 storage is not built yet');
+  if (config.storage.startsWith('s3://')) {
+    return new S3BlobStore({
+      ...parseS3Location(config.storage),
+      presignedDownloads: config.s3PresignedDownloads,
+    });
+  }
+  throw new Error(`SQUISH_STORAGE: unknown storage ${JSON.stringify(config.storage)}`);
 }
