@@ -116,7 +116,7 @@ export function captureStreams(): { streams: CliStreams; stdout(): string; stder
 export async function createKey(
   dataDir: string,
   options: { quota?: number; name?: string } = {},
-): Promise<{ api_key: string; api_secret: string }> {
+): Promise<{ api_key: string; api_secret: string; signing_secret: string }> {
   const capture = captureStreams();
   const code = await runKeysCreate(
     { data: dataDir, json: true, name: options.name ?? 'e2e', quota: options.quota },
@@ -124,5 +124,5 @@ export async function createKey(
     {},
   );
   if (code !== 0) throw new Error(`keys create failed (${code}): ${capture.stderr()}`);
-  return JSON.parse(capture.stdout()) as { api_key: string; api_secret: string };
+  return JSON.parse(capture.stdout()) as { api_key: string; api_secret: string; signing_secret: string };
 }
