@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { JobOutput, JobResult, NewJob, SquishDatabase } from '../../src/db/index.js';
+import type { JobOutput, JobResult, NewJob, SquishDatabase, WebhookDelivery } from '../../src/db/index.js';
 import { isSquishError } from '../../src/errors/index.js';
 import { parsePlan } from '../../src/plan/index.js';
 
@@ -449,6 +449,300 @@ export function describeDatabaseConformance(name: string, open: () => Promise<Sq
     );
   });
 
+  describe(`${name}: webhook signing secrets`, () => {
+    test(
+      'create makes a signing secret per key, readable by account id, and rotation keeps the old one for its grace',
+      withDb(async (db) => {
+        const first = await db.accounts.create({ name: 'a', quotaBytes: null });
+        const second = await db.accounts.create({ name: 'b', quotaBytes: null });
+        assert.match(first.signingSecret, /^whsec_[0-9a-f]{64}$/);
+        assert.notEqual(first.signingSecret, second.signingSecret);
+        assert.deepEqual(await db.accounts.signingSecrets(first.account.id), {
+          current: first.signingSecret,
+        });
+        assert.equal(await db.accounts.signingSecrets('no-such-account'), undefined);
+
+        const rotated = await db.accounts.rotateSigningSecret(first.account.apiKey);
+        assert.ok(rotated);
+        assert.match(rotated, /^whsec_[0-9a-f]{64}$/);
+        assert.notEqual(rotated, first.signingSecret);
+        assert.deepEqual(await db.accounts.signingSecrets(first.account.id), {
+          current: rotated,
+          previous: first.signingSecret,
+        });
+        assert.deepEqual(await db.accounts.signingSecrets(second.account.id), {
+          current: second.signingSecret,
+        });
+
+        // No grace: the old secret stops signing at once.
+        const again = await db.accounts.rotateSigningSecret(first.account.apiKey, 0);
+        assert.ok(again);
+        assert.deepEqual(await db.accounts.signingSecrets(first.account.id), { current: again });
+        assert.equal(await db.accounts.rotateSigningSecret('0'.repeat(32)), undefined);
+        await assert.rejects(
+          db.accounts.rotateSigningSecret(first.account.apiKey, -1),
+          isCode('INVALID_OPTION'),
+        );
+      }),
+    );
+  });
+
+  describe(`${name}: webhook deliveries`, () => {
+    test(
+      'storing the outcome of a callback job creates its delivery once; a job that is waited for has none',
+      withDb(async (db) => {
+        const accountId = await newAccount(db);
+        const url = 'https://example.com/hook?token=x';
+        const done = newJob(accountId, 'd1'.repeat(16), { delivery: { mode: 'callback', url } });
+        const failed = newJob(accountId, 'd2'.repeat(16), { delivery: { mode: 'callback', url } });
+        const waited = newJob(accountId, 'd3'.repeat(16));
+        for (const job of [done, failed, waited]) await db.jobs.create(job);
+        assert.equal(await db.deliveries.forJob(done.id), undefined, 'none before the outcome');
+
+        const before = Date.now();
+        await db.jobs.complete(done.id, newResult(done.id, [undefined]));
+        const delivery = await db.deliveries.forJob(done.id);
+        assert.ok(delivery);
+        assert.match(delivery.id, /^[0-9a-f]{32}$/);
+        assert.deepEqual(
+          { ...delivery, createdAt: undefined, nextAttemptAt: undefined },
+          {
+            id: delivery.id,
+            jobId: done.id,
+            accountId,
+            url,
+            status: 'pending',
+            attempts: 0,
+            createdAt: undefined,
+            nextAttemptAt: undefined,
+            history: [],
+          },
+        );
+        assert.ok(delivery.createdAt.getTime() >= before - 1000);
+        assert.ok(delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() <= Date.now() + 1000, 'due now');
+        assert.deepEqual(await db.deliveries.get(delivery.id), delivery);
+
+        // Completed again (a retried worker), then failed late: still the one delivery.
+        await db.jobs.complete(done.id, newResult(done.id, [undefined]));
+        await db.jobs.fail(done.id, { code: 'INTERNAL', message: 'late' });
+        assert.deepEqual(await db.deliveries.forJob(done.id), delivery);
+
+        await db.jobs.fail(failed.id, { code: 'CORRUPT_IMAGE', message: 'truncated' });
+        await db.jobs.fail(failed.id, { code: 'CORRUPT_IMAGE', message: 'truncated' });
+        const failedDelivery = await db.deliveries.forJob(failed.id);
+        assert.equal(failedDelivery?.status, 'pending');
+        assert.notEqual(failedDelivery?.id, delivery.id);
+
+        await db.jobs.complete(waited.id, newResult(waited.id, [undefined]));
+        assert.equal(await db.deliveries.forJob(waited.id), undefined);
+        assert.equal(await db.deliveries.get('0'.repeat(32)), undefined);
+        assert.equal((await db.deliveries.list({ limit: 10 })).length, 2);
+      }),
+    );
+
+    test(
+      'recordAttempt keeps each attempt once, in order, and moves pending -> delivered; nothing moves it back',
+      withDb(async (db) => {
+        const { delivery } = await callbackJob(db, 'e1');
+        const at = new Date('2026-05-01T10:00:00Z');
+        const first = {
+          attempt: 1,
+          startedAt: at,
+          durationMs: 120,
+          httpStatus: 503,
+          error: 'HTTP 503: busy',
+        };
+        const next = new Date('2026-05-01T10:00:04Z');
+        await db.deliveries.recordAttempt(delivery.id, first, { status: 'pending', nextAttemptAt: next });
+        // The same attempt again (a wake run twice after a crash): ignored, state included.
+        await db.deliveries.recordAttempt(
+          delivery.id,
+          { ...first, httpStatus: 200, error: null },
+          { status: 'delivered' },
+        );
+        let now = await db.deliveries.get(delivery.id);
+        assert.equal(now?.status, 'pending');
+        assert.equal(now?.attempts, 1);
+        assert.deepEqual(now?.nextAttemptAt, next);
+        assert.deepEqual(now?.history, [first]);
+
+        const second = {
+          attempt: 2,
+          startedAt: new Date('2026-05-01T10:00:05Z'),
+          durationMs: 10_000,
+          httpStatus: null,
+          error: 'example.com did not answer within 10 s.',
+        };
+        await db.deliveries.recordAttempt(delivery.id, second, {
+          status: 'pending',
+          nextAttemptAt: new Date('2026-05-01T10:00:20Z'),
+        });
+        const third = {
+          attempt: 3,
+          startedAt: new Date('2026-05-01T10:00:21Z'),
+          durationMs: 15,
+          httpStatus: 204,
+          error: null,
+        };
+        await db.deliveries.recordAttempt(delivery.id, third, { status: 'delivered' });
+        now = await db.deliveries.get(delivery.id);
+        assert.equal(now?.status, 'delivered');
+        assert.equal(now?.attempts, 3);
+        assert.equal(now?.nextAttemptAt, undefined);
+        assert.deepEqual(now?.deliveredAt, new Date(third.startedAt.getTime() + third.durationMs));
+        assert.deepEqual(now?.history, [first, second, third]);
+
+        // A late attempt of a stray wake is kept in the history but does not undo the delivery.
+        const stray = {
+          attempt: 4,
+          startedAt: new Date('2026-05-01T10:01:00Z'),
+          durationMs: 5,
+          httpStatus: 500,
+          error: 'HTTP 500',
+        };
+        await db.deliveries.recordAttempt(delivery.id, stray, { status: 'dead' });
+        now = await db.deliveries.get(delivery.id);
+        assert.equal(now?.status, 'delivered');
+        assert.equal(now?.attempts, 3);
+        assert.equal(now?.history.length, 4);
+      }),
+    );
+
+    test(
+      'a dead delivery can be made pending again by redeliver; its attempts count on',
+      withDb(async (db) => {
+        const { delivery } = await callbackJob(db, 'e2');
+        const attempt = {
+          attempt: 1,
+          startedAt: new Date(),
+          durationMs: 3,
+          httpStatus: 410,
+          error: 'HTTP 410',
+        };
+        await db.deliveries.recordAttempt(delivery.id, attempt, { status: 'dead' });
+        const dead = await db.deliveries.get(delivery.id);
+        assert.equal(dead?.status, 'dead');
+        assert.equal(dead?.nextAttemptAt, undefined);
+
+        const at = new Date('2026-06-01T00:00:00Z');
+        const again = await db.deliveries.redeliver(delivery.id, at);
+        assert.equal(again?.status, 'pending');
+        assert.deepEqual(again?.nextAttemptAt, at);
+        assert.equal(again?.attempts, 1);
+        assert.deepEqual(again, await db.deliveries.get(delivery.id));
+        const second = { ...attempt, attempt: 2, httpStatus: 200, error: null };
+        await db.deliveries.recordAttempt(delivery.id, second, { status: 'delivered' });
+        const delivered = await db.deliveries.get(delivery.id);
+        assert.equal(delivered?.status, 'delivered');
+        assert.deepEqual(
+          delivered?.history.map((entry) => entry.attempt),
+          [1, 2],
+        );
+        assert.equal(await db.deliveries.redeliver('0'.repeat(32), at), undefined);
+      }),
+    );
+
+    test(
+      'list filters by account and status, newest first, up to the limit, with each history',
+      withDb(async (db) => {
+        const a = await callbackJob(db, 'f1');
+        const b = await callbackJob(db, 'f2', a.accountId);
+        const other = await callbackJob(db, 'f3');
+        await db.deliveries.recordAttempt(
+          b.delivery.id,
+          { attempt: 1, startedAt: new Date(), durationMs: 1, httpStatus: 200, error: null },
+          { status: 'delivered' },
+        );
+        const mine = await db.deliveries.list({ accountId: a.accountId, limit: 10 });
+        assert.deepEqual(mine.map((d) => d.id).sort(), [a.delivery.id, b.delivery.id].sort());
+        assert.ok(mine[0]!.createdAt >= mine[1]!.createdAt, 'newest first');
+        assert.equal(mine.find((d) => d.id === b.delivery.id)?.history.length, 1);
+        assert.deepEqual(
+          (await db.deliveries.list({ accountId: a.accountId, status: 'delivered', limit: 10 })).map(
+            (d) => d.id,
+          ),
+          [b.delivery.id],
+        );
+        assert.deepEqual(
+          (await db.deliveries.list({ status: 'pending', limit: 10 })).map((d) => d.id).sort(),
+          [a.delivery.id, other.delivery.id].sort(),
+        );
+        assert.equal((await db.deliveries.list({ limit: 2 })).length, 2);
+        assert.deepEqual(await db.deliveries.list({ status: 'dead', limit: 10 }), []);
+        await assert.rejects(db.deliveries.list({ limit: 0 }), isCode('INVALID_OPTION'));
+      }),
+    );
+
+    test(
+      'overdue lists pending deliveries due before a time, soonest first, up to the limit',
+      withDb(async (db) => {
+        const soon = await callbackJob(db, 'a1');
+        const later = await callbackJob(db, 'a2');
+        const delivered = await callbackJob(db, 'a3');
+        const t0 = Date.now();
+        const attempt = (n: number) => ({
+          attempt: n,
+          startedAt: new Date(t0),
+          durationMs: 1,
+          httpStatus: 500,
+          error: 'HTTP 500',
+        });
+        await db.deliveries.recordAttempt(soon.delivery.id, attempt(1), {
+          status: 'pending',
+          nextAttemptAt: new Date(t0 + 10_000),
+        });
+        await db.deliveries.recordAttempt(later.delivery.id, attempt(1), {
+          status: 'pending',
+          nextAttemptAt: new Date(t0 + 20_000),
+        });
+        await db.deliveries.recordAttempt(
+          delivered.delivery.id,
+          { ...attempt(1), httpStatus: 200, error: null },
+          { status: 'delivered' },
+        );
+        assert.deepEqual(await db.deliveries.overdue(new Date(t0), 10), []);
+        assert.deepEqual(
+          (await db.deliveries.overdue(new Date(t0 + 15_000), 10)).map((d) => d.id),
+          [soon.delivery.id],
+        );
+        assert.deepEqual(
+          (await db.deliveries.overdue(new Date(t0 + 60_000), 10)).map((d) => d.id),
+          [soon.delivery.id, later.delivery.id],
+        );
+        const [first] = await db.deliveries.overdue(new Date(t0 + 60_000), 1);
+        assert.equal(first?.id, soon.delivery.id);
+        assert.equal(first?.history.length, 1);
+      }),
+    );
+
+    test(
+      'a pending delivery keeps its job from expiring; deleting a job deletes its delivery and attempts',
+      withDb(async (db) => {
+        const { job, delivery } = await callbackJob(db, 'b1');
+        const later = new Date(Date.now() + 10 * HOUR);
+        assert.deepEqual(await db.jobs.expired(later, 10), [], 'the webhook is still being delivered');
+        assert.deepEqual(
+          (await db.jobs.expired(new Date(Date.now() + 40 * 24 * HOUR), 10)).map((expired) => expired.id),
+          [job.id],
+          'but not for ever',
+        );
+        await db.deliveries.recordAttempt(
+          delivery.id,
+          { attempt: 1, startedAt: new Date(), durationMs: 1, httpStatus: 410, error: 'HTTP 410' },
+          { status: 'dead' },
+        );
+        assert.deepEqual(
+          (await db.jobs.expired(later, 10)).map((expired) => expired.id),
+          [job.id],
+        );
+        await db.jobs.delete([job.id]);
+        assert.equal(await db.deliveries.get(delivery.id), undefined);
+        assert.equal(await db.deliveries.forJob(job.id), undefined);
+        assert.deepEqual(await db.deliveries.list({ limit: 10 }), []);
+      }),
+    );
+  });
+
   describe(`${name}: connection`, () => {
     test('ping answers while open and close can be called twice', async () => {
       const db = await open();
@@ -457,6 +751,22 @@ export function describeDatabaseConformance(name: string, open: () => Promise<Sq
       await db.close();
     });
   });
+}
+
+/** A finished callback job (id: `prefix` repeated to 32 hex) and the delivery its outcome created. */
+async function callbackJob(
+  db: SquishDatabase,
+  prefix: string,
+  accountId?: string,
+): Promise<{ job: NewJob; delivery: WebhookDelivery; accountId: string }> {
+  const owner = accountId ?? (await newAccount(db));
+  const id = prefix.repeat(32 / prefix.length);
+  const job = newJob(owner, id, { delivery: { mode: 'callback', url: `https://example.com/hooks/${id}` } });
+  await db.jobs.create(job);
+  await db.jobs.complete(id, newResult(id, [undefined]));
+  const delivery = await db.deliveries.forJob(id);
+  assert.ok(delivery, 'completing a callback job creates its delivery');
+  return { job, delivery, accountId: owner };
 }
 
 async function newAccount(db: SquishDatabase): Promise<string> {

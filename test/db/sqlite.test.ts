@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, type MigrationProvider, Migrator, SqliteDialect } from 'kysely';
 import { openDatabase } from '../../src/db/index.js';
+import { MIGRATIONS } from '../../src/db/migrations.js';
 import { isSquishError } from '../../src/errors/index.js';
 import { describeDatabaseConformance } from './conformance.js';
 
@@ -119,6 +121,45 @@ describe('sqlite: the file', () => {
     const db = await openDatabase(url);
     await db.accounts.create({ name: 'after', quotaBytes: null });
     assert.equal((await db.accounts.list()).length, 1);
+    await db.close();
+  });
+
+  test('migration 0002 gives accounts made before it a signing secret of their own', async () => {
+    const path = join(root, 'upgrade', 'squish.db');
+    mkdirSync(dirname(path), { recursive: true });
+    // biome-ignore lint/suspicious/noExplicitAny: the schema of an old version, as migrations type it.
+    const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) });
+    const onlyFirst: MigrationProvider = {
+      getMigrations: async () => ({ '0001_initial': MIGRATIONS['0001_initial']! }),
+    };
+    const { error } = await new Migrator({ db: old, provider: onlyFirst }).migrateToLatest();
+    assert.equal(error, undefined);
+    for (const [id, key] of [
+      ['old-1', 'a'.repeat(32)],
+      ['old-2', 'b'.repeat(32)],
+    ]) {
+      await old
+        .insertInto('accounts')
+        .values({
+          id,
+          name: id,
+          api_key: key,
+          secret_salt: '00',
+          secret_hash: '00',
+          used_bytes: 0,
+          status: 'active',
+          created_at: 1,
+        })
+        .execute();
+    }
+    await old.destroy();
+
+    const db = await openDatabase(`sqlite:${path}`);
+    const first = await db.accounts.signingSecrets('old-1');
+    const second = await db.accounts.signingSecrets('old-2');
+    assert.match(first?.current ?? '', /^whsec_[0-9a-f]{64}$/);
+    assert.match(second?.current ?? '', /^whsec_[0-9a-f]{64}$/);
+    assert.notEqual(first?.current, second?.current);
     await db.close();
   });
 
