@@ -12,6 +12,13 @@ const TOKEN = /^[0-9a-f]{32}$/;
  */
 const SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 
+/**
+ * Longest life of a presigned download URL: long enough for a client to follow the redirect and
+ * fetch a large result, short enough that a leaked URL soon stops working. Never longer than the
+ * result itself has left.
+ */
+const PRESIGNED_MAX_SECONDS = 300;
+
 /** `inline; filename="..."` with an ASCII fallback and the exact name in RFC 5987 form. */
 function contentDisposition(fileName: string): string {
   const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -30,6 +37,13 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
  * unguessable (128 random bits); the name must be the result's own. A result past its expiry, or
  * whose blob the janitor already deleted, answers 404 RESULT_EXPIRED, so a user can tell "too
  * late" from "wrong address".
+ *
+ * When the store offers presigned URLs (S3 with SQUISH_S3_PRESIGNED_DOWNLOADS=1), a GET is answered
+ * 302 to a URL of the store that expires no later than the result and answers with the result's
+ * Content-Type and Content-Disposition, so the bytes skip the API node. The checks above still run
+ * here first (an expired or deleted result is 404 from Squish). SVG results are always streamed:
+ * only Squish can add the Content-Security-Policy that keeps scripts in them from running. A HEAD
+ * is streamed too (a presigned GET URL does not answer HEAD).
  */
 export function registerDownloadRoute(
   app: FastifyInstance,
@@ -50,6 +64,25 @@ export function registerDownloadRoute(
     if (remainingMs <= 0) throw new SquishError('RESULT_EXPIRED');
     const info = await deps.store.stat(download.blobKey);
     if (!info) throw new SquishError('RESULT_EXPIRED');
+    const notModified = matchesEtag(request.headers['if-none-match'], download.etag);
+
+    const presign = deps.store.presignedGetUrl;
+    const redirectSeconds = Math.min(PRESIGNED_MAX_SECONDS, Math.floor(remainingMs / 1000));
+    if (
+      presign &&
+      !notModified &&
+      request.method === 'GET' &&
+      download.format !== 'svg' &&
+      redirectSeconds >= 1
+    ) {
+      const url = await presign(download.blobKey, {
+        expiresInSeconds: redirectSeconds,
+        contentType: download.contentType,
+        contentDisposition: contentDisposition(download.fileName),
+      });
+      // The redirect outlives nothing: a cached one would point at a URL that has expired.
+      return reply.header('Cache-Control', 'private, no-store').redirect(url, 302);
+    }
 
     reply
       .header('ETag', download.etag)
@@ -59,7 +92,7 @@ export function registerDownloadRoute(
       .header('Expires', download.expiresAt.toUTCString())
       .header('X-Content-Type-Options', 'nosniff');
     if (download.format === 'svg') reply.header('Content-Security-Policy', SVG_POLICY);
-    if (matchesEtag(request.headers['if-none-match'], download.etag)) return reply.code(304).send();
+    if (notModified) return reply.code(304).send();
 
     const blob = await deps.store.stream(download.blobKey);
     if (!blob) throw new SquishError('RESULT_EXPIRED');
