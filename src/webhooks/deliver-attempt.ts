@@ -186,10 +186,13 @@ async function ensureNextWake(queue: QueueBackend, delivery: WebhookDelivery): P
   );
 }
 
-/** The receiver's host (with its port), the unit of the per-host limit. */
+/**
+ * The receiver's host name, the unit of the per-host limit: without the port, since several
+ * ports of one machine share its capacity.
+ */
 function hostOf(url: string): string {
   try {
-    return new URL(url).host.toLowerCase();
+    return new URL(url).hostname.toLowerCase();
   } catch {
     return url;
   }

@@ -1,7 +1,9 @@
 /**
- * The webhook deliverer on real backends: a SQLite file holding the jobs and the embedded queue,
- * and a real HTTP receiver on 127.0.0.1. Jobs are put in the database as the worker leaves them
- * (done or failed, with a callback URL) and their delivery enqueued as the worker enqueues it.
+ * The webhooks role on real backends: a SQLite file holding the jobs, their deliveries and the
+ * embedded queue, and real HTTP receivers on loopback addresses. Jobs are stored as the worker
+ * leaves them (done or failed, with a callback URL, which creates their delivery) and woken as the
+ * worker wakes them (enqueueCallback). Small retry settings: 3 attempts, the first retry after
+ * 1 s, the whole schedule over 3 s, a 1 s timeout. Assertions are on order and counts, not time.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,23 +13,40 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { krakenResponder } from '../../src/compat/kraken/index.js';
 import type { CompatResponder } from '../../src/compat/responder.js';
-import { type JobResult, type NewJob, openDatabase, type SquishDatabase } from '../../src/db/index.js';
 import {
-  type Consumer,
-  callbackJobId,
-  EmbeddedQueue,
-  type JobOutcome,
-  WEBHOOKS_QUEUE,
-} from '../../src/jobs/index.js';
+  type JobResult,
+  type NewJob,
+  openDatabase,
+  type SquishDatabase,
+  type WebhookDelivery,
+} from '../../src/db/index.js';
+import { type Consumer, EmbeddedQueue, enqueueCallback } from '../../src/jobs/index.js';
 import type { OutboundPolicy } from '../../src/net/index.js';
 import { closeOutboundAgents } from '../../src/net/index.js';
 import { parsePlan } from '../../src/plan/index.js';
-import { startWebhookDeliverer } from '../../src/webhooks/index.js';
-import { type LocalServer, startLocalServer } from '../net/local-server.js';
+import {
+  redeliverWebhook,
+  startWebhookDeliverer,
+  verifyWebhookSignature,
+  WEBHOOK_HEADERS,
+  type WebhookSettings,
+} from '../../src/webhooks/index.js';
+import { type ReceivedRequest, type Receiver, startReceiver } from './receiver.js';
 
-const open: OutboundPolicy = { allowPrivateNetworks: true, timeoutMs: 3000, maxBytes: 1 << 20 };
+const open: OutboundPolicy = { allowPrivateNetworks: true, timeoutMs: 30_000, maxBytes: 1 << 20 };
 const strict: OutboundPolicy = { ...open, allowPrivateNetworks: false };
 const downloadUrl = (token: string, fileName: string) => `https://squish.example/dl/${token}/${fileName}`;
+const log = pino({ level: 'silent' });
+
+const SETTINGS: WebhookSettings = {
+  webhookTimeoutSeconds: 1,
+  webhookAttempts: 3,
+  webhookFirstRetrySeconds: 1,
+  webhookRetrySpanSeconds: 3,
+  webhookConcurrency: 4,
+  webhookHostConcurrency: 4,
+};
+
 /** A second compat API, to show the responder is chosen by the job's `compat.api`. */
 const echoResponder: CompatResponder = {
   api: 'echo',
@@ -37,16 +56,11 @@ const echoResponder: CompatResponder = {
 let jobCounter = 0;
 function nextJobId(): string {
   jobCounter += 1;
-  return jobCounter.toString(16).padStart(32, 'a');
-}
-
-/** The download token of a job's one output (unique per job, as the worker's random ones are). */
-function tokenOf(jobId: string): string {
-  return `${'0'.repeat(16)}${jobId.slice(-16)}`;
+  return jobCounter.toString(16).padStart(32, 'c');
 }
 
 function result(jobId: string): JobResult {
-  const token = tokenOf(jobId);
+  const token = `${'0'.repeat(16)}${jobId.slice(-16)}`;
   return {
     inputFormat: 'png',
     originalSize: 5000,
@@ -72,209 +86,395 @@ function result(jobId: string): JobResult {
   };
 }
 
-describe('startWebhookDeliverer', () => {
+/** Polls until `check` returns a value; fails only after a generous bound (not a timing assertion). */
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  for (let poll = 0; poll < 1200; poll++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.fail(`${what} never happened`);
+}
+
+function header(request: ReceivedRequest, name: string): string {
+  const value = request.headers[name.toLowerCase()];
+  assert.equal(typeof value, 'string', `header ${name}`);
+  return value as string;
+}
+
+describe('the webhooks role', () => {
   let dir: string;
   let db: SquishDatabase;
   let queue: EmbeddedQueue;
-  let receiver: LocalServer;
+  let receiver: Receiver;
   let accountId: string;
-  /** How many more POSTs to /flaky answer 503 before it takes one. */
-  let flakyFailures = 0;
+  let apiKey: string;
+  let signingSecret: string;
   const consumers: Consumer[] = [];
-  const log = pino({ level: 'silent' });
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'squish-webhooks-'));
     const file = path.join(dir, 'squish.db');
     db = await openDatabase(`sqlite:${file}`);
     queue = new EmbeddedQueue({ file, pollIntervalMs: 25 });
-    accountId = (await db.accounts.create({ name: 'hooks', quotaBytes: null })).account.id;
-    receiver = await startLocalServer({
-      '/hook': (_request, response) => response.writeHead(200).end('ok'),
-      '/accepted': (_request, response) => response.writeHead(202).end(),
-      '/flaky': (_request, response) => {
-        if (flakyFailures > 0) {
-          flakyFailures -= 1;
-          response.writeHead(503).end('busy');
-        } else {
-          response.writeHead(204).end();
-        }
-      },
-      '/down': (_request, response) => response.writeHead(500).end('broken'),
-      '/hang-up': (request) => request.socket.destroy(),
-    });
+    const credentials = await db.accounts.create({ name: 'hooks', quotaBytes: null });
+    accountId = credentials.account.id;
+    apiKey = credentials.account.apiKey;
+    signingSecret = credentials.signingSecret;
+    receiver = await startReceiver();
   });
 
   after(async () => {
+    receiver.release();
     for (const consumer of consumers) await consumer.close(1000);
     await queue.close();
     await db.close();
-    await receiver.close();
+    await receiver.stop();
     await closeOutboundAgents();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function start(policy: OutboundPolicy): void {
-    consumers.push(
-      startWebhookDeliverer({
-        db,
-        queue,
-        policy,
-        responders: [krakenResponder, echoResponder],
-        downloadUrl,
-        log,
-        concurrency: 2,
-      }),
-    );
+  function start(options: { policy?: OutboundPolicy; settings?: Partial<WebhookSettings> } = {}): Consumer {
+    const consumer = startWebhookDeliverer({
+      db,
+      queue,
+      policy: options.policy ?? open,
+      settings: { ...SETTINGS, ...options.settings },
+      responders: [krakenResponder, echoResponder],
+      downloadUrl,
+      log,
+    });
+    consumers.push(consumer);
+    return consumer;
   }
 
-  /** Creates a finished job the way the worker leaves it and enqueues its delivery. */
-  async function finishedJob(
-    callbackUrl: string | undefined,
-    options: { api?: string; failed?: boolean; attempts?: number } = {},
-  ): Promise<string> {
+  async function stopAll(): Promise<void> {
+    for (const consumer of consumers.splice(0)) await consumer.close(1000);
+  }
+
+  /** Stores a finished callback job as the worker does (creating its delivery) and wakes it. */
+  async function callbackJob(url: string, options: { api?: string; failed?: boolean } = {}): Promise<string> {
     const id = nextJobId();
     const job: NewJob = {
       id,
       accountId,
       source: { kind: 'upload', blobKey: `inputs/${id}`, fileName: 'photo.png', size: 5000 },
       plan: parsePlan({ lossy: false }),
-      delivery: callbackUrl ? { mode: 'callback', url: callbackUrl } : { mode: 'wait' },
+      delivery: { mode: 'callback', url },
       dev: false,
       compat: { api: options.api ?? 'kraken', data: { endpoint: 'upload' } },
       expiresAt: new Date(Date.now() + 3600_000),
     };
     await db.jobs.create(job);
-    if (options.failed) {
-      await db.jobs.fail(id, { code: 'UNSUPPORTED_FORMAT', message: 'Not an image.' });
-    } else {
-      await db.jobs.complete(id, result(id));
-    }
-    await queue.enqueue(
-      WEBHOOKS_QUEUE,
-      callbackJobId(id),
-      { jobId: id },
-      { attempts: options.attempts ?? 5, backoffMs: 20 },
-    );
+    if (options.failed) await db.jobs.fail(id, { code: 'UNSUPPORTED_FORMAT', message: 'Not an image.' });
+    else await db.jobs.complete(id, result(id));
+    await enqueueCallback(queue, id);
     return id;
   }
 
-  async function outcome(id: string): Promise<JobOutcome> {
-    const ended = await queue.waitFor(WEBHOOKS_QUEUE, callbackJobId(id), 20_000);
-    assert.ok(ended, `delivery of ${id} did not end`);
-    return ended;
+  /** The job's delivery once it is no longer pending. */
+  function settled(jobId: string): Promise<WebhookDelivery> {
+    return until(`the delivery of ${jobId} settling`, async () => {
+      const delivery = await db.deliveries.forJob(jobId);
+      return delivery && delivery.status !== 'pending' ? delivery : undefined;
+    });
   }
 
-  function postsFor(id: string) {
-    return receiver.requests.filter((request) => request.body.toString().includes(id));
+  function requestsFor(delivery: WebhookDelivery, at: Receiver = receiver): ReceivedRequest[] {
+    return at.requests.filter((request) => request.headers['squish-delivery-id'] === delivery.id);
   }
 
-  describe('with private networks allowed (the receiver is on loopback)', () => {
-    before(() => start(open));
+  /** Each delivery ends with exactly one successful attempt, the last, and the receiver answered 2xx once. */
+  function assertDeliveredOnce(delivery: WebhookDelivery, at: Receiver = receiver): void {
+    assert.equal(delivery.status, 'delivered');
+    const successes = delivery.history.filter((attempt) => attempt.error === null);
+    assert.equal(successes.length, 1);
+    assert.equal(delivery.history.at(-1)?.error, null);
+    assert.ok(delivery.deliveredAt);
+    const answered = requestsFor(delivery, at).filter(
+      (request) => (request.answered ?? 0) >= 200 && (request.answered ?? 0) < 300,
+    );
+    assert.equal(answered.length, 1);
+  }
 
-    it('POSTs the compat API’s callback body to the callback URL, once', async () => {
-      const id = await finishedJob(`${receiver.origin}/hook?secret=abc`);
-      assert.deepEqual(await outcome(id), {
-        state: 'completed',
-        result: { status: 'delivered', httpStatus: 200, attempt: 1 },
-      });
-      const posts = postsFor(id);
-      assert.equal(posts.length, 1);
-      assert.equal(posts[0]!.url, '/hook?secret=abc');
-      assert.equal(posts[0]!.headers['content-type'], 'application/json');
-      const body = JSON.parse(posts[0]!.body.toString());
+  describe('with private networks allowed (receivers on loopback)', () => {
+    before(() => {
+      start();
+    });
+
+    it('POSTs the compat body plus id once, signed, with the delivery headers', async () => {
+      const id = await callbackJob(`${receiver.origin}/hook?secret=abc`);
+      const delivery = await settled(id);
+      assertDeliveredOnce(delivery);
+      assert.equal(delivery.attempts, 1);
+      assert.equal(delivery.history[0]?.httpStatus, 200);
+      assert.ok((delivery.history[0]?.durationMs ?? -1) >= 0);
+
+      const [request] = requestsFor(delivery);
+      assert.ok(request);
+      assert.equal(request.path, '/hook');
+      assert.equal(request.headers['content-type'], 'application/json');
+      assert.equal(header(request, WEBHOOK_HEADERS.deliveryId), delivery.id);
+      assert.equal(header(request, WEBHOOK_HEADERS.attempt), '1');
+      assert.match(header(request, WEBHOOK_HEADERS.timestamp), /^\d+$/);
+      assert.match(header(request, WEBHOOK_HEADERS.signature), /^v1=[0-9a-f]{64}$/);
+      const body = JSON.parse(request.body.toString('utf8'));
       assert.equal(body.id, id);
       assert.equal(body.success, true);
-      assert.equal(body.kraked_url, downloadUrl(tokenOf(id), 'photo.png'));
+      assert.equal(body.kraked_url, downloadUrl(`${'0'.repeat(16)}${id.slice(-16)}`, 'photo.png'));
       assert.equal(body.original_size, 5000);
       assert.equal(body.kraked_size, 3000);
-    });
 
-    it('delivers a failed job’s error the same way', async () => {
-      const id = await finishedJob(`${receiver.origin}/accepted`, { failed: true });
-      assert.equal((await outcome(id)).state, 'completed');
-      const body = JSON.parse(postsFor(id)[0]!.body.toString());
-      assert.equal(body.success, false);
-      assert.equal(body.id, id);
-      assert.equal(typeof body.message, 'string');
-    });
-
-    it('chooses the responder by the job’s compat API', async () => {
-      const id = await finishedJob(`${receiver.origin}/hook`, { api: 'echo' });
-      assert.equal((await outcome(id)).state, 'completed');
-      assert.deepEqual(JSON.parse(postsFor(id)[0]!.body.toString()), { echo: id, status: 'done' });
-    });
-
-    it('retries while the receiver answers an error status, until it takes the callback', async () => {
-      flakyFailures = 2;
-      const id = await finishedJob(`${receiver.origin}/flaky`);
-      assert.deepEqual(await outcome(id), {
-        state: 'completed',
-        result: { status: 'delivered', httpStatus: 204, attempt: 3 },
-      });
-      assert.equal(postsFor(id).length, 3);
-    });
-
-    it('gives up after the attempts the delivery was enqueued with', async () => {
-      const id = await finishedJob(`${receiver.origin}/down`, { attempts: 3 });
-      const ended = await outcome(id);
-      assert.equal(ended.state, 'failed');
-      assert.match(ended.state === 'failed' ? ended.error.message : '', /HTTP 500/);
-      assert.equal(postsFor(id).length, 3);
-    });
-
-    it('retries when the connection breaks before an answer, and when nothing listens', async () => {
-      const id = await finishedJob(`${receiver.origin}/hang-up`, { attempts: 3 });
-      const ended = await outcome(id);
-      assert.equal(ended.state, 'failed');
-      assert.match(ended.state === 'failed' ? ended.error.message : '', /could not be sent/);
-      assert.equal(postsFor(id).length, 3);
-      const gone = await startLocalServer({});
-      const url = `${gone.origin}/hook`;
-      await gone.close();
-      const unreachable = await finishedJob(url, { attempts: 2 });
-      assert.equal((await outcome(unreachable)).state, 'failed');
-    });
-
-    it('ends at once, without retries, for a job that is gone or an unknown compat API', async () => {
-      const ghost = nextJobId();
-      await queue.enqueue(
-        WEBHOOKS_QUEUE,
-        callbackJobId(ghost),
-        { jobId: ghost },
-        { attempts: 5, backoffMs: 20 },
+      // The receiver's check: the right secret on the raw body verifies; anything else does not.
+      assert.equal(
+        verifyWebhookSignature({ secret: signingSecret, body: request.body, headers: request.headers }),
+        true,
       );
-      const ghostEnd = await outcome(ghost);
-      assert.equal(ghostEnd.state === 'failed' && ghostEnd.error.code, 'NOT_FOUND');
-      const id = await finishedJob(`${receiver.origin}/hook`, { api: 'tinify' });
-      const end = await outcome(id);
-      assert.equal(end.state === 'failed' && end.error.code, 'NOT_FOUND');
-      assert.equal(postsFor(id).length, 0);
+      assert.equal(
+        verifyWebhookSignature({
+          secret: signingSecret,
+          body: request.body.toString('utf8'),
+          headers: request.headers,
+        }),
+        true,
+      );
+      const tampered = request.body.toString('utf8').replace('"success":true', '"success":false');
+      assert.notEqual(tampered, request.body.toString('utf8'));
+      assert.equal(
+        verifyWebhookSignature({ secret: signingSecret, body: tampered, headers: request.headers }),
+        false,
+      );
+      assert.equal(
+        verifyWebhookSignature({ secret: `${signingSecret}x`, body: request.body, headers: request.headers }),
+        false,
+      );
+      const sentAt = Number(header(request, WEBHOOK_HEADERS.timestamp));
+      assert.equal(
+        verifyWebhookSignature({
+          secret: signingSecret,
+          body: request.body,
+          headers: request.headers,
+          now: sentAt + 301,
+        }),
+        false,
+        'an old timestamp (a replay) is refused',
+      );
     });
 
-    it('skips a job that is waited for rather than called back', async () => {
-      const id = await finishedJob(undefined);
-      assert.deepEqual(await outcome(id), {
-        state: 'completed',
-        result: { status: 'skipped', reason: 'the job has no callback URL' },
+    it('delivers a failed job’s error the same way, and chooses the responder by compat API', async () => {
+      const failed = await settled(await callbackJob(`${receiver.origin}/failed`, { failed: true }));
+      assertDeliveredOnce(failed);
+      const failedBody = JSON.parse(requestsFor(failed)[0]!.body.toString());
+      assert.equal(failedBody.success, false);
+      assert.equal(failedBody.id, failed.jobId);
+      assert.equal(typeof failedBody.message, 'string');
+
+      const echo = await settled(await callbackJob(`${receiver.origin}/echo`, { api: 'echo' }));
+      assert.deepEqual(JSON.parse(requestsFor(echo)[0]!.body.toString()), {
+        echo: echo.jobId,
+        status: 'done',
       });
+    });
+
+    it('retries a receiver that fails the first attempts, with the same id and body, until it takes it', async () => {
+      receiver.on('/flaky', { kind: 'flaky', failures: 2, status: 503 });
+      const delivery = await settled(await callbackJob(`${receiver.origin}/flaky`));
+      assertDeliveredOnce(delivery);
+      assert.deepEqual(
+        delivery.history.map((attempt) => [attempt.attempt, attempt.httpStatus]),
+        [
+          [1, 503],
+          [2, 503],
+          [3, 200],
+        ],
+      );
+      assert.equal(delivery.history[0]?.error, 'HTTP 503: busy, try later');
+      const requests = requestsFor(delivery);
+      assert.deepEqual(
+        requests.map((request) => header(request, WEBHOOK_HEADERS.attempt)),
+        ['1', '2', '3'],
+      );
+      const bodies = new Set(requests.map((request) => request.body.toString()));
+      assert.equal(bodies.size, 1, 'every attempt carries the same body');
+      for (const request of requests) {
+        assert.equal(
+          verifyWebhookSignature({ secret: signingSecret, body: request.body, headers: request.headers }),
+          true,
+        );
+      }
+    });
+
+    it('marks a delivery dead after the last attempt, keeps only the start of a long answer, and re-sends it on demand', async () => {
+      receiver.on('/broken', { kind: 'status', status: 500, body: 'x'.repeat(20_000) });
+      const dead = await settled(await callbackJob(`${receiver.origin}/broken`));
+      assert.equal(dead.status, 'dead');
+      assert.equal(dead.attempts, 3);
+      assert.equal(requestsFor(dead).length, 3);
+      assert.deepEqual(
+        dead.history.map((attempt) => attempt.httpStatus),
+        [500, 500, 500],
+      );
+      const error = dead.history[0]?.error ?? '';
+      assert.ok(error.startsWith('HTTP 500: xxx'));
+      assert.ok(error.length <= 'HTTP 500: '.length + 4096, `error text of ${error.length} characters`);
+
+      receiver.on('/broken', { kind: 'status', status: 200 });
+      const again = await redeliverWebhook({ db, queue }, dead.id);
+      assert.equal(again?.status, 'pending');
+      const delivered = await settled(dead.jobId);
+      assertDeliveredOnce(delivered);
+      assert.equal(delivered.attempts, 4, 'attempts count on across a redelivery');
+      assert.equal(header(requestsFor(delivered).at(-1)!, WEBHOOK_HEADERS.attempt), '4');
+      assert.equal(await redeliverWebhook({ db, queue }, '0'.repeat(32)), undefined);
+    });
+
+    it('stops at once on 410 Gone', async () => {
+      receiver.on('/gone', { kind: 'status', status: 410 });
+      const delivery = await settled(await callbackJob(`${receiver.origin}/gone`));
+      assert.equal(delivery.status, 'dead');
+      assert.equal(delivery.attempts, 1);
+      assert.equal(requestsFor(delivery).length, 1);
+      assert.equal(delivery.history[0]?.httpStatus, 410);
+    });
+
+    it('retries a receiver that hangs past the timeout, and waits for one that answers slowly within it', async () => {
+      receiver.on('/hang', { kind: 'hold' });
+      const jobId = await callbackJob(`${receiver.origin}/hang`);
+      const firstTimedOut = await until('the first attempt timing out', async () => {
+        const delivery = await db.deliveries.forJob(jobId);
+        return delivery && delivery.attempts >= 1 ? delivery : undefined;
+      });
+      assert.equal(firstTimedOut.history[0]?.httpStatus, null);
+      assert.match(firstTimedOut.history[0]?.error ?? '', /did not answer|timed out/);
+      receiver.on('/hang', { kind: 'status', status: 200 });
+      const delivery = await settled(jobId);
+      assertDeliveredOnce(delivery);
+      assert.ok(delivery.attempts >= 2);
+
+      receiver.on('/slow', { kind: 'late', ms: 400, status: 202 });
+      const slow = await settled(await callbackJob(`${receiver.origin}/slow`));
+      assertDeliveredOnce(slow);
+      assert.equal(slow.attempts, 1);
+      assert.equal(slow.history[0]?.httpStatus, 202);
+    });
+
+    it('retries a receiver that is down until it comes back', async () => {
+      const downstairs = await startReceiver();
+      await downstairs.stop();
+      const jobId = await callbackJob(`${downstairs.origin}/hook`);
+      const refused = await until('an attempt on the stopped receiver', async () => {
+        const delivery = await db.deliveries.forJob(jobId);
+        return delivery && delivery.attempts >= 1 ? delivery : undefined;
+      });
+      assert.equal(refused.history[0]?.httpStatus, null);
+      assert.match(refused.history[0]?.error ?? '', /failed|ECONNREFUSED/);
+      await downstairs.start();
+      try {
+        const delivery = await settled(jobId);
+        assertDeliveredOnce(delivery, downstairs);
+        assert.equal(downstairs.requests.length, 1);
+        assert.equal(header(downstairs.requests[0]!, WEBHOOK_HEADERS.attempt), String(delivery.attempts));
+      } finally {
+        await downstairs.stop();
+      }
+    });
+
+    it('signs with both secrets during a rotation’s grace, and with the new one only after it', async () => {
+      const newSecret = await db.accounts.rotateSigningSecret(apiKey);
+      assert.ok(newSecret);
+      const during = await settled(await callbackJob(`${receiver.origin}/rotating`));
+      const request = requestsFor(during)[0]!;
+      assert.match(header(request, WEBHOOK_HEADERS.signature), /^v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+      for (const secret of [newSecret, signingSecret]) {
+        assert.equal(verifyWebhookSignature({ secret, body: request.body, headers: request.headers }), true);
+      }
+
+      const newest = await db.accounts.rotateSigningSecret(apiKey, 0);
+      assert.ok(newest);
+      const afterGrace = await settled(await callbackJob(`${receiver.origin}/rotated`));
+      const next = requestsFor(afterGrace)[0]!;
+      assert.match(header(next, WEBHOOK_HEADERS.signature), /^v1=[0-9a-f]{64}$/);
+      assert.equal(verifyWebhookSignature({ secret: newest, body: next.body, headers: next.headers }), true);
+      assert.equal(
+        verifyWebhookSignature({ secret: newSecret, body: next.body, headers: next.headers }),
+        false,
+      );
+      signingSecret = newest;
     });
   });
 
-  describe('with the strict policy', () => {
-    before(async () => {
-      for (const consumer of consumers.splice(0)) await consumer.close(1000);
-      start(strict);
+  describe('limits and failures of the process', () => {
+    before(stopAll);
+
+    it('a receiver that hangs does not delay deliveries to another host', async () => {
+      // Two slots in all, one per host: without the put-back, three deliveries waiting for the
+      // hanging host would hold both slots and the other host's delivery would wait behind them.
+      const consumer = start({
+        settings: { webhookConcurrency: 2, webhookHostConcurrency: 1, webhookTimeoutSeconds: 60 },
+      });
+      const other = await startReceiver('127.0.0.2');
+      try {
+        receiver.on('/held', { kind: 'hold' });
+        const held = [];
+        for (let n = 0; n < 3; n++) held.push(await callbackJob(`${receiver.origin}/held`));
+        await until('the hanging host receiving a request', async () =>
+          receiver.requests.some((request) => request.path === '/held') ? true : undefined,
+        );
+        const fast = await settled(await callbackJob(`${other.origin}/fast`));
+        assertDeliveredOnce(fast, other);
+        assert.equal(other.requests.length, 1);
+
+        // Meanwhile the hanging host had one request in flight, never more, and nothing was recorded.
+        assert.equal(receiver.requests.filter((request) => request.path === '/held').length, 1);
+        for (const jobId of held) assert.equal((await db.deliveries.forJob(jobId))?.attempts, 0);
+
+        receiver.release();
+        for (const jobId of held) assertDeliveredOnce(await settled(jobId));
+      } finally {
+        receiver.release();
+        await other.stop();
+        await consumer.close(1000);
+        consumers.splice(consumers.indexOf(consumer), 1);
+      }
     });
 
-    it('refuses a callback URL on loopback at once: one attempt, no connection', async () => {
-      const connections = receiver.connections;
-      const id = await finishedJob(`${receiver.origin}/hook`, { attempts: 5 });
-      const ended = await outcome(id);
-      assert.equal(ended.state === 'failed' && ended.error.code, 'URL_NOT_ALLOWED');
-      assert.equal(receiver.connections, connections);
-      const counts = await queue.counts(WEBHOOKS_QUEUE);
-      assert.equal(counts.delayed + counts.waiting + counts.active, 0);
+    it('an attempt in flight when its process stops is made again by the next one, and delivered once', async () => {
+      receiver.on('/interrupted', { kind: 'hold' });
+      const first = start({ settings: { webhookTimeoutSeconds: 60 } });
+      const jobId = await callbackJob(`${receiver.origin}/interrupted`);
+      await until('the request arriving', async () =>
+        receiver.requests.some((request) => request.path === '/interrupted') ? true : undefined,
+      );
+      // The process stops without waiting: its running wake goes back to the queue, unrecorded.
+      await first.close(0);
+      consumers.splice(consumers.indexOf(first), 1);
+      assert.equal((await db.deliveries.forJob(jobId))?.attempts, 0);
+
+      start({ settings: { webhookTimeoutSeconds: 60 } });
+      await until('the attempt being made again', async () =>
+        receiver.requests.filter((request) => request.path === '/interrupted').length >= 2 ? true : undefined,
+      );
+      receiver.release();
+      const delivery = await settled(jobId);
+      assert.equal(delivery.status, 'delivered');
+      assert.equal(delivery.attempts, 1, 'the same attempt, recorded once');
+      assert.equal(delivery.history.length, 1);
+      const requests = requestsFor(delivery);
+      assert.ok(requests.length >= 2, 'at least once: the receiver may see it twice, with one delivery id');
+      assert.ok(requests.every((request) => header(request, WEBHOOK_HEADERS.attempt) === '1'));
+      await stopAll();
+    });
+
+    it('refuses a callback URL the guard does not allow: dead at once, no connection', async () => {
+      start({ policy: strict });
+      const before = receiver.requests.length;
+      const delivery = await settled(await callbackJob(`${receiver.origin}/hook`));
+      assert.equal(delivery.status, 'dead');
+      assert.equal(delivery.attempts, 1);
+      assert.equal(delivery.history[0]?.httpStatus, null);
+      assert.match(delivery.history[0]?.error ?? '', /not a public internet address/);
+      assert.equal(receiver.requests.length, before);
+      await stopAll();
     });
   });
 });
