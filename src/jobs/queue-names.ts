@@ -20,6 +20,8 @@ export interface DeliveryWake {
   deliveryId: string;
   /** The attempt this wake is for (1-based); a wake for an attempt already made does nothing. */
   attempt: number;
+  /** How often this attempt was put back because its host was busy (spaces the next put-back). */
+  putBacks?: number;
 }
 
 /** The payload of an optimize or webhooks job. */

@@ -14,9 +14,18 @@ import { signWebhook, WEBHOOK_HEADERS } from './signature.js';
 /** The most of a receiver's answer read; it is kept as the failed attempt's error text. */
 export const MAX_ANSWER_BYTES = 4 * 1024;
 
-/** A delivery whose host is busy goes back on the queue after a delay in this range (ms). */
-const PUT_BACK_MIN_MS = 200;
-const PUT_BACK_SPREAD_MS = 300;
+/**
+ * A delivery whose host is busy goes back on the queue after a delay that doubles with each
+ * put-back of the same attempt, from 250 ms up to 5 s (jittered ±20 %): soon when the host frees
+ * up quickly, and without a storm of queue jobs when many deliveries wait for one slow host.
+ */
+const PUT_BACK_FIRST_MS = 250;
+const PUT_BACK_MAX_MS = 5000;
+
+function putBackDelayMs(putBacks: number): number {
+  const base = Math.min(PUT_BACK_MAX_MS, PUT_BACK_FIRST_MS * 2 ** Math.min(putBacks, 16));
+  return base * (0.8 + 0.4 * Math.random());
+}
 
 /** What one attempt needs. */
 export interface AttemptDeps {
@@ -78,11 +87,14 @@ export async function runDeliveryWake(deps: AttemptDeps, job: QueueJob<WakeData>
 
   const host = hostOf(delivery.url);
   if (!deps.hostSlots.tryAcquire(host)) {
-    const delayMs = PUT_BACK_MIN_MS + Math.random() * PUT_BACK_SPREAD_MS;
+    const putBacks = 'putBacks' in data ? (data.putBacks ?? 0) : 0;
     await enqueueDeliveryAttempt(
       deps.queue,
-      { deliveryId: delivery.id, attempt },
-      { delayMs, tag: `p${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` },
+      { deliveryId: delivery.id, attempt, putBacks: putBacks + 1 },
+      {
+        delayMs: putBackDelayMs(putBacks),
+        tag: `p${putBacks + 1}x${Math.random().toString(36).slice(2, 8)}`,
+      },
     );
     return { status: 'put-back', attempt };
   }
