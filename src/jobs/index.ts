@@ -1,6 +1,8 @@
-/** The job queue: its contract, the retry policy and the embedded (SQLite) implementation. */
+/** The job queue: its contract, the retry policy, the embedded (SQLite) and the BullMQ (Redis) implementations. */
+export { BullMqQueue, type BullMqQueueOptions } from './bullmq/bullmq-queue.js';
+export { parseSentinels, type RedisTarget, redisConnectionOptions } from './bullmq/redis-connection.js';
 export { EmbeddedQueue, type EmbeddedQueueOptions } from './embedded/embedded-queue.js';
-export { openQueue, type QueueConfig } from './open-queue.js';
+export { openQueue, type QueueConfig, redisTarget } from './open-queue.js';
 export type {
   ConsumeOptions,
   Consumer,

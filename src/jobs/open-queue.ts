@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ServeConfig } from '../config/index.js';
+import { BullMqQueue } from './bullmq/bullmq-queue.js';
+import { parseSentinels, type RedisTarget } from './bullmq/redis-connection.js';
 import { EmbeddedQueue } from './embedded/embedded-queue.js';
 import type { QueueBackend } from './queue-backend.js';
 
@@ -11,16 +13,26 @@ export type QueueConfig = Pick<
 >;
 
 /**
- * Opens the queue the settings name: BullMQ on Redis when `SQUISH_REDIS_URL` or
- * `SQUISH_REDIS_SENTINELS` is set, else the embedded queue, in the SQLite database file when the
- * data lives in SQLite and in `<data>/queue.db` otherwise.
+ * Opens the queue the settings name: BullMQ on Redis when `SQUISH_REDIS_SENTINELS` (the master
+ * they watch, `SQUISH_REDIS_MASTER`) or `SQUISH_REDIS_URL` is set, else the embedded queue, in
+ * the SQLite database file when the data lives in SQLite and in `<data>/queue.db` otherwise.
  */
 export function openQueue(config: QueueConfig, log: Logger): QueueBackend {
-  if (config.redisSentinels || config.redisUrl) {
-    throw new Error('The Redis queue is not built yet');
-  }
+  const redis = redisTarget(config);
+  if (redis) return new BullMqQueue({ redis, log });
   const file = config.databaseUrl.startsWith('sqlite:')
     ? config.databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=.)/, '')
     : path.join(config.dataDir, 'queue.db');
   return new EmbeddedQueue({ file, log });
+}
+
+/** Where the settings put Redis (Sentinels win over a URL), or undefined for none. */
+export function redisTarget(
+  config: Pick<QueueConfig, 'redisUrl' | 'redisSentinels' | 'redisMaster'>,
+): RedisTarget | undefined {
+  if (config.redisSentinels && config.redisSentinels.length > 0) {
+    return { sentinels: parseSentinels(config.redisSentinels), masterName: config.redisMaster };
+  }
+  if (config.redisUrl) return { url: config.redisUrl };
+  return undefined;
 }

@@ -1,0 +1,73 @@
+/**
+ * How every Redis connection of the queue is made: to one server by URL, or to whichever server
+ * the Sentinels name as master. The options follow what was measured on a real Sentinel failover
+ * (shared/notes/services.md §1): commands wait through the switch instead of failing, ioredis
+ * follows `+switch-master` at once, and reconnects back off to 500 ms.
+ */
+import type { RedisOptions } from 'bullmq';
+
+/** Where Redis is: a URL, or Sentinels and the name of the master they watch. */
+export type RedisTarget =
+  | { url: string }
+  | { sentinels: readonly { host: string; port: number }[]; masterName: string };
+
+/** Options for one ioredis connection, as BullMQ takes them (with an optional `url`). */
+export type RedisConnectionOptions = RedisOptions;
+
+/** Reconnect backoff: 50 ms more per attempt, at most 500 ms (a failover takes about 2 s). */
+function reconnectDelay(attempt: number): number {
+  return Math.min(attempt * 50, 500);
+}
+
+/** How a connection behaves while Redis is away or has moved. */
+export interface ConnectionBehaviour {
+  /**
+   * null (what BullMQ workers and event readers require): a command waits as long as Redis is
+   * away. A number: a command fails after that many reconnect attempts.
+   */
+  maxRetriesPerRequest: number | null;
+  /**
+   * Sentinel only: subscribe to the Sentinels' `+switch-master` and move at once. ioredis 6 leaves
+   * that subscription open after `quit()` (only `disconnect()` ends it), so it is on only for
+   * connections this module closes itself; BullMQ quits its own connections.
+   */
+  failoverDetector: boolean;
+}
+
+/**
+ * A master that was demoted while a connection stayed open (a planned failover, or one that
+ * ends a network split) answers writes with READONLY: reconnect, which asks the Sentinels anew,
+ * and resend the command (2).
+ */
+function reconnectOnReadOnly(error: Error): 2 | false {
+  return error.message.startsWith('READONLY') ? 2 : false;
+}
+
+/** The options of a connection to the target. */
+export function redisConnectionOptions(
+  target: RedisTarget,
+  behaviour: ConnectionBehaviour = { maxRetriesPerRequest: null, failoverDetector: false },
+): RedisConnectionOptions {
+  const common: RedisConnectionOptions = {
+    maxRetriesPerRequest: behaviour.maxRetriesPerRequest,
+    retryStrategy: reconnectDelay,
+    reconnectOnError: reconnectOnReadOnly,
+  };
+  if ('url' in target) return { ...common, url: target.url };
+  return {
+    ...common,
+    sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
+    name: target.masterName,
+    failoverDetector: behaviour.failoverDetector,
+    sentinelRetryStrategy: reconnectDelay,
+  };
+}
+
+/** Parses `host:port` items (as SQUISH_REDIS_SENTINELS lists them; IPv6 hosts in brackets). */
+export function parseSentinels(items: readonly string[]): { host: string; port: number }[] {
+  return items.map((item) => {
+    const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(item.trim());
+    if (!match?.[1] || !match[2]) throw new TypeError(`expected host:port, got ${JSON.stringify(item)}`);
+    return { host: match[1], port: Number(match[2]) };
+  });
+}
