@@ -7,6 +7,8 @@ import { ERROR_CODES, type ErrorCode, SquishError } from '../errors/index.js';
 import { OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
 import { checkUrlSyntax, fileNameFromUrl, type OutboundPolicy } from '../net/index.js';
 import { type BlobStore, inputBlobKey } from '../store/index.js';
+import type { LocalFolderPutOptions } from '../store/local-folder-store.js';
+import { offerInput, withdrawInput } from '../worker/input-handoff.js';
 
 /** Attempts of one optimize job: a worker dying twice on the same job is likely the job's fault. */
 const OPTIMIZE_ATTEMPTS = 3;
@@ -74,6 +76,13 @@ export class PlatformJobService implements JobService {
     if (this.#closing) throw new SquishError('UNAVAILABLE');
     const { db, queue, store } = this.#deps;
     const id = randomBytes(16).toString('hex');
+    // A wait job's upload needs no flush to stable storage: its client holds the request open
+    // until the job ends, so if this node goes down first the client sees the connection fail
+    // and sends the image again, and the recorded job (retried after a restart) fails cleanly
+    // when a power loss took the unflushed input with it. A process crash alone loses nothing:
+    // the page cache outlives the process. A callback job's input is flushed: the client was
+    // told the job is accepted, so it must survive anything.
+    const waits = job.delivery.mode === 'wait';
     let source: JobSource;
     if (job.source.kind === 'upload') {
       const size = job.source.bytes.byteLength;
@@ -84,7 +93,10 @@ export class PlatformJobService implements JobService {
         );
       }
       const blobKey = inputBlobKey(id);
-      await store.put(blobKey, job.source.bytes);
+      // `durable` is LocalFolderStore's option; other stores take the plain BlobStore options
+      // and ignore it (an S3 PUT is durable when it returns anyway).
+      const putOptions: LocalFolderPutOptions = { durable: !waits };
+      await store.put(blobKey, job.source.bytes, putOptions);
       source = { kind: 'upload', blobKey, fileName: job.source.fileName, size };
     } else {
       const url = checkUrlSyntax(job.source.url, this.#deps.policy);
@@ -101,7 +113,15 @@ export class PlatformJobService implements JobService {
       compat: job.compat,
       expiresAt: new Date(Date.now() + this.#deps.resultTtlMs),
     });
-    await queue.enqueue(OPTIMIZE_QUEUE, id, { jobId: id }, { attempts: OPTIMIZE_ATTEMPTS });
+    // A worker of this process takes the upload from memory (worker/input-handoff.ts); the
+    // wait withdraws the offer when it ends, taken or not.
+    if (waits && job.source.kind === 'upload') offerInput({ record, bytes: job.source.bytes });
+    try {
+      await queue.enqueue(OPTIMIZE_QUEUE, id, { jobId: id }, { attempts: OPTIMIZE_ATTEMPTS });
+    } catch (error) {
+      withdrawInput(id);
+      throw error;
+    }
     this.#deps.log.debug(
       {
         jobId: id,
@@ -145,6 +165,7 @@ export class PlatformJobService implements JobService {
       );
     } finally {
       this.#waits.delete(controller);
+      withdrawInput(id);
     }
   }
 

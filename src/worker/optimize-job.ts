@@ -17,6 +17,7 @@ import { type ErrorReport, isSquishError, SquishError } from '../errors/index.js
 import { enqueueCallback, type JobRef, type QueueBackend, type QueueJob } from '../jobs/index.js';
 import { fetchImage, type OutboundPolicy } from '../net/index.js';
 import { type BlobStore, resultsPrefix } from '../store/index.js';
+import { type HandedInput, takeInput } from './input-handoff.js';
 import { contentTypeOf, outputFileName, strongEtag } from './output-files.js';
 
 export interface OptimizeJobDeps {
@@ -51,7 +52,9 @@ export async function runOptimizeJob(
     log.error({ queueJobId: job.id, data: job.data }, 'optimize job without a jobId; dropped');
     return { status: 'failed' };
   }
-  const record = await db.jobs.get(jobId);
+  // A wait job uploaded to this process comes with its record and bytes (input-handoff.ts).
+  const handed = takeInput(jobId);
+  const record = handed?.record ?? (await db.jobs.get(jobId));
   if (!record) {
     // Deleted (expired, or its account removed) before a worker got to it: nothing to do.
     log.info({ jobId }, 'optimize job has no record any more; skipped');
@@ -64,7 +67,7 @@ export async function runOptimizeJob(
   }
   await db.jobs.markRunning(jobId);
   try {
-    return await optimize(deps, record, signal);
+    return await optimize(deps, record, signal, handed);
   } catch (error) {
     // Handed back (shutdown) or taken over (lost lease): the job is no longer ours to record.
     if (signal.aborted) throw error;
@@ -81,9 +84,12 @@ async function optimize(
   deps: OptimizeJobDeps,
   record: JobRecord,
   signal: AbortSignal,
+  handed: HandedInput | undefined,
 ): Promise<OptimizeOutcome> {
   const { db, store, pool, log } = deps;
-  const input = await readInput(deps, record, signal);
+  const input = handed
+    ? { bytes: handed.bytes, fileName: record.source.fileName }
+    : await readInput(deps, record, signal);
   if (!input) {
     return recordFailure(deps, record, {
       code: 'INTERNAL',
@@ -96,8 +102,9 @@ async function optimize(
   });
   signal.throwIfAborted();
 
-  // Any attempt may follow an unfinished one: a handed-back run keeps its attempt number.
-  await deleteResults(store, record.id);
+  // Any attempt may follow an unfinished one (a handed-back run keeps its attempt number), except
+  // the one that took the handoff: it is the job's first run, so nothing is stored yet.
+  if (!handed) await deleteResults(store, record.id);
   const entries: (EngineResult & { id?: string })[] = result.outputs ?? [result];
   const outputs: JobOutput[] = [];
   for (const entry of entries) {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import type { JobDelivery } from '../../src/db/records.js';
 import { DEFAULT_PLAN } from '../../src/plan/index.js';
+import { pendingHandoffs, takeInput } from '../../src/worker/input-handoff.js';
 import { openBackends } from './backends.js';
 
 const png = () =>
@@ -143,4 +145,33 @@ test('waitForResult answers with the finished record, and 503 on timeout or shut
   const failed = await jobs.waitForResult(first.id, 10_000);
   assert.equal(failed.status, 'failed');
   assert.deepEqual(failed.error, { code: 'CORRUPT_IMAGE', message: 'broken' });
+});
+
+test('a wait upload is offered to this process’s worker until its wait ends; a callback upload is not', async (t) => {
+  const { db, jobs, store } = await openBackends(t);
+  const { account } = await db.accounts.create({ name: 'h', quotaBytes: null });
+  const bytes = await png();
+  const submit = (delivery: JobDelivery) =>
+    jobs.submit({
+      account,
+      source: { kind: 'upload', bytes, fileName: 'x.png' },
+      plan: DEFAULT_PLAN,
+      delivery,
+      dev: false,
+      compat: { api: 'kraken', data: null },
+    });
+  const before = pendingHandoffs();
+  const callback = await submit({ mode: 'callback', url: 'https://example.com/hook' });
+  assert.equal(pendingHandoffs(), before, 'a callback job reads its input from the store');
+  assert.equal(takeInput(callback.id), undefined);
+
+  const waited = await submit({ mode: 'wait' });
+  assert.equal(pendingHandoffs(), before + 1);
+  // Nothing runs the job here: the wait times out and withdraws the offer, which would
+  // otherwise stay in memory for a job that another process ran.
+  await assert.rejects(jobs.waitForResult(waited.id, 100), { code: 'UNAVAILABLE' });
+  assert.equal(pendingHandoffs(), before);
+  // The store holds the input either way: for workers in other processes and for retries.
+  assert.deepEqual(await store.get(`inputs/${waited.id}`), new Uint8Array(bytes));
+  assert.deepEqual(await store.get(`inputs/${callback.id}`), new Uint8Array(bytes));
 });

@@ -98,6 +98,33 @@ describe('LocalFolderStore on a folder', () => {
     }
   });
 
+  it('durable: false writes the same blob, in new and existing folders, with no temporary file left', async () => {
+    const root = freshRoot();
+    const store = new LocalFolderStore({ root });
+    const first = new Uint8Array(300_000).map((_, index) => index % 251);
+    await store.put('inputs/job-5', first, { durable: false });
+    await store.put('inputs/job-6', new Uint8Array([7]), { durable: false });
+    assert.deepEqual(await store.get('inputs/job-5'), first);
+    assert.deepEqual(await store.get('inputs/job-6'), new Uint8Array([7]));
+    assert.deepEqual((await readdir(path.join(root, 'inputs'))).sort(), ['job-5', 'job-6']);
+    // Overwrites stay atomic: the new content replaces the old whole.
+    await store.put('inputs/job-5', new Uint8Array([1, 2]), { durable: false });
+    assert.deepEqual(await store.get('inputs/job-5'), new Uint8Array([1, 2]));
+  });
+
+  it('a put racing the delete that prunes its folder still lands, durable or not', async () => {
+    const store = new LocalFolderStore({ root: freshRoot() });
+    for (let round = 0; round < 100; round++) {
+      await store.put('race/folder/last', new Uint8Array([1]), { durable: false });
+      await Promise.all([
+        store.delete('race/folder/last'),
+        store.put('race/folder/new', new Uint8Array([round]), { durable: round % 2 === 0 }),
+      ]);
+      assert.deepEqual([...((await store.get('race/folder/new')) ?? [])], [round], `round ${round}`);
+      await store.delete('race/folder/new');
+    }
+  });
+
   it('ping creates a missing root and leaves nothing behind', async () => {
     const root = freshRoot();
     await new LocalFolderStore({ root }).ping();
