@@ -22,6 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openDatabase, type SquishDatabase } from '../src/db/index.js';
+import { canMeasureCpu, processCpuMs } from './api-lib/cpu-time.js';
 import { quantile } from './api-lib/load-loop.js';
 import { type BenchReceiver, startBenchReceiver } from './lib/webhooks-receiver.js';
 import { type BenchServe, createBenchKey, startBenchServe } from './lib/webhooks-serve.js';
@@ -138,6 +139,11 @@ interface ThroughputRow {
   perSecond: number;
   /** The node's start line to the first arrival. */
   firstMs: number;
+  /**
+   * CPU milliseconds of the webhooks process per delivery (from /proc, start-up excluded): unlike
+   * deliveries/s, hardly moved by the machine's other load.
+   */
+  cpuMsPerDelivery: number | undefined;
   requests: number;
   badSignatures: number;
 }
@@ -159,6 +165,9 @@ async function throughput(jobs: number, hosts: number, image: Buffer): Promise<T
     );
     log(`  backlog of ${jobs} pending deliveries; starting the webhooks role`);
     const webhooks = await run.serve('webhooks');
+    const pid = webhooks.child.pid;
+    const measureCpu = canMeasureCpu() && pid !== undefined;
+    const cpuAtStart = measureCpu ? processCpuMs(pid) : 0;
     await waitUntil(() => arrivals(run.receivers).first.size >= jobs, 'every delivery arrived', 600_000, 10);
     const seen = arrivals(run.receivers);
     const times = [...seen.first.values()];
@@ -169,6 +178,7 @@ async function throughput(jobs: number, hosts: number, image: Buffer): Promise<T
       60_000,
       100,
     );
+    const cpuMsPerDelivery = measureCpu ? (processCpuMs(pid) - cpuAtStart) / jobs : undefined;
     const seconds = (last - webhooks.startedAt) / 1000;
     return {
       hosts,
@@ -176,6 +186,7 @@ async function throughput(jobs: number, hosts: number, image: Buffer): Promise<T
       seconds,
       perSecond: jobs / seconds,
       firstMs: Math.min(...times) - webhooks.startedAt,
+      cpuMsPerDelivery,
       requests: seen.requests,
       badSignatures: seen.badSignatures,
     };
@@ -265,11 +276,11 @@ async function main(): Promise<void> {
     '',
     '## Throughput: a backlog of pending deliveries, one webhooks process',
     '',
-    '| receiver hosts | deliveries | seconds | deliveries/s | start line to first arrival, ms | requests | bad signatures |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    '| receiver hosts | deliveries | seconds | deliveries/s | CPU ms/delivery (webhooks process) | start line to first arrival, ms | requests | bad signatures |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...throughputRows.map(
       (row) =>
-        `| ${row.hosts} | ${row.jobs} | ${row.seconds.toFixed(2)} | ${row.perSecond.toFixed(1)} | ${row.firstMs.toFixed(0)} | ${row.requests} | ${row.badSignatures} |`,
+        `| ${row.hosts} | ${row.jobs} | ${row.seconds.toFixed(2)} | ${row.perSecond.toFixed(1)} | ${row.cpuMsPerDelivery?.toFixed(2) ?? '–'} | ${row.firstMs.toFixed(0)} | ${row.requests} | ${row.badSignatures} |`,
     ),
     '',
     '## Latency: job completion (finishedAt) to the delivery',
