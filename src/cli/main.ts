@@ -284,13 +284,18 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       'Send a delivery again (dead, delivered or pending): it becomes pending, due now, for the running webhooks role.',
     )
     .argument('<id>', 'the delivery id (32 hex, from `squish webhooks list`)')
+    .option(
+      '--wait <seconds>',
+      'wait up to this long for the attempt and print how it went',
+      integerIn(1, 3600),
+    )
     .option('--json', 'print the delivery as JSON')
     .addOption(dataOption())
     .addHelpText(
       'after',
-      '\nExit status: 0 when the delivery was queued again, 1 when there is no such delivery.',
+      '\nExit status: 0 when the delivery was queued again (with --wait: and delivered), 1 when there is no\nsuch delivery, 3 with --wait when the attempt failed or was not made in time.',
     )
-    .action(async (id: string, flags: { data?: string; json?: boolean }) => {
+    .action(async (id: string, flags: { data?: string; json?: boolean; wait?: number }) => {
       setStatus(await runWebhooksRedeliver(id, flags, streams));
     });
 

@@ -7,6 +7,7 @@
 import Table from 'cli-table3';
 import { pino } from 'pino';
 import { deliveryJson } from '../api/webhook-routes.js';
+import type { SquishDatabase } from '../db/index.js';
 import type { DeliveryStatus, WebhookAttempt, WebhookDelivery } from '../db/records.js';
 import { openQueue } from '../jobs/index.js';
 import { redeliverWebhook } from '../webhooks/index.js';
@@ -125,25 +126,61 @@ export function runWebhooksList(
   });
 }
 
+/** Exit status of `redeliver --wait` when the re-sent attempt failed or did not happen in time. */
+export const EXIT_NOT_DELIVERED = 3;
+
+/** How often `redeliver --wait` reads the delivery back. */
+const WAIT_POLL_MS = 250;
+
 /**
- * `webhooks redeliver ID [--json]`: makes the delivery pending again, due now, and enqueues it for
- * the webhooks role (which must be running somewhere on the same database and queue). Prints the
- * delivery's state; exit 1 for an unknown id.
+ * The delivery once it has more than `attemptsBefore` attempts (the re-sent one was made), or
+ * undefined after `waitSeconds`. Reads the database, so it works whichever process delivers.
+ */
+async function awaitNextAttempt(
+  db: SquishDatabase,
+  id: string,
+  attemptsBefore: number,
+  waitSeconds: number,
+): Promise<WebhookDelivery | undefined> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const delivery = await db.deliveries.get(id);
+    if (delivery && delivery.history.length > attemptsBefore) return delivery;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
+}
+
+function attemptText(attempt: WebhookAttempt): string {
+  const answer = attempt.httpStatus === null ? 'no answer' : `HTTP ${attempt.httpStatus}`;
+  return `attempt ${attempt.attempt}: ${answer} in ${attempt.durationMs} ms${attempt.error ? ` (${attempt.error})` : ''}`;
+}
+
+/**
+ * `webhooks redeliver ID [--wait SECONDS] [--json]`: makes the delivery pending again, due now, and
+ * enqueues it for the webhooks role (which must be running somewhere on the same database and
+ * queue). Prints the delivery's state; with --wait, waits for the re-sent attempt and prints how
+ * it went. Exit 1 for an unknown id; with --wait, 3 when that attempt failed or was not made in time.
  */
 export function runWebhooksRedeliver(
   id: string,
-  flags: { data?: string; json?: boolean },
+  flags: { data?: string; json?: boolean; wait?: number },
   streams: CliStreams,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   return withDatabase(flags, streams, env, async (db, config) => {
     const queue = openQueue(config, pino({ level: 'warn' }, pino.destination(2)));
+    let delivery: WebhookDelivery | undefined;
     try {
-      const delivery = /^[0-9a-f]{32}$/.test(id) ? await redeliverWebhook({ db, queue }, id) : undefined;
-      if (!delivery) {
-        streams.stderr.write(`error: no webhook delivery ${id}\n`);
-        return EXIT_NOT_FOUND;
-      }
+      delivery = /^[0-9a-f]{32}$/.test(id) ? await redeliverWebhook({ db, queue }, id) : undefined;
+    } finally {
+      await queue.close();
+    }
+    if (!delivery) {
+      streams.stderr.write(`error: no webhook delivery ${id}\n`);
+      return EXIT_NOT_FOUND;
+    }
+    if (flags.wait === undefined) {
       if (flags.json) {
         streams.stdout.write(`${JSON.stringify(deliveryJson(delivery))}\n`);
         return 0;
@@ -157,8 +194,27 @@ export function runWebhooksRedeliver(
         ].join('\n'),
       );
       return 0;
-    } finally {
-      await queue.close();
     }
+
+    if (!flags.json) {
+      streams.stdout.write(
+        `Delivery ${delivery.id} to ${originOf(delivery.url)} queued again; waiting up to ${flags.wait} s for the attempt...\n`,
+      );
+    }
+    const after = await awaitNextAttempt(db, delivery.id, delivery.history.length, flags.wait);
+    const shown = after ?? (await db.deliveries.get(delivery.id)) ?? delivery;
+    if (flags.json) streams.stdout.write(`${JSON.stringify(deliveryJson(shown))}\n`);
+    if (!after) {
+      streams.stderr.write(
+        `No attempt within ${flags.wait} s: is a webhooks role running on this database and queue? The delivery stays pending.\n`,
+      );
+      return EXIT_NOT_DELIVERED;
+    }
+    const attempt = after.history[after.history.length - 1]!;
+    if (!flags.json) {
+      const next = after.status === 'pending' ? `; next attempt ${timeText(after.nextAttemptAt)} UTC` : '';
+      streams.stdout.write(`${attemptText(attempt)}; the delivery is ${after.status}${next}.\n`);
+    }
+    return after.status === 'delivered' ? 0 : EXIT_NOT_DELIVERED;
   });
 }

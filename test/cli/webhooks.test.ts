@@ -195,6 +195,12 @@ test('webhooks redeliver: a dead delivery becomes pending, due now, and is queue
   assert.equal(json.code, 0, json.stderr);
   assert.equal(JSON.parse(json.stdout).status, 'pending');
 
+  // --wait with no webhooks role running: nothing is attempted; exit 3 says so, and it stays pending.
+  const waited = await run((streams) => runWebhooksRedeliver(delivery.id, { data, wait: 1 }, streams, {}));
+  assert.equal(waited.code, 3, waited.stdout);
+  assert.match(waited.stderr, /No attempt within 1 s/);
+  assert.equal((await db.deliveries.get(delivery.id))?.status, 'pending');
+
   for (const id of ['0'.repeat(32), 'nonsense']) {
     const unknown = await run((streams) => runWebhooksRedeliver(id, { data }, streams, {}));
     assert.equal(unknown.code, 1, id);
