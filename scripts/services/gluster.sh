@@ -41,14 +41,20 @@ wait_for() {
   done
 }
 
-alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# alive <pid>: the process runs (a zombie waiting for its parent to reap it does not count).
+alive() {
+  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true)
+  [ -n "$state" ] && [ "$state" != Z ]
+}
 
 # stop_pid <pid> <name>: SIGTERM, waits for the exit, SIGKILL after 15 s.
 stop_pid() {
   local pid=$1
   alive "$pid" || return 0
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 75); do alive "$pid" || return 0; sleep 0.2; done
+  for _ in $(seq 1 150); do alive "$pid" || return 0; sleep 0.1; done
   log "$2 (pid $pid) ignored SIGTERM; killing it"
   kill -9 "$pid" 2>/dev/null || true
 }
@@ -122,6 +128,9 @@ start() {
     log "port $GLUSTERD_PORT is taken: glusterd is a machine-wide singleton and another one runs (stop it first)"
     exit 1
   fi
+  # From here on, a start that fails half-way stops what it started (set -e ends the script at
+  # the failure). Not before: a refused start must not stop an instance that runs in this folder.
+  trap 'code=$?; if [ "$code" != 0 ]; then stop; fi; exit "$code"' EXIT
   stop # leftovers of an earlier run in the same folder
   rm -rf "$D"/{state,logs,brick,glusterd.vol}
   mkdir -p "$D"/{state,logs,brick,mnt}
@@ -148,11 +157,7 @@ start() {
 }
 
 case "$ACTION" in
-start)
-  # A start that fails half-way stops what it started (set -e ends the script at the failure).
-  trap 'code=$?; if [ "$code" != 0 ]; then stop; fi; exit "$code"' EXIT
-  start
-  ;;
+start) start ;;
 stop) stop ;;
 *) usage ;;
 esac

@@ -18,6 +18,10 @@ export function openStore(config: StoreConfig): BlobStore {
     return new LocalFolderStore({ root: config.storage.slice('file:'.length).replace(/^\/\/(?=\/)/, '') });
   }
   if (config.storage.startsWith('s3://')) {
+    // The AWS SDK is pinned on purpose (later releases need Node 22, see package.json); its
+    // multi-line warning about that would otherwise break the JSON log lines on stderr. An
+    // operator who sets the variable either way keeps their choice.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     return new S3BlobStore({
       ...parseS3Location(config.storage),
       presignedDownloads: config.s3PresignedDownloads,
