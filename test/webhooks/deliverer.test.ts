@@ -1,11 +1,13 @@
 /**
- * The webhooks role on real backends: a SQLite file holding the jobs, their deliveries and the
- * embedded queue, and real HTTP receivers on loopback addresses. Jobs are stored as the worker
+ * The webhooks role on real backends: a SQLite file holding the jobs and their deliveries, the
+ * queue (the embedded one in that file, and BullMQ on the test Redis), and real HTTP receivers on
+ * loopback addresses. Jobs are stored as the worker
  * leaves them (done or failed, with a callback URL, which creates their delivery) and woken as the
  * worker wakes them (enqueueCallback). Small retry settings: 3 attempts, the first retry after
  * 1 s, the whole schedule over 3 s, a 1 s timeout. Assertions are on order and counts, not time.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,7 +22,8 @@ import {
   type SquishDatabase,
   type WebhookDelivery,
 } from '../../src/db/index.js';
-import { type Consumer, EmbeddedQueue, enqueueCallback } from '../../src/jobs/index.js';
+import { BullMqQueue } from '../../src/jobs/bullmq/bullmq-queue.js';
+import { type Consumer, EmbeddedQueue, enqueueCallback, type QueueBackend } from '../../src/jobs/index.js';
 import type { OutboundPolicy } from '../../src/net/index.js';
 import { closeOutboundAgents } from '../../src/net/index.js';
 import { parsePlan } from '../../src/plan/index.js';
@@ -31,6 +34,7 @@ import {
   WEBHOOK_HEADERS,
   type WebhookSettings,
 } from '../../src/webhooks/index.js';
+import { serviceValue, skipWithout } from '../helpers/services.js';
 import { type ReceivedRequest, type Receiver, startReceiver } from './receiver.js';
 
 const open: OutboundPolicy = { allowPrivateNetworks: true, timeoutMs: 30_000, maxBytes: 1 << 20 };
@@ -102,10 +106,29 @@ function header(request: ReceivedRequest, name: string): string {
   return value as string;
 }
 
-describe('the webhooks role', () => {
+/** The queues the role is tested on: each opens a fresh queue beside the SQLite file given. */
+const QUEUES: { name: string; skip: string | false; open: (file: string) => QueueBackend }[] = [
+  { name: 'embedded queue', skip: false, open: (file) => new EmbeddedQueue({ file, pollIntervalMs: 25 }) },
+  {
+    name: 'BullMQ on Redis',
+    skip: skipWithout('redis'),
+    open: () =>
+      new BullMqQueue({
+        redis: { url: serviceValue('redis')! },
+        prefix: `squish-test-webhooks-${randomUUID()}`,
+        waitPollIntervalMs: 100,
+      }),
+  },
+];
+
+for (const backend of QUEUES) {
+  describe(`the webhooks role (${backend.name})`, { skip: backend.skip }, () => describeRole(backend.open));
+}
+
+function describeRole(openQueue: (file: string) => QueueBackend): void {
   let dir: string;
   let db: SquishDatabase;
-  let queue: EmbeddedQueue;
+  let queue: QueueBackend;
   let receiver: Receiver;
   let accountId: string;
   let apiKey: string;
@@ -116,7 +139,7 @@ describe('the webhooks role', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'squish-webhooks-'));
     const file = path.join(dir, 'squish.db');
     db = await openDatabase(`sqlite:${file}`);
-    queue = new EmbeddedQueue({ file, pollIntervalMs: 25 });
+    queue = openQueue(file);
     const credentials = await db.accounts.create({ name: 'hooks', quotaBytes: null });
     accountId = credentials.account.id;
     apiKey = credentials.account.apiKey;
@@ -477,4 +500,4 @@ describe('the webhooks role', () => {
       await stopAll();
     });
   });
-});
+}
