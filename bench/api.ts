@@ -1,5 +1,8 @@
 /**
- * API load benchmark: `npm run bench:api -- [--seconds 20] [--concurrency 2]`.
+ * API load benchmark: `npm run bench:api -- [--seconds 20] [--concurrency 2] [--variants quality,icon]`.
+ * `--variants` runs only the request variants whose names start with one of the given words
+ * (quality, lossless, icon; default all): on a shared machine, several short runs of the rows
+ * that matter give ranges where one long run gives a single draw.
  *
  * In the manner of the imgproxy image-servers benchmark: 2048-wide JPEG photos (three corpus
  * photos resized at start), each request a Kraken upload with resize fit 512x512, JPEG out,
@@ -116,13 +119,14 @@ async function benchPlatform(
   inputs: Inputs,
   clients: number,
   seconds: number,
+  variants: readonly Variant[],
 ): Promise<Map<Variant, LoadResult>> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'squish-bench-api-'));
   const key = createKey(dataDir);
   const squish = await startSquish(dataDir, clients);
   const results = new Map<Variant, LoadResult>();
   try {
-    for (const variant of VARIANTS) {
+    for (const variant of variants) {
       const photos = inputs[variant.input];
       const options = JSON.stringify({ auth: key, wait: true, ...variant.kraken });
       // Each photo's multipart body is encoded once: the load generator's own CPU (5.5 ms per
@@ -186,8 +190,21 @@ function icon(): Promise<Buffer> {
     .toBuffer();
 }
 
+/** The variants named by `--variants` (comma-separated name prefixes), or all of them. */
+function chosenVariants(): readonly Variant[] {
+  const at = process.argv.indexOf('--variants');
+  if (at < 0) return VARIANTS;
+  const words = (process.argv[at + 1] ?? '').split(',').filter((word) => word !== '');
+  const chosen = VARIANTS.filter((variant) => words.some((word) => variant.name.startsWith(word)));
+  if (chosen.length === 0) {
+    throw new Error(`--variants expects some of: ${VARIANTS.map((variant) => variant.name).join(', ')}`);
+  }
+  return chosen;
+}
+
 async function main(): Promise<void> {
   const seconds = option('seconds', 20);
+  const variants = chosenVariants();
   const clients = option('concurrency', 2);
   const startedAt = new Date();
   const photos = await preparePhotos();
@@ -201,11 +218,11 @@ async function main(): Promise<void> {
   process.stderr.write('sharp direct...\n');
   const direct = await benchSharp(photos, clients, seconds);
   const engine = new Map<Variant, LoadResult>();
-  for (const variant of VARIANTS) {
+  for (const variant of variants) {
     process.stderr.write(`engine pool, ${variant.name}...\n`);
     engine.set(variant, await benchEngine(inputs, clients, seconds, variant));
   }
-  const platform = await benchPlatform(inputs, clients, seconds);
+  const platform = await benchPlatform(inputs, clients, seconds, variants);
 
   const lines = [
     '# Squish API benchmark',
@@ -226,7 +243,7 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|---|---|---|',
     row('sharp direct', direct, direct),
   ];
-  for (const variant of VARIANTS) {
+  for (const variant of variants) {
     const reference = variant.input === 'photos' ? direct : undefined;
     lines.push(row(`engine pool (no HTTP), ${variant.name}`, engine.get(variant)!, reference));
     lines.push(
@@ -234,7 +251,7 @@ async function main(): Promise<void> {
     );
   }
   lines.push('');
-  for (const variant of VARIANTS) {
+  for (const variant of variants) {
     const served = platform.get(variant)!;
     const pooled = engine.get(variant)!;
     if (variant.input === 'icon') {
@@ -256,7 +273,7 @@ async function main(): Promise<void> {
   }
   const all: [string, LoadResult][] = [
     ['sharp', direct],
-    ...VARIANTS.flatMap((variant): [string, LoadResult][] => [
+    ...variants.flatMap((variant): [string, LoadResult][] => [
       [`engine ${variant.name}`, engine.get(variant)!],
       [`platform ${variant.name}`, platform.get(variant)!],
     ]),
