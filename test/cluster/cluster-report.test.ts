@@ -43,7 +43,7 @@ function input(
       upstreams: [upstream],
       upstreamStatus: '502',
     })),
-    apiKills: [{ at: 150, address: KILLED }],
+    apiKills: [{ at: 150, exitedAt: 155, address: KILLED }],
     events: [],
     downloads: new Map(),
     backends: 'test',
@@ -62,8 +62,11 @@ test('a failure in flight on the killed API node is allowed; one elsewhere fails
   const failing = judgeCluster(input([ok, onKilled, elsewhere], [], { r2: KILLED, r3: '127.0.0.1:7092' }));
   assert.equal(failing.passed, false);
   assert.match(failing.problems.join(), /1 request\(s\) failed that were not in flight/);
-  // Sent after the kill: not in flight at that moment, even on the same node.
+  // Sent after the killed node had exited: not in flight on it, even if nginx names it.
   const late = record('r4', { status: 502, body: {}, sentAt: 160 });
+  // Sent between the signal and the exit: the dying node still took it.
+  const dying = record('r5', { status: 502, body: {}, sentAt: 152 });
+  assert.equal(judgeCluster(input([ok, dying], [], { r5: KILLED })).passed, true);
   assert.equal(judgeCluster(input([ok, late], [], { r4: KILLED })).passed, false);
 });
 

@@ -17,7 +17,13 @@ export interface ClusterEvent {
 
 /** An API node killed at a moment: requests on it then may fail (and only those). */
 export interface ApiKill {
+  /** When the signal was sent. */
   at: number;
+  /**
+   * When its exit was seen: until then its listening socket may still take connections (a dying
+   * process closes its sockets last), so a request sent in between was still in flight on it.
+   */
+  exitedAt: number;
   /** host:port as nginx names the upstream. */
   address: string;
 }
@@ -125,9 +131,9 @@ export function judgeCluster(input: ClusterInput): ClusterVerdict {
     const upstream = upstreamOf.get(record.requestId) ?? '-';
     const inFlightOnKilledApi = input.apiKills.some(
       (kill) =>
-        record.sentAt <= kill.at &&
-        (record.answeredAt ?? Number.POSITIVE_INFINITY) >= kill.at &&
-        upstream === kill.address,
+        upstream === kill.address &&
+        record.sentAt <= kill.exitedAt &&
+        (record.answeredAt ?? Number.POSITIVE_INFINITY) >= kill.at,
     );
     failed.push({ record, reason: reasonOf(record), upstream, inFlightOnKilledApi });
   }

@@ -116,13 +116,17 @@ async function startBackends(): Promise<{
       );
   }
   const t0 = Date.now();
-  const values = await Promise.all(
-    toStart.map(async (name) => {
-      const result = await startService(name, path.join(runDir, name), offset);
+  // Settled, not raced: when one fails, the others have finished starting before they are stopped.
+  const outcomes = await Promise.allSettled(
+    toStart.map((name) => {
+      // Listed before it answers: a start that fails half-way is stopped too.
       started.services.push(name);
-      return result;
+      return startService(name, path.join(runDir, name), offset);
     }),
   );
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  const values = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<Record<string, string>>).value);
   const vars: Record<string, string> = Object.assign({}, ...values);
   event(`services up (${toStart.join(', ') || 'none'}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const env: Record<string, string> = {};
@@ -170,10 +174,12 @@ async function waitUntilBusy(node: SquishNode, limitMs: number): Promise<boolean
   return false;
 }
 
-async function killAndRestart(node: SquishNode, downMs: number): Promise<void> {
+async function killAndRestart(node: SquishNode, downMs: number, onExit?: () => void): Promise<void> {
   const pid = node.pid;
+  const signalledAt = Date.now();
   await node.stop('SIGKILL');
-  event(`SIGKILL ${node.name} (pid ${pid})`);
+  onExit?.();
+  event(`SIGKILL ${node.name} (pid ${pid}; exit seen after ${Date.now() - signalledAt} ms)`);
   await sleep(downMs);
   const t0 = Date.now();
   await node.start();
@@ -286,8 +292,11 @@ async function main(): Promise<number> {
 
   await phase('steady');
   await phase('API node killed', async () => {
-    apiKills.push({ at: Date.now(), address: `127.0.0.1:${API_PORTS[0]}` });
-    await killAndRestart(apiNodes[0]!, 2000);
+    const kill = { at: Date.now(), exitedAt: Number.POSITIVE_INFINITY, address: `127.0.0.1:${API_PORTS[0]}` };
+    apiKills.push(kill);
+    await killAndRestart(apiNodes[0]!, 2000, () => {
+      kill.exitedAt = Date.now();
+    });
   });
   await phase('worker killed mid-job', async () => {
     const busy = await waitUntilBusy(workers[0]!, 5000);
@@ -366,6 +375,11 @@ async function main(): Promise<number> {
     notes,
   };
   const verdict = judgeCluster(input);
+  // The raw observations, for reading a failed run afterwards (kept with the logs).
+  writeFileSync(
+    path.join(runDir, 'observations.json'),
+    JSON.stringify({ ...input, downloads: [...downloads.values()] }, null, 1),
+  );
   // The keepalived pair runs once the cluster is down (it starts its own nodes in namespaces).
   await cleanUp();
   const keepalived = process.env.SQUISH_CLUSTER_KEEPALIVED === '0' ? undefined : await runKeepalivedTest();

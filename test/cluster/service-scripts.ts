@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const SCRIPTS = fileURLToPath(new URL('../../scripts/services/', import.meta.url));
+/**
+ * The service scripts; SQUISH_CLUSTER_SERVICE_SCRIPTS points elsewhere while developing (e.g. at
+ * committed copies while a script is being edited: bash reads a script as it runs it).
+ */
+const SCRIPTS =
+  process.env.SQUISH_CLUSTER_SERVICE_SCRIPTS ??
+  fileURLToPath(new URL('../../scripts/services/', import.meta.url));
 
 export type ClusterService = 'redis' | 'postgres' | 'ceph';
 
@@ -24,7 +30,8 @@ function parseEnvLines(text: string): Record<string, string> {
   const values: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match) values[match[1]!] = match[2]!;
+    // Values may be quoted for the shell (`source`): the quotes are not part of them.
+    if (match) values[match[1]!] = match[2]!.replace(/^'(.*)'$|^"(.*)"$/, '$1$2');
   }
   return values;
 }
