@@ -80,6 +80,12 @@ export interface DeliveryStore {
     attempt: WebhookAttempt,
     next: { status: 'delivered' } | { status: 'dead' } | { status: 'pending'; nextAttemptAt: Date },
   ): Promise<void>;
+  /**
+   * Moves the due time of a pending delivery whose next attempt is `attempt` to `until`, without
+   * an attempt (the webhooks role puts back a delivery whose host is busy), so that the janitor
+   * does not take it for lost. False when the delivery has moved on (attempted, delivered, dead).
+   */
+  postpone(id: string, attempt: number, until: Date): Promise<boolean>;
   /** Makes a delivery pending again, due at `at` (re-send by command or API). Undefined when no such delivery. */
   redeliver(id: string, at: Date): Promise<WebhookDelivery | undefined>;
   /**

@@ -117,6 +117,17 @@ export class KyselyDeliveryStore implements DeliveryStore {
     });
   }
 
+  async postpone(id: string, attempt: number, until: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: toMs(until) })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('attempts', '=', attempt - 1)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async redeliver(id: string, at: Date): Promise<WebhookDelivery | undefined> {
     const result = await this.db
       .updateTable('webhook_deliveries')

@@ -16,11 +16,12 @@ export const MAX_ANSWER_BYTES = 4 * 1024;
 
 /**
  * A delivery whose host is busy goes back on the queue after a delay that doubles with each
- * put-back of the same attempt, from 250 ms up to 5 s (jittered ±20 %): soon when the host frees
- * up quickly, and without a storm of queue jobs when many deliveries wait for one slow host.
+ * put-back of the same attempt, from 250 ms up to 30 s (jittered ±20 %): soon when the host frees
+ * up quickly, and without a storm of queue jobs when many deliveries wait for one slow host (a
+ * thousand of them cost about 33 wakes a second at the cap).
  */
 const PUT_BACK_FIRST_MS = 250;
-const PUT_BACK_MAX_MS = 5000;
+const PUT_BACK_MAX_MS = 30_000;
 
 function putBackDelayMs(putBacks: number): number {
   const base = Math.min(PUT_BACK_MAX_MS, PUT_BACK_FIRST_MS * 2 ** Math.min(putBacks, 16));

@@ -674,6 +674,34 @@ export function describeDatabaseConformance(name: string, open: () => Promise<Sq
     );
 
     test(
+      'postpone moves the due time of a pending delivery only while the attempt is still its next one',
+      withDb(async (db) => {
+        const { delivery } = await callbackJob(db, 'a4');
+        const until = new Date(Date.now() + 30_000);
+        assert.equal(await db.deliveries.postpone(delivery.id, 1, until), true);
+        const postponed = await db.deliveries.get(delivery.id);
+        assert.deepEqual(postponed?.nextAttemptAt, until);
+        assert.equal(postponed?.attempts, 0);
+        assert.deepEqual(postponed?.history, []);
+        assert.deepEqual(
+          await db.deliveries.overdue(new Date(Date.now() + 10_000), 10),
+          [],
+          'not overdue now',
+        );
+
+        assert.equal(await db.deliveries.postpone(delivery.id, 2, new Date()), false, 'not its next attempt');
+        await db.deliveries.recordAttempt(
+          delivery.id,
+          { attempt: 1, startedAt: new Date(), durationMs: 1, httpStatus: 200, error: null },
+          { status: 'delivered' },
+        );
+        assert.equal(await db.deliveries.postpone(delivery.id, 2, until), false, 'delivered');
+        assert.equal((await db.deliveries.get(delivery.id))?.status, 'delivered');
+        assert.equal(await db.deliveries.postpone('0'.repeat(32), 1, until), false);
+      }),
+    );
+
+    test(
       'overdue lists pending deliveries due before a time, soonest first, up to the limit',
       withDb(async (db) => {
         const soon = await callbackJob(db, 'a1');
