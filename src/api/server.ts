@@ -2,9 +2,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { krakenRoutes } from '../compat/kraken/index.js';
 import type { SquishDatabase } from '../db/database.js';
+import type { WebhookDelivery } from '../db/records.js';
 import type { QueueBackend } from '../jobs/queue-backend.js';
 import type { BlobStore } from '../store/blob-store.js';
-import { redeliverWebhook } from '../webhooks/index.js';
 import { registerDownloadRoute } from './download-route.js';
 import { installErrorHandlers } from './error-reply.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -25,6 +25,12 @@ export interface ServerDeps {
   isClosing?: () => boolean;
   /** Clock of the download route (tests). */
   now?: () => Date;
+  /**
+   * Re-sends a webhook delivery (POST /squish/v1/webhooks/:id/redeliver). The webhooks role's own
+   * operation, handed down by the composition root so that the API, the CLI and the role cannot
+   * disagree on how it is done (the api layer does not import a sibling role).
+   */
+  redeliverWebhook: (deliveryId: string) => Promise<WebhookDelivery | undefined>;
 }
 
 /** Headers must arrive within this time: a slow-headers client (slowloris) holds a socket no longer. */
@@ -93,9 +99,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerWebhookRoutes(app, {
     jobs: deps.jobs,
     db: deps.db,
-    // The re-send is the webhooks role's own operation (the delivery record and its queue job
-    // together), so that the API, the CLI and the role cannot disagree on how it is done.
-    redeliver: (deliveryId) => redeliverWebhook({ db: deps.db, queue: deps.queue }, deliveryId),
+    redeliver: deps.redeliverWebhook,
   });
   await app.register(krakenRoutes, { jobs: deps.jobs });
   return app;

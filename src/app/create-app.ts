@@ -12,7 +12,7 @@ import { type Janitor, startJanitor } from '../janitor/index.js';
 import { type Consumer, openQueue, type QueueBackend } from '../jobs/index.js';
 import { closeOutboundAgents, type OutboundPolicy } from '../net/index.js';
 import { type BlobStore, openStore } from '../store/index.js';
-import { startWebhookDeliverer } from '../webhooks/index.js';
+import { redeliverWebhook, startWebhookDeliverer } from '../webhooks/index.js';
 import { startWorker } from '../worker/index.js';
 import { PlatformJobService } from './platform-job-service.js';
 
@@ -153,6 +153,9 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
         queue,
         policy,
         settings: config,
+        // Renewed while an attempt runs, so a slow receiver does not lose it; a webhooks process
+        // that dies hands its attempts back this soon, like the worker's jobs.
+        leaseMs: WORKER_LEASE_MS,
         responders: [krakenResponder],
         downloadUrl: (token, fileName) => jobs.downloadUrl(token, fileName),
         log,
@@ -164,6 +167,7 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
     }
     if (roles.has('api')) {
       server = await buildServer({
+        redeliverWebhook: (deliveryId) => redeliverWebhook({ db, queue }, deliveryId),
         jobs,
         db,
         store,

@@ -8,9 +8,10 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
 import { PlatformJobService } from '../../src/app/platform-job-service.js';
-import { openDatabase, type SquishDatabase } from '../../src/db/index.js';
+import { openDatabase, type SquishDatabase, type WebhookDelivery } from '../../src/db/index.js';
 import { EmbeddedQueue } from '../../src/jobs/index.js';
 import { LocalFolderStore } from '../../src/store/index.js';
+import { redeliverWebhook } from '../../src/webhooks/index.js';
 
 export interface Backends {
   dir: string;
@@ -19,6 +20,8 @@ export interface Backends {
   store: LocalFolderStore;
   jobs: PlatformJobService;
   log: pino.Logger;
+  /** The webhooks role's re-send, as the composition root hands it to the server. */
+  redeliverWebhook: (deliveryId: string) => Promise<WebhookDelivery | undefined>;
 }
 
 export async function openBackends(
@@ -48,5 +51,6 @@ export async function openBackends(
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { dir, db, queue, store, jobs, log };
+  const redeliver = (deliveryId: string) => redeliverWebhook({ db, queue }, deliveryId);
+  return { dir, db, queue, store, jobs, log, redeliverWebhook: redeliver };
 }

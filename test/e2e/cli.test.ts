@@ -34,7 +34,7 @@ test('keys create / list / suspend / activate / revoke on a data folder', async 
   const json = await runSquish(['keys', 'create', '--json'], { SQUISH_DATA_DIR: data });
   assert.equal(json.code, 0, json.stderr);
   const created = JSON.parse(json.stdout) as { api_key: string; api_secret: string };
-  assert.deepEqual(Object.keys(created), ['api_key', 'api_secret']);
+  assert.deepEqual(Object.keys(created), ['api_key', 'api_secret', 'signing_secret']);
 
   const run = async (command: (streams: CliStreams) => Promise<number>) => {
     const capture = captureStreams();
