@@ -89,13 +89,16 @@ export async function runDeliveryWake(deps: AttemptDeps, job: QueueJob<WakeData>
   const host = hostOf(delivery.url);
   if (!deps.hostSlots.tryAcquire(host)) {
     const putBacks = 'putBacks' in data ? (data.putBacks ?? 0) : 0;
+    const delayMs = putBackDelayMs(putBacks);
+    // The due time moves with the put-back, so the janitor does not take a delivery that waits
+    // for its host for lost (and start a second chain of wakes for it).
+    if (!(await deps.db.deliveries.postpone(delivery.id, attempt, new Date(Date.now() + delayMs)))) {
+      return { status: 'skipped', reason: `attempt ${attempt} was made meanwhile` };
+    }
     await enqueueDeliveryAttempt(
       deps.queue,
       { deliveryId: delivery.id, attempt, putBacks: putBacks + 1 },
-      {
-        delayMs: putBackDelayMs(putBacks),
-        tag: `p${putBacks + 1}x${Math.random().toString(36).slice(2, 8)}`,
-      },
+      { delayMs, tag: `p${putBacks + 1}x${Math.random().toString(36).slice(2, 8)}` },
     );
     return { status: 'put-back', attempt };
   }

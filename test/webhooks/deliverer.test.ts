@@ -449,7 +449,17 @@ function describeRole(openQueue: (file: string) => QueueBackend): void {
 
         // Meanwhile the hanging host had one request in flight, never more, and nothing was recorded.
         assert.equal(receiver.requests.filter((request) => request.path === '/held').length, 1);
-        for (const jobId of held) assert.equal((await db.deliveries.forJob(jobId))?.attempts, 0);
+        const waiting = [];
+        for (const jobId of held) waiting.push(await db.deliveries.forJob(jobId));
+        assert.deepEqual(
+          waiting.map((delivery) => delivery?.attempts),
+          [0, 0, 0],
+        );
+        // The ones put back moved their due time, so the janitor does not take them for lost.
+        const postponed = waiting.filter(
+          (delivery) => delivery?.nextAttemptAt && delivery.nextAttemptAt > delivery.createdAt,
+        );
+        assert.ok(postponed.length >= 1);
 
         receiver.release();
         for (const jobId of held) assertDeliveredOnce(await settled(jobId));
