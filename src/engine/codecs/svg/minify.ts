@@ -17,7 +17,19 @@ const PRESET_OVERRIDES = {
   // convertToPx rewrote width="3720pt" to 4960 (px) while height stayed in pt; librsvg then renders a
   // different size. Units are kept as written.
   cleanupNumericValues: { convertToPx: false },
+  // Computes the style of every element with a stroke or fill, about a tenth of the preset's time
+  // on the corpus (svgo 4.1, CPU time), and saved 0 bytes on all 16 corpus SVGs.
+  removeUselessStrokeAndFill: false,
 } as const;
+
+/**
+ * Whether the document has a `<style>` sheet. Without one, minifyStyles only runs csso over each
+ * `style` attribute: on the corpus (16 SVGs, none with a sheet) that was 13 % of the preset's CPU
+ * time for 0.2 % of its bytes (2 690 of 1.09 MB saved), so it runs only when a sheet is there to shrink.
+ */
+export function hasStyleSheet(text: string): boolean {
+  return /<(?:[\w.-]+:)?style[\s>]/.test(text);
+}
 
 /** Plugins that only remove or rewrite non-geometric content. */
 const STRUCTURAL_PLUGINS = [
@@ -35,12 +47,14 @@ const STRUCTURAL_PLUGINS = [
 
 /**
  * The svgo config of one level. The leading plugins (sanitizer, analysis) run first, so the
- * minifier never sees unsanitized content; `floatPrecision` is the preset's number of decimals.
+ * minifier never sees unsanitized content; `floatPrecision` is the preset's number of decimals;
+ * `minifyStyleSheets` false skips minifyStyles (see {@link hasStyleSheet}).
  */
 export function minifyConfig(
   level: MinifyLevel,
   leadingPlugins: readonly CustomPlugin[],
   floatPrecision = 3,
+  minifyStyleSheets = true,
 ): Config {
   if (level === 'structural') {
     return { plugins: [...leadingPlugins, ...STRUCTURAL_PLUGINS], js2svg: { indent: 0, pretty: false } };
@@ -50,7 +64,13 @@ export function minifyConfig(
     multipass: false,
     plugins: [
       ...leadingPlugins,
-      { name: 'preset-default', params: { floatPrecision: precision, overrides: PRESET_OVERRIDES } },
+      {
+        name: 'preset-default',
+        params: {
+          floatPrecision: precision,
+          overrides: minifyStyleSheets ? PRESET_OVERRIDES : { ...PRESET_OVERRIDES, minifyStyles: false },
+        },
+      },
     ],
   };
 }

@@ -1,11 +1,12 @@
+import type { CustomPlugin } from 'svgo';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { createAnalysisPlugin, type DocumentFacts, type DocumentSize } from './analysis.js';
 import { resolveEntities } from './entities.js';
-import { type MinifyLevel, minifyConfig } from './minify.js';
+import { hasStyleSheet, type MinifyLevel, minifyConfig } from './minify.js';
 import { losslessDecimals, userSpaceExtent } from './precision.js';
-import { runSvgo } from './run-svgo.js';
+import { runSvgo, SvgoRunStopped } from './run-svgo.js';
 import {
   createSanitizePlugin,
   describeRemovals,
@@ -14,7 +15,7 @@ import {
   type SanitizeReport,
 } from './sanitize.js';
 import { decodeSvgText } from './text.js';
-import { compareWithReference, startReference } from './verify.js';
+import { compareWithReference, type PendingReference, startReference } from './verify.js';
 
 /** SSIMULACRA2 a lossless-mode result must reach: "visually lossless" on the rasterized pair. */
 export const LOSSLESS_MIN_SCORE = 90;
@@ -73,6 +74,23 @@ function ladderFor(ctx: CodecContext, decimals: number): { rungs: Rung[]; minSco
 
 const encoder = new TextEncoder();
 
+/** What one request needs through the ladder. */
+interface Job {
+  ctx: CodecContext;
+  rungs: Rung[];
+  minScore: number;
+  /** The text every later rung minifies (with the sanitizer again, as a guard). */
+  source: string;
+  /** The bytes the reference render shows; a candidate must be smaller to be tried. */
+  referenceBytes: Uint8Array;
+  reference: PendingReference;
+  notes: string[];
+  unsafeInput: boolean;
+  size: { width: number; height: number } | undefined;
+  /** Returns the sanitized document unminified, with these notes added. */
+  fallback: (extra: string[]) => Candidate;
+}
+
 /**
  * Optimizes one SVG document for `ctx.plan` (lossless or lossy).
  * @throws SquishError INVALID_SVG for unreadable, malformed, non-SVG or refused documents;
@@ -83,6 +101,118 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   const decoded = decodeSvgText(input);
   const resolved = resolveEntities(decoded.text);
   const { rungs, minScore } = ladderFor(ctx, losslessDecimals(userSpaceExtent(resolved.text)));
+  const wantsStyles = hasStyleSheet(resolved.text);
+  // With no DOCTYPE and UTF-8 bytes (librsvg reads no other encoding reliably), a document the
+  // sanitizer leaves alone renders as the input itself: one svgo parse then sanitizes, checks and
+  // minifies the first rung, and the reference render starts mid-pass (see singlePass).
+  if (!resolved.hadDoctype && decoded.encoding === 'utf-8') {
+    const single = singlePass(input, resolved.text, ctx, rungs[0]!, wantsStyles);
+    if (single) {
+      const { reference, first, size } = single;
+      const fallback = sanitizedFallback(resolved.text, [], false, () => job.size);
+      const job: Job = {
+        ctx,
+        rungs,
+        minScore,
+        source: resolved.text,
+        referenceBytes: input,
+        reference,
+        notes: [],
+        unsafeInput: false,
+        size,
+        fallback,
+      };
+      return climbLadder(job, wantsStyles, first);
+    }
+  }
+  return twoPass(input, decoded.encoding, resolved, ctx, rungs, minScore, wantsStyles);
+}
+
+/**
+ * The first rung's svgo run with the sanitizer and the analysis in front: when the sanitizer
+ * removed nothing and the references do not expand too far, the reference render of `input`
+ * starts from inside the pass (libvips renders on its own thread while svgo minifies). Returns
+ * undefined when the pass was left: the document needs the two-pass path.
+ */
+function singlePass(
+  input: Uint8Array,
+  text: string,
+  ctx: CodecContext,
+  rung: Rung,
+  wantsStyles: boolean,
+):
+  | { reference: PendingReference; first: string; size: { width: number; height: number } | undefined }
+  | undefined {
+  const report = emptySanitizeReport();
+  const facts: DocumentFacts = { elements: 0, expanded: 0 };
+  let reference: PendingReference | undefined;
+  const start: CustomPlugin = {
+    name: 'squishStartReference',
+    fn: () => {
+      if (removalCount(report) > 0 || facts.expanded - facts.elements > MAX_REFERENCED_ELEMENTS) {
+        throw new SvgoRunStopped();
+      }
+      reference = startReference(input, facts.size, ctx.deadline);
+      return null;
+    },
+  };
+  let first: string;
+  try {
+    first = runSvgo(
+      text,
+      minifyConfig(
+        rung.level,
+        [createSanitizePlugin(report), createAnalysisPlugin(facts, MAX_REFERENCED_ELEMENTS), start],
+        rung.precision,
+        wantsStyles,
+      ),
+    );
+  } catch (error) {
+    if (error instanceof SvgoRunStopped) return undefined;
+    throw error;
+  }
+  if (!reference) throw new Error('svgo skipped the reference plugin');
+  return { reference, first, size: facts.size && roundSize(facts.size) };
+}
+
+/**
+ * The sanitized document unminified: the result when no rung renders alike. `text` is svgo's
+ * sanitize-only output on the two-pass path; on the single-pass path it is the input's text,
+ * which the sanitizer had nothing to remove from, so it is sanitized once more here.
+ */
+function sanitizedFallback(
+  text: string,
+  notes: string[],
+  unsafeInput: boolean,
+  size: () => { width: number; height: number } | undefined,
+  alreadySanitized = false,
+): (extra: string[]) => Candidate {
+  return (extra) => ({
+    data: encoder.encode(
+      alreadySanitized ? text : runSvgo(text, { plugins: [createSanitizePlugin(emptySanitizeReport())] }),
+    ),
+    method: 'sanitized, not minified',
+    lossless: true,
+    notes: [...notes, ...extra],
+    unsafeInput,
+    ...size(),
+  });
+}
+
+/**
+ * Documents the single pass does not take (something removed, a DOCTYPE, another encoding, or
+ * references that expand too far): a sanitize-only svgo pass makes the reference document, whose
+ * render overlaps the first rung's svgo run.
+ */
+async function twoPass(
+  input: Uint8Array,
+  encoding: string,
+  resolved: ReturnType<typeof resolveEntities>,
+  ctx: CodecContext,
+  rungs: Rung[],
+  minScore: number,
+  wantsStyles: boolean,
+): Promise<Candidate> {
   const report: SanitizeReport = emptySanitizeReport();
   const facts: DocumentFacts = { elements: 0, expanded: 0 };
   // One parse sanitizes, validates the root and counts references, for little more than the cost
@@ -95,21 +225,15 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
 
   // The reference is the sanitized document; with nothing removed, no DOCTYPE and UTF-8 bytes
   // (librsvg reads no other encoding reliably), the input itself renders the same.
-  const untouched = removalCount(report) === 0 && !resolved.hadDoctype && decoded.encoding === 'utf-8';
+  const untouched = removalCount(report) === 0 && !resolved.hadDoctype && encoding === 'utf-8';
   const referenceBytes = untouched ? input : encoder.encode(sanitized);
   // The engine returns the input when no candidate is smaller; it must not when the input held
   // anything the sanitizer removed, or a DOCTYPE internal subset (a viewer would apply its entities
   // and attribute defaults, which the guard vetted only for this codec's own parse).
   const unsafeInput = removalCount(report) > 0 || resolved.hadInternalSubset;
-  let size = facts.size && roundSize(facts.size);
-  const fallback = (extra: string[]): Candidate => ({
-    data: encoder.encode(sanitized),
-    method: 'sanitized, not minified',
-    lossless: true,
-    notes: [...notes, ...extra],
-    unsafeInput,
-    ...size,
-  });
+  const size = facts.size && roundSize(facts.size);
+  let job: Job | undefined;
+  const fallback = sanitizedFallback(sanitized, notes, unsafeInput, () => job?.size ?? size, true);
 
   if (facts.expanded - facts.elements > MAX_REFERENCED_ELEMENTS) {
     return fallback([
@@ -119,19 +243,47 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
 
   // librsvg renders the reference while svgo minifies. The size read from the tree describes the
   // sanitized document, which the input renders like.
-  const reference = startReference(referenceBytes, facts.size, ctx.deadline);
+  job = {
+    ctx,
+    rungs,
+    minScore,
+    source: sanitized,
+    referenceBytes,
+    reference: startReference(referenceBytes, facts.size, ctx.deadline),
+    notes,
+    unsafeInput,
+    size,
+    fallback,
+  };
+  return climbLadder(job, wantsStyles);
+}
+
+/**
+ * Tries each rung in turn (the first one's output may be given, already minified) and returns the
+ * first that renders like the reference, else the sanitized document.
+ */
+async function climbLadder(job: Job, wantsStyles: boolean, firstOutput?: string): Promise<Candidate> {
+  const { ctx, minScore } = job;
   const rejected: string[] = [];
-  for (const rung of rungs) {
+  for (const [index, rung] of job.rungs.entries()) {
     checkDeadline(ctx.deadline);
     // The sanitizer runs again: cheap, and no minifier config ever goes without it.
-    const output = runSvgo(
-      sanitized,
-      minifyConfig(rung.level, [createSanitizePlugin(emptySanitizeReport())], rung.precision),
-    );
+    const output =
+      index === 0 && firstOutput !== undefined
+        ? firstOutput
+        : runSvgo(
+            job.source,
+            minifyConfig(
+              rung.level,
+              [createSanitizePlugin(emptySanitizeReport())],
+              rung.precision,
+              wantsStyles,
+            ),
+          );
     const bytes = encoder.encode(output);
-    if (bytes.length >= referenceBytes.length) continue;
-    const comparison = await compareWithReference(reference, bytes, { deadline: ctx.deadline, minScore });
-    size ??= roundSize((await reference.done).size);
+    if (bytes.length >= job.referenceBytes.length) continue;
+    const comparison = await compareWithReference(job.reference, bytes, { deadline: ctx.deadline, minScore });
+    job.size ??= roundSize((await job.reference.done).size);
     const { score, identical, measured, psnr } = comparison;
     if (score >= minScore) {
       const candidate: Candidate = {
@@ -139,9 +291,9 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
         method: `${describeRung(rung)}, verified by rendering`,
         lossless: ctx.plan.lossy ? identical : true,
         score,
-        notes: [...notes, ...rejected],
-        unsafeInput,
-        ...size,
+        notes: [...job.notes, ...rejected],
+        unsafeInput: job.unsafeInput,
+        ...job.size,
       };
       if (ctx.plan.lossy) candidate.quality = ctx.plan.quality;
       return candidate;
@@ -150,5 +302,5 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
       `${describeRung(rung)} rejected: rendering changed (${describeChange(measured, score, psnr)})`,
     );
   }
-  return fallback(rejected);
+  return job.fallback(rejected);
 }

@@ -5,6 +5,9 @@
 import { type Config, optimize } from 'svgo';
 import { isSquishError, SquishError } from '../../../errors/index.js';
 
+/** Thrown by a plugin of ours to stop an svgo run on purpose; {@link runSvgo} lets it through. */
+export class SvgoRunStopped extends Error {}
+
 /**
  * svgo's `optimize` with errors mapped to SquishError.
  * @throws SquishError INVALID_SVG (not well-formed, unbound namespace prefix, nesting too deep).
@@ -13,7 +16,7 @@ export function runSvgo(text: string, config: Config): string {
   try {
     return optimize(text, config).data;
   } catch (error) {
-    if (isSquishError(error)) throw error;
+    if (isSquishError(error) || error instanceof SvgoRunStopped) throw error;
     if (error instanceof Error && error.name === 'SvgoParserError') {
       const reason = (error as Error & { reason?: string }).reason ?? 'parse error';
       throw new SquishError('INVALID_SVG', `The SVG document is not well-formed XML: ${reason}.`, {
