@@ -18,6 +18,12 @@ const SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:
  * result itself has left.
  */
 const PRESIGNED_MAX_SECONDS = 300;
+/**
+ * Shortest life worth a redirect. SigV4 counts a URL's life from its signing time truncated to
+ * the second, and the store's clock may differ a little from ours: a URL of a second or two could
+ * be refused before the client follows it. A result closer than this to its expiry is streamed.
+ */
+const PRESIGNED_MIN_SECONDS = 10;
 
 /** `inline; filename="..."` with an ASCII fallback and the exact name in RFC 5987 form. */
 function contentDisposition(fileName: string): string {
@@ -43,7 +49,8 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
  * Content-Type and Content-Disposition, so the bytes skip the API node. The checks above still run
  * here first (an expired or deleted result is 404 from Squish). SVG results are always streamed:
  * only Squish can add the Content-Security-Policy that keeps scripts in them from running. A HEAD
- * is streamed too (a presigned GET URL does not answer HEAD).
+ * is streamed too (a presigned GET URL does not answer HEAD), and so is a result with less than
+ * PRESIGNED_MIN_SECONDS left.
  */
 export function registerDownloadRoute(
   app: FastifyInstance,
@@ -73,7 +80,7 @@ export function registerDownloadRoute(
       !notModified &&
       request.method === 'GET' &&
       download.format !== 'svg' &&
-      redirectSeconds >= 1
+      redirectSeconds >= PRESIGNED_MIN_SECONDS
     ) {
       const url = await presign(download.blobKey, {
         expiresInSeconds: redirectSeconds,

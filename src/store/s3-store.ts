@@ -104,12 +104,11 @@ export class S3BlobStore implements BlobStore {
       this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey })),
     );
     if (!output) return undefined;
-    const body = output.Body;
-    if (!(body instanceof Readable)) {
-      // Node's SDK answers with the HTTP response itself; anything else means no body at all.
-      return { body: Readable.from([]), size: 0 };
-    }
-    return { body, size: output.ContentLength ?? 0 };
+    const size = output.ContentLength ?? 0;
+    // Node's SDK answers with the HTTP response itself (a Readable); no body is an empty blob.
+    if (output.Body instanceof Readable) return { body: output.Body, size };
+    if (output.Body === undefined && size === 0) return { body: Readable.from([]), size };
+    throw storeFailure('GetObject', new TypeError('The S3 client answered without a readable body'));
   }
 
   async stat(key: string): Promise<BlobInfo | undefined> {

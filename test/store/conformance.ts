@@ -64,6 +64,16 @@ export function describeBlobStoreConformance(name: string, open: OpenBlobStore):
       await store.ping();
     });
 
+    it('ping leaves nothing behind that a listing would show', async () => {
+      const before = (await readAll(store.list(''))).map((info) => info.key);
+      await store.ping();
+      await store.ping();
+      assert.deepEqual(
+        (await readAll(store.list(''))).map((info) => info.key),
+        before,
+      );
+    });
+
     it('returns what was put, as get, stream and stat', async () => {
       const data = randomBytes(3000);
       const before = Date.now();
