@@ -53,7 +53,9 @@ interface ScaleRun {
   load: LoadResult;
   /** Jobs the counters over the whole run (warm-up included) are divided by. */
   jobsInWindow: number;
-  cpuMsPerJob: number;
+  /** CPU of the api node, and of the worker processes with their engine processes. */
+  apiCpuMsPerJob: number;
+  workerCpuMsPerJob: number;
   redisCommandsPerJob: number;
   redisTopCommands: [string, number][];
   redisCpuMsPerJob: number;
@@ -133,14 +135,17 @@ async function runWorkers(
 
     const redisBefore = await redisCommandCalls(backends.redis);
     const redisCpuBefore = await redisCpuSeconds(backends.redis);
-    const cpuBefore = nodes.reduce((sum, node) => sum + treeCpuMs(node.child.pid!), 0);
+    const workerCpu = () => nodes.slice(1).reduce((sum, node) => sum + treeCpuMs(node.child.pid!), 0);
+    const apiCpuBefore = treeCpuMs(api.child.pid!);
+    const workerCpuBefore = workerCpu();
     const s3Before = backends.s3Proxy && {
       in: backends.s3Proxy.bytesToTarget,
       out: backends.s3Proxy.bytesFromTarget,
     };
     process.stderr.write(`bench:scale: ${workers} worker(s), ${clients} clients, ${seconds} s...\n`);
     const load = await runLoad(clients, seconds, upload);
-    const cpuMs = nodes.reduce((sum, node) => sum + treeCpuMs(node.child.pid!), 0) - cpuBefore;
+    const apiCpuMs = treeCpuMs(api.child.pid!) - apiCpuBefore;
+    const workerCpuMs = workerCpu() - workerCpuBefore;
     const redisCpuMs = ((await redisCpuSeconds(backends.redis)) - redisCpuBefore) * 1000;
     const commands = commandDelta(redisBefore, await redisCommandCalls(backends.redis));
     const s3After = backends.s3Proxy && {
@@ -172,7 +177,8 @@ async function runWorkers(
       clients,
       load,
       jobsInWindow: warmUpJobs + load.ok,
-      cpuMsPerJob: cpuMs / jobs,
+      apiCpuMsPerJob: apiCpuMs / jobs,
+      workerCpuMsPerJob: workerCpuMs / jobs,
       redisCommandsPerJob: totalCommands / jobs,
       redisTopCommands: [...commands.entries()]
         .sort((a, b) => b[1] - a[1])
@@ -210,26 +216,30 @@ function report(
   photoBytes: number[],
 ): string {
   const one = runs.find((run) => run.workers === 1) ?? runs[0]!;
-  const oneRate = one.load.requestsPerSecond / one.workers;
+  const oneRate = one.load.requestsPerSecond;
+  const percent = (value: number) => `${(value * 100).toFixed(0)} %`;
   const lines = [
     '# Scaling benchmark: worker processes on one Redis',
     '',
     `Command: \`npm run bench:scale -- --seconds ${meta.seconds} --workers ${runs.map((run) => run.workers).join(',')}\``,
-    '(runs under `scripts/with-services.sh`, which starts Redis, PostgreSQL and Ceph radosgw).',
+    '(it builds, then runs `bench/scale.ts` under `scripts/with-services.sh`, which starts Redis, PostgreSQL and Ceph radosgw).',
     '',
-    `- ${meta.startedAt.toISOString()}; **this machine has ${meta.cores} cores** (${meta.model}), shared with other work: load average ${meta.loadBefore} before, ${meta.loadAfter} after.`,
-    `- One \`squish serve --roles api\` node and N \`squish serve --roles worker\` processes (one engine process each), from the build; queue: BullMQ on Redis (one server); database: ${backends.describe.database}; blob store: ${backends.describe.storage}. Every process, Redis, the database and the store run on the same ${meta.cores} cores.`,
+    `- ${meta.startedAt.toISOString()}; **this machine has ${meta.cores} cores** (${meta.model}), shared with other work: load average ${meta.loadBefore} before, ${meta.loadAfter} after. Jobs/s follow that load; CPU per job hardly does.`,
+    `- One \`squish serve --roles api\` node and N \`squish serve --roles worker\` processes (one engine process each), from the build; queue: BullMQ on one Redis; database: ${backends.describe.database}; blob store: ${backends.describe.storage}. All of them, and Redis, the database and the store, share the same ${meta.cores} cores.`,
     `- Workload: ${PHOTOS.length} corpus JPEG photos resized to ${WIDTH} px wide (${photoBytes.map((bytes) => kb(bytes)).join(', ')}); each request a Kraken upload, resize fit ${BOX}x${BOX}, quality ${QUALITY}, \`wait: true\`, from 2N+1 closed-loop clients, ${meta.seconds} s per row after a warm-up.`,
-    "- Efficiency: throughput per worker relative to one worker. Per core: throughput divided by the machine's cores, since N workers never have more than those.",
-    "- Per job: CPU of all Squish processes (api node, workers, engine processes) from /proc; Redis commands (INFO commandstats) and Redis CPU (INFO cpu) over the timed window; database commits and rows written (pg_stat_database of the benchmark's own database) over the whole row, warm-up included (PostgreSQL reports them when the nodes exit); store bytes through a counting proxy in front of radosgw (HTTP headers included): in = to the store, out = from it.",
+    "- Efficiency: jobs/s per worker relative to one worker. Per core: jobs/s divided by the machine's cores; efficiency per core in use: jobs/s per min(N, cores) relative to one worker.",
+    '- CPU per job from /proc: the api node, and the worker processes with their engine processes.',
+    "- Redis: commands per job from INFO commandstats (commands run inside BullMQ's Lua scripts count too; `evalsha` is the number of script calls) and Redis CPU (INFO cpu), over the timed window.",
+    "- Database: commits and rows written (inserted + updated + deleted) per job from pg_stat_database of the benchmark's own database, over the whole row including the warm-up (PostgreSQL reports them when the nodes exit).",
+    '- Store: bytes through a counting TCP proxy in front of radosgw (HTTP headers included), over the timed window: in = to the store, out = from it.',
     '',
-    '| worker processes | clients | jobs | failed | jobs/s | efficiency | jobs/s per core (2 cores) | p50 ms | CPU ms/job | Redis cmds/job | Redis CPU ms/job | DB commits/job | DB rows written/job | store in/job | store out/job |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| worker processes | clients | jobs | failed | jobs/s | efficiency | jobs/s per core (${meta.cores} cores) | efficiency per core in use | p50 ms | CPU ms/job api | CPU ms/job workers | Redis cmds/job | Redis CPU ms/job | DB commits/job | DB rows written/job | store in/job | store out/job |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const run of runs) {
     const rate = run.load.requestsPerSecond;
     lines.push(
-      `| ${run.workers} | ${run.clients} | ${run.load.ok} | ${run.load.failed} | ${rate.toFixed(2)} | ${((rate / run.workers / oneRate) * 100).toFixed(0)} % | ${(rate / meta.cores).toFixed(2)} | ${run.load.p50Ms.toFixed(0)} | ${run.cpuMsPerJob.toFixed(0)} | ${run.redisCommandsPerJob.toFixed(0)} | ${run.redisCpuMsPerJob.toFixed(2)} | ${run.postgres?.commitsPerJob.toFixed(1) ?? '–'} | ${run.postgres?.rowWritesPerJob.toFixed(1) ?? '–'} | ${kb(run.storeBytesInPerJob)} | ${kb(run.storeBytesOutPerJob)} |`,
+      `| ${run.workers} | ${run.clients} | ${run.load.ok} | ${run.load.failed} | ${rate.toFixed(2)} | ${percent(rate / run.workers / oneRate)} | ${(rate / meta.cores).toFixed(2)} | ${percent(rate / Math.min(run.workers, meta.cores) / oneRate)} | ${run.load.p50Ms.toFixed(0)} | ${run.apiCpuMsPerJob.toFixed(0)} | ${run.workerCpuMsPerJob.toFixed(0)} | ${run.redisCommandsPerJob.toFixed(0)} | ${run.redisCpuMsPerJob.toFixed(2)} | ${run.postgres?.commitsPerJob.toFixed(1) ?? '–'} | ${run.postgres?.rowWritesPerJob.toFixed(1) ?? '–'} | ${kb(run.storeBytesInPerJob)} | ${kb(run.storeBytesOutPerJob)} |`,
     );
   }
   lines.push('', 'Redis commands per job, most frequent first:', '');
@@ -248,30 +258,36 @@ function report(
 
 /** The "how it grows with machines" section, from the measured numbers. */
 function growthSection(runs: ScaleRun[], cores: number): string[] {
-  const best = runs.reduce((a, b) => (b.load.requestsPerSecond > a.load.requestsPerSecond ? b : a));
-  const one = runs.find((run) => run.workers === 1) ?? runs[0]!;
-  const widest = runs[runs.length - 1]!;
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const workerMs = mean(runs.map((run) => run.workerCpuMsPerJob));
+  const apiMs = mean(runs.map((run) => run.apiCpuMsPerJob));
   const redisCpu = Math.max(...runs.map((run) => run.redisCpuMsPerJob));
   const redisCmds = Math.max(...runs.map((run) => run.redisCommandsPerJob));
-  const commits = widest.postgres?.commitsPerJob;
-  const rows = widest.postgres?.rowWritesPerJob;
-  const engineMs = one.cpuMsPerJob;
-  const lines = [
+  const withDb = runs.filter((run) => run.postgres);
+  const commits = withDb.length ? mean(withDb.map((run) => run.postgres!.commitsPerJob)) : undefined;
+  const rows = withDb.length ? mean(withDb.map((run) => run.postgres!.rowWritesPerJob)) : undefined;
+  const storeIn = mean(runs.map((run) => run.storeBytesInPerJob));
+  const outs = runs
+    .map((run) => run.storeBytesOutPerJob)
+    .filter((value): value is number => value !== undefined);
+  const storeOut = outs.length ? mean(outs) : undefined;
+  const perWorkerCore = 1000 / workerMs;
+  const redisJobsPerCore = 1000 / Math.max(redisCpu, 0.001);
+  return [
     '## How it grows with machines',
     '',
-    `Each job is CPU work in one engine process: about ${engineMs.toFixed(0)} ms of CPU per job in all Squish processes here. A worker process with one engine process keeps one core busy, so throughput grows with worker cores until a shared part saturates. On this ${cores}-core machine that happens at ${cores} workers: the best row is ${best.workers} worker(s) at ${best.load.requestsPerSecond.toFixed(2)} jobs/s, and adding workers past ${cores} only divides the same cores (efficiency per worker falls, per core it stays).`,
+    `A job is independent CPU work: here about ${workerMs.toFixed(0)} ms of CPU per job in a worker and its engine process, and ${apiMs.toFixed(0)} ms in the api node (HTTP, multipart, the wait). So one worker core does at most about ${perWorkerCore.toFixed(1)} jobs/s of this workload, and throughput grows with the cores given to workers. On this ${cores}-core machine every process, Redis, PostgreSQL and radosgw share the same ${cores} cores, so past ${cores} workers more processes only divide them: the table shows the cost per job, which stays flat, rather than growth that this machine cannot show.`,
     '',
-    'What every job costs the shared parts, measured above:',
+    'What the workers share, and what each job costs it (measured above):',
     '',
-    `- Redis: about ${redisCmds.toFixed(0)} commands and ${redisCpu.toFixed(2)} ms of Redis CPU per job (BullMQ's scripts to add, take, lock and finish a job, the event stream the api node reads for \`wait\`, and the workers' polling). Redis runs commands on one core, so one Redis serves on the order of ${(1000 / Math.max(redisCpu, 0.001)).toFixed(0)} jobs/s before that core is full: ${(1000 / Math.max(redisCpu, 0.001) / Math.max(best.load.requestsPerSecond / cores, 0.001)).toFixed(0)} times what one worker core does here. Sentinel adds no load per job.`,
+    `- Redis (the queue): about ${redisCmds.toFixed(0)} commands and ${redisCpu.toFixed(2)} ms of Redis CPU per job: BullMQ's scripts to add, take, lock and finish a job, the event stream the api node reads to answer \`wait\`, and the workers' polling. Redis executes commands on one core; at that CPU cost one Redis core runs out near ${redisJobsPerCore.toFixed(0)} jobs/s, about ${(redisJobsPerCore / perWorkerCore).toFixed(0)} worker cores' worth of this workload. Sentinels add no work per job.`,
     commits !== undefined && rows !== undefined
-      ? `- Database: ${commits.toFixed(1)} commits and ${rows.toFixed(1)} rows written per job (the job row created, moved to running, finished with its outputs, and the account's usage). One PostgreSQL primary takes every write; on ordinary hardware that is thousands of small commits per second, again far above the worker side, and it is the next shared limit after Redis.`
-      : '- Database: SQLite in this run (no PostgreSQL): one file on one machine cannot be shared by several machines; a cluster uses PostgreSQL.',
-    `- Blob store: ${kb(widest.storeBytesInPerJob)} in and ${kb(widest.storeBytesOutPerJob)} out per job (the upload written by the api node, read by the worker, the result written by the worker; downloads add the result again). At 1 Gbit/s that is roughly ${(125_000_000 / Math.max(widest.storeBytesInPerJob + (widest.storeBytesOutPerJob ?? 0), 1)).toFixed(0)} jobs/s of network, so with photos of this size the network to the store (or the store itself) limits before Redis does.`,
+      ? `- The database: ${commits.toFixed(1)} commits and ${rows.toFixed(1)} rows written per job (the job accepted, started, finished with its outputs, and the account's usage), all on the one PostgreSQL primary. Its capacity depends on its disk (each commit waits for the WAL), so measure it on the target hardware: jobs/s times ${commits.toFixed(1)} is the commit rate it must sustain.`
+      : '- The database: SQLite in this run (no PostgreSQL): a file on one machine, which other machines cannot share; a cluster uses PostgreSQL.',
+    `- The blob store: ${kb(storeIn)} to the store and ${kb(storeOut)} from it per job (the upload written by the api node, read by the worker; the result written by the worker; a download adds the result once more). Jobs/s times that is the store's and the network's load: with photos of this size, a 1 Gbit/s link carries about ${(125_000_000 / Math.max(storeIn + (storeOut ?? 0), 1)).toFixed(0)} jobs/s.`,
     '',
-    "So: add worker machines and throughput grows with their cores (each job is independent; workers share nothing but Redis, the database and the store), until the first shared part fills: the store's bandwidth for large photos, then the database primary, then Redis. API nodes scale the same way behind nginx; they do little CPU work per job next to the engine.",
+    `So: add worker machines and throughput grows with their cores until a shared part fills. With photos like these, 1 Gbit/s to the store carries about ${(125_000_000 / Math.max(storeIn + (storeOut ?? 0), 1)).toFixed(0)} jobs/s and one Redis core about ${redisJobsPerCore.toFixed(0)}; the database primary's limit is its commit rate on its own disk. API nodes scale out behind nginx the same way; their CPU per job is small next to the engine's.`,
   ];
-  return lines;
 }
 
 async function main(): Promise<void> {

@@ -104,7 +104,7 @@ test('a Sentinel failover loses no acknowledged job and a wait across it gets it
   let longestGap = 0;
   for (let i = 1; i < ackTimes.length; i++)
     longestGap = Math.max(longestGap, ackTimes[i]! - ackTimes[i - 1]!);
-  const errorLines = logLines.filter((line) => line.includes('connection error')).length;
+  const errorLines = logLines.filter((line) => line.includes('redis queue: error')).length;
   t.diagnostic(
     `master ${oldMaster} killed, now ${newMaster.port}; acknowledged ${acknowledged.length} ` +
       `(${afterKill} after the kill), refused ${refused.length}, lost ${lost.length}, ` +

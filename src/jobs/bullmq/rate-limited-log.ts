@@ -20,7 +20,7 @@ export function rateLimitedErrorLog(log: Logger | undefined, intervalMs = 10_000
     }
     log?.warn(
       { err: error, source, suppressedSinceLast: suppressed },
-      'redis queue: connection error (the connection retries by itself)',
+      'redis queue: error from BullMQ or a Redis connection (connections retry by themselves; at most one line per interval)',
     );
     lastLoggedAt = now;
     suppressed = 0;
