@@ -182,12 +182,14 @@ async function send(deps: AttemptDeps, delivery: WebhookDelivery, attempt: numbe
       final: answer.status === 410,
     };
   } catch (error) {
-    if (isSquishError(error) && error.code === 'URL_NOT_ALLOWED') {
-      return { httpStatus: null, error: error.message, final: true };
-    }
-    // FETCH_FAILED messages name the host only, never the URL's path or query.
-    const message = error instanceof Error ? error.message : String(error);
-    return { httpStatus: null, error: message, final: false };
+    // The guard's messages name the host only, except for a URL it cannot parse at all; the
+    // URL's path and query may hold the receiver's secrets, so they never reach the record.
+    const message = (error instanceof Error ? error.message : String(error)).replaceAll(
+      delivery.url,
+      'the callback URL',
+    );
+    const refused = isSquishError(error) && error.code === 'URL_NOT_ALLOWED';
+    return { httpStatus: null, error: message, final: refused };
   }
 }
 

@@ -507,6 +507,12 @@ function describeRole(openQueue: (file: string) => QueueBackend): void {
       assert.equal(delivery.history[0]?.httpStatus, null);
       assert.match(delivery.history[0]?.error ?? '', /not a public internet address/);
       assert.equal(receiver.requests.length, before);
+
+      // Not even a URL: dead at once, and its text (which may hold a secret) is not recorded.
+      const garbled = await settled(await callbackJob('hooks.example.com/in?token=s3cret'));
+      assert.equal(garbled.status, 'dead');
+      assert.equal(garbled.attempts, 1);
+      assert.doesNotMatch(garbled.history[0]?.error ?? '', /s3cret/);
       await stopAll();
     });
   });
