@@ -16,6 +16,8 @@ export interface ReceivedCallback {
 export interface CallbackReceiver {
   url: string;
   received: ReceivedCallback[];
+  /** Deliveries being received right now (read, not yet answered). */
+  inFlight(): number;
   /** Resolves when a callback for this job id has been received, or after `limitMs`. */
   arrived(jobId: string, limitMs: number): Promise<void>;
   close(): Promise<void>;
@@ -24,11 +26,13 @@ export interface CallbackReceiver {
 export async function startCallbackReceiver(answerDelayMs: number): Promise<CallbackReceiver> {
   const received: ReceivedCallback[] = [];
   const waiters = new Map<string, (() => void)[]>();
+  let inFlight = 0;
   const server: Server = createServer((request, response) => {
     let text = '';
     request.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk;
     });
+    inFlight++;
     request.on('end', () => {
       let body: Record<string, unknown>;
       try {
@@ -49,6 +53,7 @@ export async function startCallbackReceiver(answerDelayMs: number): Promise<Call
           deliveryId: header('squish-delivery-id'),
           attempt: header('squish-attempt'),
         });
+        inFlight--;
         response.writeHead(200).end('ok');
         const id = String(body.id);
         for (const wake of waiters.get(id) ?? []) wake();
@@ -61,6 +66,7 @@ export async function startCallbackReceiver(answerDelayMs: number): Promise<Call
   return {
     url: `http://127.0.0.1:${port}/callback`,
     received,
+    inFlight: () => inFlight,
     arrived: (jobId, limitMs) => {
       if (received.some((callback) => callback.body.id === jobId)) return Promise.resolve();
       return new Promise<void>((resolve) => {

@@ -329,6 +329,15 @@ async function main(): Promise<number> {
     notes.push('Redis master kill skipped: the queue ran embedded (development run)');
   }
   await phase('webhooks killed', async () => {
+    // Killed while the receiver holds a delivery unanswered, so that one is cut off mid-way.
+    const deadline = Date.now() + 5000;
+    while (receiver.inFlight() === 0 && Date.now() < deadline) await sleep(10);
+    if (receiver.inFlight() > 0)
+      event(`${receiver.inFlight()} delivery(ies) in flight at the receiver: killing`);
+    else
+      notes.push(
+        'no delivery was in flight at the receiver within 5 s; the webhooks process was killed anyway',
+      );
     await killAndRestart(webhooks, 2000);
   });
 
@@ -386,10 +395,15 @@ async function main(): Promise<number> {
   const commit = (
     await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).catch(() => ({ stdout: '?' }))
   ).stdout.trim();
+  // What produced this report, as typed (npm sets npm_lifecycle_event for its scripts).
+  const command =
+    process.env.npm_lifecycle_event === 'test:cluster'
+      ? '`npm run test:cluster`'
+      : `\`node --import tsx test/cluster/run-cluster-test.ts\` (after \`npm run build\`; port offset ${offset})`;
   const header = [
     '# Cluster test report',
     '',
-    `\`npm run test:cluster\` at commit ${commit}, ${new Date(startedAt).toISOString().replace(/\.\d+Z$/, 'Z')}, on ${os.cpus().length} cores` +
+    `${command} at commit ${commit}, ${new Date(startedAt).toISOString().replace(/\.\d+Z$/, 'Z')}, on ${os.cpus().length} cores` +
       ` (load average ${os.loadavg()[0]!.toFixed(1)} at the end); whole run ${((Date.now() - processStartedAt) / 1000).toFixed(0)} s` +
       ` (services, processes, ${phases.length} phases of ${phaseMs / 1000} s, drain, checks and the keepalived test; the build before it not included).`,
     '',
