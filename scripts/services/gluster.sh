@@ -144,6 +144,12 @@ start() {
 
   # 'force': the brick sits on the root file system, which GlusterFS otherwise refuses.
   cli volume create "$VOLUME" "$host:$D/brick/data" force >&2
+  # Without these, another client (another machine's mount) keeps seeing a deleted or replaced
+  # file for about a second through its metadata and small-file caches, and an open of a replaced
+  # file can fail with ESTALE (measured here: a delete visible after ~1000 ms, 45-62 stale stats;
+  # with them, at once). Squish's blobs are written once, but an API node must not serve a deleted
+  # one. deploy/ documents the same settings for a production volume.
+  cli volume set "$VOLUME" performance.stat-prefetch off performance.quick-read off performance.open-behind off >&2
   cli volume start "$VOLUME" >&2
   mount -t glusterfs -o "log-file=$D/logs/mnt.log" "$host:/$VOLUME" "$D/mnt"
   wait_for 30 "the volume to be mounted" mountpoint -q "$D/mnt"
