@@ -2,15 +2,15 @@
  * The one place where the SQL dialects differ: the database URL picks a dialect and this module
  * opens it with its driver-level settings. Everything above (migrations, stores) is written once
  * against Kysely in the subset both dialects share: SQLite through better-sqlite3, PostgreSQL
- * through a `pg` pool whose int8 parser returns numbers, as better-sqlite3 does.
+ * through a `pg` pool (postgres-pool.ts) whose int8 parser returns numbers, as better-sqlite3 does.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { SquishError } from '../errors/index.js';
 import type { SquishDatabase } from './database.js';
+import { openPostgresPool } from './postgres-pool.js';
 import type { Tables } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 
@@ -60,61 +60,13 @@ function openSqlite(path: string): Kysely<Tables> {
   return new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 
-/** Connections one process keeps to PostgreSQL at most (PostgreSQL allows 100 in all by default). */
-const POSTGRES_POOL_SIZE = 10;
-
-/**
- * Limits on the server side, so that one stuck query or a node that hangs inside a transaction
- * cannot hold row locks (and with them every other node) indefinitely. The stores' statements
- * are single-row or batched by 500; none comes near these.
- */
-const STATEMENT_TIMEOUT_MS = 30_000;
-const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
-
-/** How long a query waits for a connection (a new one, or a free one from a full pool). */
-const CONNECTION_TIMEOUT_MS = 10_000;
-
-/**
- * int8 (`bigint`: byte counts, epoch milliseconds, `count(*)`) as a number, as better-sqlite3
- * returns it; pg's default is a string, since int8 can exceed 2^53. These values never come near
- * that, but a value that did is left as the exact string rather than rounded (columns.ts `int`
- * accepts both).
- */
-function parseInt8(text: string): number | string {
-  const value = Number(text);
-  return Number.isSafeInteger(value) ? value : text;
-}
-
 function openPostgres(url: string): Kysely<Tables> {
   try {
     new URL(url);
   } catch {
     throw new SquishError('INVALID_OPTION', `The database URL ${JSON.stringify(redact(url))} does not parse`);
   }
-  // Per pool, not pg.types.setTypeParser: that is process-wide and would change what any other
-  // pg user in the process reads.
-  const types = new pg.TypeOverrides();
-  types.setTypeParser(pg.types.builtins.INT8, parseInt8);
-  const pool = new pg.Pool({
-    connectionString: url,
-    types,
-    max: POSTGRES_POOL_SIZE,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
-    // TCP keepalive: a connection to a server that vanished (failover, a cut network) is noticed by
-    // the kernel instead of hanging until the statement timeout.
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
-    // Names this process in pg_stat_activity; `application_name` in the URL or PGAPPNAME wins.
-    fallback_application_name: `squish/${process.pid}`,
-  });
-  // An idle pooled connection that the server drops (restart, failover, idle timeout) emits
-  // 'error' on the pool; without a listener that would crash the process. The pool has already
-  // discarded the connection, and the next query opens a new one (or reports its own error).
-  pool.on('error', () => {});
-  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool: openPostgresPool(url) }) });
 }
 
 /** A URL fit for an error message: no password. */

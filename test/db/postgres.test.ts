@@ -94,9 +94,22 @@ describe('postgres: the connection', { skip }, () => {
     }
   });
 
-  test('a server that cannot be reached is an error that never shows the password', async () => {
+  test('a server that cannot be reached is UNAVAILABLE (503, retried), never showing the password', async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
-    await assert.rejects(openDatabase('postgres://squish:hunter2-secret@127.0.0.1:1/squish'), (error) => {
+    const url = 'postgres://squish:hunter2-secret@127.0.0.1:1/squish';
+    const { db } = connect(url);
+    try {
+      await assert.rejects(sql`select 1`.execute(db), (error) => {
+        assert.ok(isSquishError(error) && error.code === 'UNAVAILABLE', String(error));
+        assert.equal((error.cause as { code?: string }).code, 'ECONNREFUSED');
+        assert.doesNotMatch(error.message, /127\.0\.0\.1/, 'no address in what clients see');
+        return true;
+      });
+    } finally {
+      await db.destroy();
+    }
+    // Opening it fails in the migrations, with the cause kept and no password anywhere.
+    await assert.rejects(openDatabase(url), (error) => {
       assert.ok(isSquishError(error), String(error));
       let text = '';
       for (let current: unknown = error; current instanceof Error; current = current.cause) {
@@ -106,6 +119,55 @@ describe('postgres: the connection', { skip }, () => {
       assert.doesNotMatch(text, /hunter2/);
       return true;
     });
+  });
+
+  test('a read-only server (a standby not yet promoted) is UNAVAILABLE, a wrong query is not', async () => {
+    const url = await freshUrl();
+    await (await openDatabase(url)).close();
+    const { db } = connect(`${url}?options=${encodeURIComponent('-c default_transaction_read_only=on')}`);
+    try {
+      await assert.rejects(sql`update accounts set name = name`.execute(db), (error) => {
+        assert.ok(isSquishError(error) && error.code === 'UNAVAILABLE', String(error));
+        assert.match(String((error.cause as Error).message), /read-only transaction/);
+        return true;
+      });
+      await assert.rejects(sql`select no_such_column from accounts`.execute(db), (error) => {
+        assert.ok(!isSquishError(error), String(error));
+        assert.equal((error as { code?: string }).code, '42703');
+        return true;
+      });
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test('a connection the server ends mid-query is UNAVAILABLE, and the pool carries on with a new one', async () => {
+    const url = await freshUrl();
+    const { db } = connect(`${url}?application_name=squish-terminated`);
+    try {
+      const sleeping = sql`select pg_sleep(20)`.execute(db);
+      const outcome = assert.rejects(sleeping, (error) => {
+        assert.ok(isSquishError(error) && error.code === 'UNAVAILABLE', String(error));
+        return true;
+      });
+      // Terminate the backend once it is running the sleep (what a server shutdown does to it).
+      // The sleep is shorter than the statement timeout, whose error would be another one.
+      let terminated = false;
+      for (let tries = 0; tries < 200 && !terminated; tries++) {
+        const { rows } = await adminQuery(
+          adminUrl,
+          "select pg_terminate_backend(pid) as done from pg_stat_activity where application_name = 'squish-terminated' and query like '%pg_sleep%' and state = 'active'",
+        );
+        terminated = rows.length > 0;
+        if (!terminated) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(terminated, 'the sleeping query was found and terminated');
+      await outcome;
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(db);
+      assert.deepEqual(rows, [{ one: 1 }]);
+    } finally {
+      await db.destroy();
+    }
   });
 
   test('a URL that does not parse is refused without the password', async () => {
