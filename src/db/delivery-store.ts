@@ -34,6 +34,40 @@ export async function createDeliveryForJob(
     .execute();
 }
 
+/** How long a dead delivery, its job and the job's files are kept, so that it can still be re-sent. */
+export const DEAD_DELIVERY_RETENTION_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Pushes back the expiry of a job whose delivery just ended. A pending delivery keeps its job
+ * (JobStore.expired), but a delivery that ends after hours of retries would otherwise leave its
+ * job already expired: a late callback's download links would die within a janitor run, and a
+ * dead delivery would vanish before anyone could re-send it. So a delivered job stays
+ * downloadable for its own time to live counted from the delivery, and a dead one for
+ * DEAD_DELIVERY_RETENTION_MS; an expiry already later is kept.
+ */
+async function keepJobAfterDeliveryEnded(
+  trx: Kysely<Tables>,
+  deliveryId: string,
+  status: 'delivered' | 'dead',
+  endedAt: number,
+): Promise<void> {
+  const job = await trx
+    .selectFrom('webhook_deliveries')
+    .innerJoin('jobs', 'jobs.id', 'webhook_deliveries.job_id')
+    .select(['jobs.id', 'jobs.created_at', 'jobs.expires_at'])
+    .where('webhook_deliveries.id', '=', deliveryId)
+    .executeTakeFirst();
+  if (!job) return;
+  const expiresAt = int(job.expires_at);
+  const retention = status === 'dead' ? DEAD_DELIVERY_RETENTION_MS : expiresAt - int(job.created_at);
+  if (endedAt + retention <= expiresAt) return;
+  await trx
+    .updateTable('jobs')
+    .set({ expires_at: endedAt + retention })
+    .where('id', '=', job.id)
+    .execute();
+}
+
 /** Webhook deliveries and their attempts over Kysely (every dialect). */
 export class KyselyDeliveryStore implements DeliveryStore {
   constructor(private readonly db: Kysely<Tables>) {}
@@ -100,7 +134,7 @@ export class KyselyDeliveryStore implements DeliveryStore {
         .returning('attempt')
         .executeTakeFirst();
       if (!inserted) return;
-      await trx
+      const updated = await trx
         .updateTable('webhook_deliveries')
         .set({
           status: next.status,
@@ -113,7 +147,9 @@ export class KyselyDeliveryStore implements DeliveryStore {
         .where('id', '=', id)
         .where('status', '=', 'pending')
         .where('attempts', '<', attempt.attempt)
-        .execute();
+        .executeTakeFirst();
+      if (next.status === 'pending' || updated.numUpdatedRows === 0n) return;
+      await keepJobAfterDeliveryEnded(trx, id, next.status, toMs(attempt.startedAt) + attempt.durationMs);
     });
   }
 

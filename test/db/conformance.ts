@@ -759,14 +759,35 @@ export function describeDatabaseConformance(name: string, open: () => Promise<Sq
           { attempt: 1, startedAt: new Date(), durationMs: 1, httpStatus: 410, error: 'HTTP 410' },
           { status: 'dead' },
         );
+        assert.deepEqual(await db.jobs.expired(later, 10), [], 'a dead delivery is kept to be re-sent');
         assert.deepEqual(
-          (await db.jobs.expired(later, 10)).map((expired) => expired.id),
+          (await db.jobs.expired(new Date(Date.now() + 8 * 24 * HOUR), 10)).map((expired) => expired.id),
           [job.id],
+          'for a week',
         );
         await db.jobs.delete([job.id]);
         assert.equal(await db.deliveries.get(delivery.id), undefined);
         assert.equal(await db.deliveries.forJob(job.id), undefined);
         assert.deepEqual(await db.deliveries.list({ limit: 10 }), []);
+      }),
+    );
+
+    test(
+      'a delivery that ends after its job expired keeps the job downloadable for its time to live from then',
+      withDb(async (db) => {
+        const { job, delivery } = await callbackJob(db, 'c1');
+        // The job lives one hour; its callback is delivered 20 hours later, after retries.
+        const deliveredAt = Date.now() + 20 * HOUR;
+        await db.deliveries.recordAttempt(
+          delivery.id,
+          { attempt: 9, startedAt: new Date(deliveredAt), durationMs: 5, httpStatus: 200, error: null },
+          { status: 'delivered' },
+        );
+        assert.deepEqual(await db.jobs.expired(new Date(deliveredAt + HOUR / 2), 10), []);
+        assert.deepEqual(
+          (await db.jobs.expired(new Date(deliveredAt + 2 * HOUR), 10)).map((expired) => expired.id),
+          [job.id],
+        );
       }),
     );
   });
