@@ -18,6 +18,8 @@ export interface CallbackReceiver {
   received: ReceivedCallback[];
   /** Deliveries being received right now (read, not yet answered). */
   inFlight(): number;
+  /** The Squish-Delivery-Id of each delivery being received right now. */
+  inFlightDeliveryIds(): string[];
   /** Resolves when a callback for this job id has been received, or after `limitMs`. */
   arrived(jobId: string, limitMs: number): Promise<void>;
   close(): Promise<void>;
@@ -27,12 +29,16 @@ export async function startCallbackReceiver(answerDelayMs: number): Promise<Call
   const received: ReceivedCallback[] = [];
   const waiters = new Map<string, (() => void)[]>();
   let inFlight = 0;
+  const holding: string[] = [];
   const server: Server = createServer((request, response) => {
     let text = '';
     request.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk;
     });
     inFlight++;
+    const held = request.headers['squish-delivery-id'];
+    const heldId = Array.isArray(held) ? held[0] : held;
+    if (heldId) holding.push(heldId);
     request.on('end', () => {
       let body: Record<string, unknown>;
       try {
@@ -54,6 +60,7 @@ export async function startCallbackReceiver(answerDelayMs: number): Promise<Call
           attempt: header('squish-attempt'),
         });
         inFlight--;
+        if (heldId) holding.splice(holding.indexOf(heldId), 1);
         response.writeHead(200).end('ok');
         const id = String(body.id);
         for (const wake of waiters.get(id) ?? []) wake();
@@ -67,6 +74,7 @@ export async function startCallbackReceiver(answerDelayMs: number): Promise<Call
     url: `http://127.0.0.1:${port}/callback`,
     received,
     inFlight: () => inFlight,
+    inFlightDeliveryIds: () => [...holding],
     arrived: (jobId, limitMs) => {
       if (received.some((callback) => callback.body.id === jobId)) return Promise.resolve();
       return new Promise<void>((resolve) => {

@@ -286,11 +286,13 @@ async function main(): Promise<number> {
     callbackArrived: receiver.arrived,
   });
   const apiKills: ApiKill[] = [];
+  /** Deliveries the webhooks kill cut off: the deliverer never saw them answered, so it must send them again. */
+  const cutDeliveries: string[] = [];
   const notes: string[] = [];
   const startedAt = processStartedAt;
   traffic.start();
 
-  await phase('steady');
+  await phase('steady (the first requests warm up the engines)');
   await phase('API node killed', async () => {
     const kill = { at: Date.now(), exitedAt: Number.POSITIVE_INFINITY, address: `127.0.0.1:${API_PORTS[0]}` };
     apiKills.push(kill);
@@ -332,12 +334,16 @@ async function main(): Promise<number> {
     // Killed while the receiver holds a delivery unanswered, so that one is cut off mid-way.
     const deadline = Date.now() + 5000;
     while (receiver.inFlight() === 0 && Date.now() < deadline) await sleep(10);
-    if (receiver.inFlight() > 0)
-      event(`${receiver.inFlight()} delivery(ies) in flight at the receiver: killing`);
-    else
+    cutDeliveries.push(...receiver.inFlightDeliveryIds());
+    if (receiver.inFlight() > 0) {
+      event(
+        `${receiver.inFlight()} delivery(ies) in flight at the receiver (${cutDeliveries.join(', ')}): killing`,
+      );
+    } else {
       notes.push(
         'no delivery was in flight at the receiver within 5 s; the webhooks process was killed anyway',
       );
+    }
     await killAndRestart(webhooks, 2000);
   });
 
@@ -351,6 +357,18 @@ async function main(): Promise<number> {
   const delivered = () => new Set(receiver.received.map((c) => String(c.body.id)));
   while (expected.some((id) => !delivered().has(id)) && Date.now() < deadline) await sleep(250);
   event(`${expected.filter((id) => delivered().has(id)).length}/${expected.length} callbacks in`);
+  // At least once: a delivery cut off by the kill is sent again once its lease runs out.
+  const timesReceived = (id: string) => receiver.received.filter((c) => c.deliveryId === id).length;
+  const cutAt = Date.now();
+  while (cutDeliveries.some((id) => timesReceived(id) < 2) && Date.now() - cutAt < 90_000) await sleep(250);
+  for (const id of cutDeliveries) {
+    const copies = receiver.received.filter((c) => c.deliveryId === id);
+    event(
+      copies.length >= 2
+        ? `delivery ${id}, cut off by the kill, was sent again (attempt ${copies.at(-1)!.attempt}) ${((copies.at(-1)!.at - copies[0]!.at) / 1000).toFixed(1)} s after the first copy`
+        : `delivery ${id}, cut off by the kill, was not sent again within 90 s`,
+    );
+  }
   // A last look for late duplicates.
   await sleep(2000);
 
