@@ -30,6 +30,7 @@ import {
   redisCpuSeconds,
 } from './lib/scale-counters.js';
 import { createKey, type Node, nodeEnv, startNode } from './lib/scale-nodes.js';
+import { processesCpuMs } from './lib/scale-service-cpu.js';
 
 const PHOTOS = [
   '/work/shared/corpus/jpeg/mate-Aqua.jpg',
@@ -59,6 +60,9 @@ interface ScaleRun {
   redisCommandsPerJob: number;
   redisTopCommands: [string, number][];
   redisCpuMsPerJob: number;
+  /** CPU of the PostgreSQL server (postmaster and backends) and of Ceph (radosgw, OSD, monitor), when they run here. */
+  postgresCpuMsPerJob?: number;
+  cephCpuMsPerJob?: number;
   postgres?: { commitsPerJob: number; rowWritesPerJob: number };
   /** Store bytes per job: to the store (PUT) and from it (GET); for a folder, bytes written only. */
   storeBytesInPerJob: number;
@@ -138,6 +142,9 @@ async function runWorkers(
     const workerCpu = () => nodes.slice(1).reduce((sum, node) => sum + treeCpuMs(node.child.pid!), 0);
     const apiCpuBefore = treeCpuMs(api.child.pid!);
     const workerCpuBefore = workerCpu();
+    const { postgres: pgPids, ceph: cephPidList } = backends.servicePids;
+    const pgCpuBefore = processesCpuMs(pgPids);
+    const cephCpuBefore = processesCpuMs(cephPidList);
     const s3Before = backends.s3Proxy && {
       in: backends.s3Proxy.bytesToTarget,
       out: backends.s3Proxy.bytesFromTarget,
@@ -146,6 +153,8 @@ async function runWorkers(
     const load = await runLoad(clients, seconds, upload);
     const apiCpuMs = treeCpuMs(api.child.pid!) - apiCpuBefore;
     const workerCpuMs = workerCpu() - workerCpuBefore;
+    const pgCpuMs = processesCpuMs(pgPids) - pgCpuBefore;
+    const cephCpuMs = processesCpuMs(cephPidList) - cephCpuBefore;
     const redisCpuMs = ((await redisCpuSeconds(backends.redis)) - redisCpuBefore) * 1000;
     const commands = commandDelta(redisBefore, await redisCommandCalls(backends.redis));
     const s3After = backends.s3Proxy && {
@@ -185,6 +194,8 @@ async function runWorkers(
         .slice(0, 6)
         .map(([name, calls]) => [name, calls / jobs]),
       redisCpuMsPerJob: redisCpuMs / jobs,
+      postgresCpuMsPerJob: pgPids.length > 0 ? pgCpuMs / jobs : undefined,
+      cephCpuMsPerJob: cephPidList.length > 0 ? cephCpuMs / jobs : undefined,
       postgres,
       storeBytesInPerJob: storeBytes.in,
       storeBytesOutPerJob: storeBytes.out,
@@ -192,6 +203,17 @@ async function runWorkers(
   } finally {
     await Promise.all(nodes.map((node) => node.stop()));
   }
+}
+
+/** CPU ms per job of every measured process. */
+function cpuTotal(run: ScaleRun): number {
+  return (
+    run.apiCpuMsPerJob +
+    run.workerCpuMsPerJob +
+    run.redisCpuMsPerJob +
+    (run.postgresCpuMsPerJob ?? 0) +
+    (run.cephCpuMsPerJob ?? 0)
+  );
 }
 
 function rowWrites(after: PostgresCounters, before: PostgresCounters): number {
@@ -233,13 +255,27 @@ function report(
     "- Database: commits and rows written (inserted + updated + deleted) per job from pg_stat_database of the benchmark's own database, over the whole row including the warm-up (PostgreSQL reports them when the nodes exit).",
     '- Store: bytes through a counting TCP proxy in front of radosgw (HTTP headers included), over the timed window: in = to the store, out = from it.',
     '',
-    `| worker processes | clients | jobs | failed | jobs/s | efficiency | jobs/s per core (${meta.cores} cores) | efficiency per core in use | p50 ms | CPU ms/job api | CPU ms/job workers | Redis cmds/job | Redis CPU ms/job | DB commits/job | DB rows written/job | store in/job | store out/job |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| worker processes | clients | jobs | failed | jobs/s | efficiency | jobs/s per core (${meta.cores} cores) | efficiency per core in use | p50 ms | Redis cmds/job | DB commits/job | DB rows written/job | store in/job | store out/job |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const run of runs) {
     const rate = run.load.requestsPerSecond;
     lines.push(
-      `| ${run.workers} | ${run.clients} | ${run.load.ok} | ${run.load.failed} | ${rate.toFixed(2)} | ${percent(rate / run.workers / oneRate)} | ${(rate / meta.cores).toFixed(2)} | ${percent(rate / Math.min(run.workers, meta.cores) / oneRate)} | ${run.load.p50Ms.toFixed(0)} | ${run.apiCpuMsPerJob.toFixed(0)} | ${run.workerCpuMsPerJob.toFixed(0)} | ${run.redisCommandsPerJob.toFixed(0)} | ${run.redisCpuMsPerJob.toFixed(2)} | ${run.postgres?.commitsPerJob.toFixed(1) ?? '–'} | ${run.postgres?.rowWritesPerJob.toFixed(1) ?? '–'} | ${kb(run.storeBytesInPerJob)} | ${kb(run.storeBytesOutPerJob)} |`,
+      `| ${run.workers} | ${run.clients} | ${run.load.ok} | ${run.load.failed} | ${rate.toFixed(2)} | ${percent(rate / run.workers / oneRate)} | ${(rate / meta.cores).toFixed(2)} | ${percent(rate / Math.min(run.workers, meta.cores) / oneRate)} | ${run.load.p50Ms.toFixed(0)} | ${run.redisCommandsPerJob.toFixed(0)} | ${run.postgres?.commitsPerJob.toFixed(1) ?? '–'} | ${run.postgres?.rowWritesPerJob.toFixed(1) ?? '–'} | ${kb(run.storeBytesInPerJob)} | ${kb(run.storeBytesOutPerJob)} |`,
+    );
+  }
+  const ms = (value: number | undefined, digits = 0) => (value === undefined ? '–' : value.toFixed(digits));
+  lines.push(
+    '',
+    `CPU per job of every process on this machine, over the timed window, and the jobs/s that ${meta.cores} fully available cores would do at that cost (${meta.cores} × 1000 / total):`,
+    '',
+    `| worker processes | api node ms | workers + engines ms | Redis ms | PostgreSQL ms | Ceph (radosgw, OSD, mon) ms | total ms | jobs/s on ${meta.cores} free cores |`,
+    '|---|---|---|---|---|---|---|---|',
+  );
+  for (const run of runs) {
+    const total = cpuTotal(run);
+    lines.push(
+      `| ${run.workers} | ${ms(run.apiCpuMsPerJob)} | ${ms(run.workerCpuMsPerJob)} | ${ms(run.redisCpuMsPerJob, 1)} | ${ms(run.postgresCpuMsPerJob, 1)} | ${ms(run.cephCpuMsPerJob)} | ${ms(total)} | ${((meta.cores * 1000) / total).toFixed(1)} |`,
     );
   }
   lines.push('', 'Redis commands per job, most frequent first:', '');
@@ -259,34 +295,48 @@ function report(
 /** The "how it grows with machines" section, from the measured numbers. */
 function growthSection(runs: ScaleRun[], cores: number): string[] {
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const defined = (values: (number | undefined)[]) =>
+    values.filter((value): value is number => value !== undefined);
   const workerMs = mean(runs.map((run) => run.workerCpuMsPerJob));
   const apiMs = mean(runs.map((run) => run.apiCpuMsPerJob));
+  const totalMs = mean(runs.map(cpuTotal));
   const redisCpu = Math.max(...runs.map((run) => run.redisCpuMsPerJob));
   const redisCmds = Math.max(...runs.map((run) => run.redisCommandsPerJob));
+  const pgCpus = defined(runs.map((run) => run.postgresCpuMsPerJob));
+  const cephCpus = defined(runs.map((run) => run.cephCpuMsPerJob));
   const withDb = runs.filter((run) => run.postgres);
   const commits = withDb.length ? mean(withDb.map((run) => run.postgres!.commitsPerJob)) : undefined;
   const rows = withDb.length ? mean(withDb.map((run) => run.postgres!.rowWritesPerJob)) : undefined;
   const storeIn = mean(runs.map((run) => run.storeBytesInPerJob));
-  const outs = runs
-    .map((run) => run.storeBytesOutPerJob)
-    .filter((value): value is number => value !== undefined);
+  const outs = defined(runs.map((run) => run.storeBytesOutPerJob));
   const storeOut = outs.length ? mean(outs) : undefined;
   const perWorkerCore = 1000 / workerMs;
-  const redisJobsPerCore = 1000 / Math.max(redisCpu, 0.001);
+  const perCore = (ms: number) => 1000 / Math.max(ms, 0.001);
+  const gigabitJobs = 125_000_000 / Math.max(storeIn + (storeOut ?? 0), 1);
+  const limits = [
+    { name: '1 Gbit/s of network to the store', jobsPerSecond: gigabitJobs },
+    { name: 'one Redis core', jobsPerSecond: perCore(redisCpu) },
+    ...(pgCpus.length ? [{ name: 'one PostgreSQL core', jobsPerSecond: perCore(mean(pgCpus)) }] : []),
+  ];
   return [
     '## How it grows with machines',
     '',
-    `A job is independent CPU work: here about ${workerMs.toFixed(0)} ms of CPU per job in a worker and its engine process, and ${apiMs.toFixed(0)} ms in the api node (HTTP, multipart, the wait). So one worker core does at most about ${perWorkerCore.toFixed(1)} jobs/s of this workload, and throughput grows with the cores given to workers. On this ${cores}-core machine every process, Redis, PostgreSQL and radosgw share the same ${cores} cores, so past ${cores} workers more processes only divide them: the table shows the cost per job, which stays flat, rather than growth that this machine cannot show.`,
+    `A job is independent CPU work in one worker: about ${workerMs.toFixed(0)} ms of CPU per job in a worker and its engine process, and ${apiMs.toFixed(0)} ms in the api node (HTTP, multipart, the wait). One worker core therefore does at most about ${perWorkerCore.toFixed(1)} jobs/s of this workload, and throughput grows with the cores given to workers. On this ${cores}-core machine everything shares the same ${cores} cores (${totalMs.toFixed(0)} ms of CPU per job in all processes, so at most about ${((cores * 1000) / totalMs).toFixed(1)} jobs/s even with the cores to itself), and other work used them too. Here jobs/s went ${runs.map((run) => `${run.load.requestsPerSecond.toFixed(2)} with ${run.workers}`).join(', ')} worker(s): past ${cores} workers more processes can only divide the same cores, and on a shared machine jobs/s follow what the scheduler gives them, while the cost per job (the CPU table) stays steady. Growth past that needs more machines.`,
     '',
-    'What the workers share, and what each job costs it (measured above):',
+    'What the worker machines share, and what each job costs it (measured above):',
     '',
-    `- Redis (the queue): about ${redisCmds.toFixed(0)} commands and ${redisCpu.toFixed(2)} ms of Redis CPU per job: BullMQ's scripts to add, take, lock and finish a job, the event stream the api node reads to answer \`wait\`, and the workers' polling. Redis executes commands on one core; at that CPU cost one Redis core runs out near ${redisJobsPerCore.toFixed(0)} jobs/s, about ${(redisJobsPerCore / perWorkerCore).toFixed(0)} worker cores' worth of this workload. Sentinels add no work per job.`,
+    `- Redis (the queue): about ${redisCmds.toFixed(0)} commands and ${redisCpu.toFixed(2)} ms of Redis CPU per job: BullMQ's scripts to add, take, lock and finish a job, the event stream the api node reads to answer \`wait\`, and the workers' polling. Redis executes commands on one core: at that cost one Redis serves about ${perCore(redisCpu).toFixed(0)} jobs/s, the work of about ${(perCore(redisCpu) / perWorkerCore).toFixed(0)} worker cores. Sentinels add no work per job.`,
     commits !== undefined && rows !== undefined
-      ? `- The database: ${commits.toFixed(1)} commits and ${rows.toFixed(1)} rows written per job (the job accepted, started, finished with its outputs, and the account's usage), all on the one PostgreSQL primary. Its capacity depends on its disk (each commit waits for the WAL), so measure it on the target hardware: jobs/s times ${commits.toFixed(1)} is the commit rate it must sustain.`
+      ? `- The database: ${commits.toFixed(1)} commits and ${rows.toFixed(1)} rows written per job (the job accepted, started, finished with its outputs, the account's usage), all on the one PostgreSQL primary${pgCpus.length ? `, ${mean(pgCpus).toFixed(1)} ms of its CPU per job (about ${perCore(mean(pgCpus)).toFixed(0)} jobs/s per PostgreSQL core)` : ''}. Each commit also waits for the WAL on disk (the test server runs without fsync), so the primary's disk sets its commit rate: jobs/s times ${commits.toFixed(1)} is what it must sustain.`
       : '- The database: SQLite in this run (no PostgreSQL): a file on one machine, which other machines cannot share; a cluster uses PostgreSQL.',
-    `- The blob store: ${kb(storeIn)} to the store and ${kb(storeOut)} from it per job (the upload written by the api node, read by the worker; the result written by the worker; a download adds the result once more). Jobs/s times that is the store's and the network's load: with photos of this size, a 1 Gbit/s link carries about ${(125_000_000 / Math.max(storeIn + (storeOut ?? 0), 1)).toFixed(0)} jobs/s.`,
+    `- The blob store: ${kb(storeIn)} to the store and ${kb(storeOut)} from it per job (the upload written by the api node and read by the worker, the result written by the worker, a listing of the job's results; a download adds the result once more)${cephCpus.length ? `, and ${mean(cephCpus).toFixed(0)} ms of Ceph CPU per job here (radosgw with an in-memory OSD)` : ''}. With photos of this size, 1 Gbit/s to the store carries about ${gigabitJobs.toFixed(0)} jobs/s.`,
     '',
-    `So: add worker machines and throughput grows with their cores until a shared part fills. With photos like these, 1 Gbit/s to the store carries about ${(125_000_000 / Math.max(storeIn + (storeOut ?? 0), 1)).toFixed(0)} jobs/s and one Redis core about ${redisJobsPerCore.toFixed(0)}; the database primary's limit is its commit rate on its own disk. API nodes scale out behind nginx the same way; their CPU per job is small next to the engine's.`,
+    `So: add worker machines and throughput grows with their cores, about ${perWorkerCore.toFixed(1)} jobs/s per worker core for this workload, until a shared part fills. At the costs measured here, the shared parts fill in this order: ${limits
+      .sort((a, b) => a.jobsPerSecond - b.jobsPerSecond)
+      .map((limit) => `${limit.name} (about ${limit.jobsPerSecond.toFixed(0)} jobs/s)`)
+      .join(
+        ', then ',
+      )}. API nodes scale out behind nginx the same way; their CPU per job is small next to the engine's.`,
   ];
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type CountingProxy, startCountingProxy } from './scale-counters.js';
+import { cephPids, listenerPid } from './scale-service-cpu.js';
 
 export interface ScaleBackends {
   /** Squish's settings for every node. */
@@ -20,6 +21,8 @@ export interface ScaleBackends {
   s3Proxy?: CountingProxy;
   /** The shared blob folder when there is no S3. */
   blobDir?: string;
+  /** Pids of the services on this machine whose CPU is counted (empty when not found here). */
+  servicePids: { postgres: number[]; ceph: number[] };
   /** "PostgreSQL 15" or "SQLite (one file)", "S3 (Ceph radosgw)" or "local folder": for the report. */
   describe: { database: string; storage: string };
   close(): Promise<void>;
@@ -42,6 +45,7 @@ export async function openScaleBackends(workDir: string, stamp: string): Promise
   const closers: (() => Promise<void>)[] = [async () => void redis.disconnect()];
   const result: Partial<ScaleBackends> = { redis, settings };
   const describe = { database: 'SQLite (one file on this machine)', storage: 'local folder' };
+  const servicePids: ScaleBackends['servicePids'] = { postgres: [], ceph: [] };
 
   const postgresUrl = process.env.SQUISH_TEST_POSTGRES_URL;
   if (postgresUrl) {
@@ -55,6 +59,8 @@ export async function openScaleBackends(workDir: string, stamp: string): Promise
     const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');
     describe.database = `PostgreSQL ${rows[0]?.server_version ?? ''}`.trim();
     result.postgres = { client: admin, database };
+    const postmaster = listenerPid(Number(url.port || 5432));
+    if (postmaster !== undefined) servicePids.postgres.push(postmaster);
     closers.push(async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.end();
@@ -70,6 +76,7 @@ export async function openScaleBackends(workDir: string, stamp: string): Promise
       location.searchParams.get('endpoint') ?? required('endpoint in SQUISH_TEST_S3_URL'),
     );
     const proxy = await startCountingProxy(endpoint.hostname, Number(endpoint.port || 80));
+    servicePids.ceph.push(...cephPids(Number(endpoint.port || 80)));
     location.pathname = `/scale-${stamp}`;
     location.searchParams.set('endpoint', `http://127.0.0.1:${proxy.port}`);
     settings.SQUISH_STORAGE = location.href;
@@ -88,6 +95,7 @@ export async function openScaleBackends(workDir: string, stamp: string): Promise
   return {
     ...(result as ScaleBackends),
     describe,
+    servicePids,
     close: async () => {
       for (const close of closers.reverse()) await close();
     },
