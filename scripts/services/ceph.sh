@@ -164,7 +164,9 @@ memstore device bytes = 2147483648
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw data = $D/rgw
-rgw dns name = 127.0.0.1
+# No "rgw dns name": with one, radosgw takes any other Host for a bucket name (virtual-hosted
+# style), and a presigned URL for a public name of the server would answer NoSuchBucket. Without
+# it, every request is path-style, as Squish sends them.
 EOC
   ceph-authtool --create-keyring "$D/keyring" --gen-key -n mon. --cap mon 'allow *' >&2
   monmaptool --create --add a "v1:127.0.0.1:$MON_PORT" --fsid "$fsid" "$D/monmap" >&2

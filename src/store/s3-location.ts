@@ -7,16 +7,23 @@ export interface S3Location {
   prefix: string;
   /** The S3 API's base URL (Ceph radosgw, MinIO, ...); undefined for AWS itself. */
   endpoint?: string;
+  /**
+   * The base URL clients reach the same S3 API by, for presigned download URLs, when the nodes
+   * use an internal address (`http://10.0.0.5:7480` inside, `https://s3.example.com` outside).
+   * Defaults to `endpoint`.
+   */
+  publicEndpoint?: string;
   region: string;
   /** `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`. */
   forcePathStyle: boolean;
 }
 
-const QUERY_KEYS = new Set(['endpoint', 'region', 'forcePathStyle']);
+const QUERY_KEYS = new Set(['endpoint', 'publicEndpoint', 'region', 'forcePathStyle']);
 const DEFAULT_REGION = 'us-east-1';
 
 /**
- * Reads `s3://<bucket>[/<prefix>]?endpoint=<url>&region=<region>[&forcePathStyle=true|false]`.
+ * Reads `s3://<bucket>[/<prefix>]?endpoint=<url>&region=<region>[&forcePathStyle=true|false]
+ * [&publicEndpoint=<url>]`.
  * With an endpoint, path-style addressing is the default: self-hosted S3 servers (radosgw, MinIO)
  * are usually reached by an address or a name without per-bucket DNS. Unknown parameters are
  * refused, so that a misspelt one does not silently fall back to a default.
@@ -39,10 +46,8 @@ export function parseS3Location(raw: string): S3Location {
       );
     }
   }
-  const endpoint = url.searchParams.get('endpoint') ?? undefined;
-  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
-    throw new Error(`SQUISH_STORAGE: endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
-  }
+  const endpoint = httpUrlParameter(url, 'endpoint');
+  const publicEndpoint = httpUrlParameter(url, 'publicEndpoint');
   const pathStyle = url.searchParams.get('forcePathStyle');
   if (pathStyle !== null && pathStyle !== 'true' && pathStyle !== 'false') {
     throw new Error(`SQUISH_STORAGE: forcePathStyle must be true or false, got ${JSON.stringify(pathStyle)}`);
@@ -59,7 +64,16 @@ export function parseS3Location(raw: string): S3Location {
     bucket: decodeURIComponent(url.hostname),
     prefix: prefixPath === '' ? '' : `${prefixPath}/`,
     endpoint,
+    publicEndpoint,
     region: url.searchParams.get('region') || DEFAULT_REGION,
     forcePathStyle: pathStyle === null ? endpoint !== undefined : pathStyle === 'true',
   };
+}
+
+function httpUrlParameter(url: URL, name: string): string | undefined {
+  const value = url.searchParams.get(name) ?? undefined;
+  if (value !== undefined && !/^https?:\/\/[^/]/.test(value)) {
+    throw new Error(`SQUISH_STORAGE: ${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }

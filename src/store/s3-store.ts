@@ -46,6 +46,8 @@ export class S3BlobStore implements BlobStore {
   readonly kind = 's3';
   readonly presignedGetUrl?: (key: string, options: PresignedGetOptions) => Promise<string>;
   private readonly client: S3Client;
+  /** Signs download URLs for the address clients use (the same client without a public endpoint). */
+  private readonly presignClient: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly listPageSize: number;
@@ -54,18 +56,11 @@ export class S3BlobStore implements BlobStore {
     this.bucket = options.bucket;
     this.prefix = options.prefix;
     this.listPageSize = options.listPageSize ?? 1000;
-    this.client = new S3Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      forcePathStyle: options.forcePathStyle,
-      credentials: options.credentials,
-      // The SDK's default (WHEN_SUPPORTED) sends streamed bodies aws-chunked with a trailing
-      // checksum, which radosgw (Pacific) refuses with MissingContentLength; other S3 servers
-      // store the framing as data. Checksums only where an operation requires one.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
-    });
+    this.client = s3Client(options, options.endpoint);
+    this.presignClient =
+      options.publicEndpoint && options.publicEndpoint !== options.endpoint
+        ? s3Client(options, options.publicEndpoint)
+        : this.client;
     if (options.presignedDownloads) {
       this.presignedGetUrl = (key, presign) => this.presign(key, presign);
     }
@@ -165,6 +160,7 @@ export class S3BlobStore implements BlobStore {
 
   async close(): Promise<void> {
     this.client.destroy();
+    if (this.presignClient !== this.client) this.presignClient.destroy();
   }
 
   private async presign(key: string, options: PresignedGetOptions): Promise<string> {
@@ -175,7 +171,7 @@ export class S3BlobStore implements BlobStore {
       ResponseContentDisposition: options.contentDisposition,
     });
     // Signing is local: no request is sent, so only a bad argument can fail here.
-    return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
+    return getSignedUrl(this.presignClient, command, { expiresIn: options.expiresInSeconds });
   }
 
   private objectKey(key: string): string {
@@ -201,6 +197,21 @@ export class S3BlobStore implements BlobStore {
       throw storeFailure(operation, error);
     }
   }
+}
+
+function s3Client(options: S3BlobStoreOptions, endpoint: string | undefined): S3Client {
+  return new S3Client({
+    region: options.region,
+    endpoint,
+    forcePathStyle: options.forcePathStyle,
+    credentials: options.credentials,
+    // The SDK's default (WHEN_SUPPORTED) sends streamed bodies aws-chunked with a trailing
+    // checksum, which radosgw (Pacific) refuses with MissingContentLength; other S3 servers
+    // store the framing as data. Checksums only where an operation requires one.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
+  });
 }
 
 /**

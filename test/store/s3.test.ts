@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSquishError } from '../../src/errors/index.js';
@@ -50,6 +51,28 @@ async function readAll(iterable: AsyncIterable<BlobInfo>): Promise<BlobInfo[]> {
   const found: BlobInfo[] = [];
   for await (const info of iterable) found.push(info);
   return found;
+}
+
+/** GETs `url` from the server at `server`, with `url`'s host as the Host header. */
+function getWithHost(server: URL, url: URL): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      {
+        host: server.hostname,
+        port: server.port,
+        path: url.pathname + url.search,
+        headers: { host: url.host },
+      },
+      (response) => {
+        const parts: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => parts.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts) }));
+        response.on('error', reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
 }
 
 /** Asserts a failure of the store itself: UNAVAILABLE, with the S3 error kept as the cause. */
@@ -174,6 +197,28 @@ describe('S3BlobStore on Ceph radosgw', { skip }, () => {
     await expired.arrayBuffer();
   });
 
+  it('signs presigned URLs for the public endpoint clients use, when one is set', async () => {
+    const options = freshOptions({ presignedDownloads: true });
+    const inside = new URL(options.endpoint!);
+    // Another name of the same server, as clients outside would reach it. The request goes to
+    // the inside address with that name as Host, so no DNS is involved.
+    const outside = `http://s3.squish.example:${inside.port}`;
+    const store = new S3BlobStore({ ...options, publicEndpoint: outside });
+    after(() => store.close());
+    await store.put('public/blob', new Uint8Array([3, 1, 4]));
+    const url = new URL(
+      await store.presignedGetUrl!('public/blob', {
+        expiresInSeconds: 60,
+        contentType: 'application/octet-stream',
+        contentDisposition: 'attachment',
+      }),
+    );
+    assert.equal(url.origin, new URL(outside).origin);
+    const answer = await getWithHost(inside, url);
+    assert.equal(answer.status, 200, answer.body.toString());
+    assert.deepEqual([...answer.body], [3, 1, 4]);
+  });
+
   it('offers presigned URLs only when downloads are configured to use them', async () => {
     const store = new S3BlobStore(freshOptions());
     after(() => store.close());
@@ -213,15 +258,19 @@ describe('parseS3Location', () => {
       bucket: 'images',
       prefix: '',
       endpoint: 'http://127.0.0.1:7480',
+      publicEndpoint: undefined,
       region: 'eu-west-1',
       forcePathStyle: true,
     });
     assert.deepEqual(
-      parseS3Location('s3://images/squish/prod/?endpoint=https://s3.example&forcePathStyle=false'),
+      parseS3Location(
+        's3://images/squish/prod/?endpoint=http://10.0.0.5:7480&publicEndpoint=https://s3.example&forcePathStyle=false',
+      ),
       {
         bucket: 'images',
         prefix: 'squish/prod/',
-        endpoint: 'https://s3.example',
+        endpoint: 'http://10.0.0.5:7480',
+        publicEndpoint: 'https://s3.example',
         region: 'us-east-1',
         forcePathStyle: false,
       },
@@ -237,6 +286,7 @@ describe('parseS3Location', () => {
       's3://images?endpoint=ftp://host',
       's3://images?endpiont=http://host',
       's3://images?forcePathStyle=yes',
+      's3://images?endpoint=http://host&publicEndpoint=host',
       's3://images/with space?endpoint=http://host',
     ]) {
       assert.throws(() => parseS3Location(raw), /SQUISH_STORAGE/, raw);
