@@ -79,7 +79,8 @@ export class PlatformJobService implements JobService {
     // A wait job's upload needs no flush to stable storage: its client holds the request open
     // until the job ends, so if this node goes down first the client sees the connection fail
     // and sends the image again, and the recorded job (retried after a restart) fails cleanly
-    // when a power loss took the unflushed input with it. A process crash alone loses nothing:
+    // when a power loss took the unflushed input with it (the blob is then missing or cut
+    // short: "no longer stored", or the engine refuses it). A process crash alone loses nothing:
     // the page cache outlives the process. A callback job's input is flushed: the client was
     // told the job is accepted, so it must survive anything.
     const waits = job.delivery.mode === 'wait';
