@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { connect } from '../../src/db/connect.js';
-import { openDatabase } from '../../src/db/index.js';
+import { type JobResult, openDatabase } from '../../src/db/index.js';
 import { isSquishError } from '../../src/errors/index.js';
+import { parsePlan } from '../../src/plan/index.js';
 import { serviceValue, skipWithout } from '../helpers/services.js';
 import { describeDatabaseConformance } from './conformance.js';
 import { adminQuery, createScratchDatabase, type ScratchDatabase } from './postgres-scratch.js';
@@ -212,6 +213,48 @@ describe('postgres: the connection', { skip }, () => {
     await db.close();
   });
 
+  test('one job completed at the same moment by several nodes: counted once, one delivery, one run of outputs', async () => {
+    // SQLite runs one writer at a time; PostgreSQL runs these transactions side by side, so the
+    // row lock taken by complete's first update is what keeps them apart.
+    const url = await freshUrl();
+    const nodes = await Promise.all([1, 2, 3, 4].map(() => openDatabase(url)));
+    try {
+      const [first] = nodes;
+      const { account } = await first!.accounts.create({ name: 'raced', quotaBytes: null });
+      const jobId = 'c'.repeat(32);
+      await first!.jobs.create({
+        id: jobId,
+        accountId: account.id,
+        source: { kind: 'upload', blobKey: `inputs/${jobId}`, fileName: 'a.jpg', size: 700 },
+        plan: parsePlan({ lossy: true }),
+        delivery: { mode: 'callback', url: 'http://receiver.example/hook' },
+        dev: false,
+        compat: { api: 'kraken', data: {} },
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
+      const usage = { bytesIn: 700, bytesOut: 300, savedBytes: 400, dev: false };
+      // Each node completes it with outputs of its own (two per run), all at once, several times.
+      const runs = nodes.flatMap((node, index) =>
+        [0, 1, 2].map((round) => node.jobs.complete(jobId, raceResult(jobId, `${index}${round}`), usage)),
+      );
+      await Promise.all(runs);
+
+      const job = await first!.jobs.get(jobId);
+      assert.equal(job?.status, 'done');
+      const runTags = new Set(job?.result?.outputs.map((output) => output.token.slice(0, 2)));
+      assert.equal(job?.result?.outputs.length, 2, 'the outputs of one run');
+      assert.equal(runTags.size, 1, 'never outputs of two runs mixed');
+      assert.equal((await first!.accounts.getByKey(account.apiKey))?.usedBytes, 700, 'counted once');
+      const days = await first!.accounts.usage(account.id, '2000-01-01', '2100-01-01');
+      assert.equal(days[0]?.requests, 1);
+      const deliveries = await first!.deliveries.list({ accountId: account.id, limit: 10 });
+      assert.equal(deliveries.length, 1, 'one delivery');
+      assert.equal(deliveries[0]?.jobId, jobId);
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+    }
+  });
+
   test('the connections of a closed database are gone from the server', async () => {
     const url = await freshUrl();
     const name = new URL(url).pathname.slice(1);
@@ -230,3 +273,27 @@ describe('postgres: the connection', { skip }, () => {
     assert.equal(closed.rows[0].n, 0);
   });
 });
+
+/** A result of one run: two outputs whose tokens start with the run's tag. */
+function raceResult(jobId: string, tag: string): JobResult {
+  const outputs = [0, 1].map((index) => {
+    const token = `${tag}${index}`.padEnd(32, '0');
+    return {
+      token,
+      blobKey: `results/${jobId}/${token}`,
+      fileName: 'a.jpg',
+      format: 'jpeg' as const,
+      contentType: 'image/jpeg',
+      size: 300,
+      width: 10,
+      height: 10,
+      originalSize: 700,
+      originalWidth: 10,
+      originalHeight: 10,
+      savedBytes: 400,
+      etag: `"${token}"`,
+      notes: [],
+    };
+  });
+  return { inputFormat: 'jpeg', originalSize: 700, outputs, ms: 5 };
+}
