@@ -22,6 +22,12 @@ export interface QualitySearchOptions {
   maxEvaluations?: number;
   /** Expected score gain per quality step, used until two points give a real slope (default 0.8). */
   slope?: number;
+  /**
+   * Fewest quality steps worth an evaluation below a passing quality while no failing one is
+   * known (default 2, the smallest step the search takes): a caller whose evaluation costs more
+   * than a step or two of quality saves can stop there instead.
+   */
+  minDownStep?: number;
 }
 
 export interface QualitySearchResult {
@@ -64,7 +70,9 @@ export async function searchQuality(options: QualitySearchOptions): Promise<Qual
       next = clamp(next, fail + 1, pass - 1);
     } else if (pass !== undefined) {
       if (pass === min) break;
-      next = clamp(pass - stepFor(score - target, options.slope), min, pass - 1);
+      const step = stepFor(score - target, options.slope);
+      if (step < (options.minDownStep ?? 2)) break;
+      next = clamp(pass - step, min, pass - 1);
     } else {
       if (fail === max) break;
       next = clamp(fail! + stepFor(target - score, options.slope), fail! + 1, max);

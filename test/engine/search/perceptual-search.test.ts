@@ -62,3 +62,14 @@ test('stops with PROCESSING_TIMEOUT past the deadline', async () => {
     (error: unknown) => error instanceof SquishError && error.code === 'PROCESSING_TIMEOUT',
   );
 });
+
+test('minDownStep stops above a pass when the next step down would be smaller', async () => {
+  // Score rises 0.5 a step; quality 72 scores 76, one point over the target: the next guess is 2 down.
+  const evaluate = async (quality: number) => 40 + quality / 2;
+  const options = { min: 20, max: 100, target: 75, start: 72, slope: 0.5, deadline: Date.now() + 10_000 };
+  const stopped = await searchQuality({ ...options, minDownStep: 3, evaluate });
+  assert.deepEqual([stopped.quality, stopped.evaluations, stopped.reached], [72, 1, true]);
+  const full = await searchQuality({ ...options, evaluate });
+  assert.equal(full.quality, 70);
+  assert.ok(full.evaluations > 1);
+});
