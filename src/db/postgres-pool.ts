@@ -19,6 +19,14 @@ const POOL_SIZE = 10;
 const STATEMENT_TIMEOUT_MS = 30_000;
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
+/**
+ * How long the client waits for any answer to a query. The server's statement timeout ends slow
+ * queries itself (and the connection stays usable); this catches a server that does not answer at
+ * all (paused, cut off by the network, where TCP keepalive takes minutes), and such a connection
+ * is then thrown away.
+ */
+const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5_000;
+
 /** How long a query waits for a connection (a new one, or a free one from a full pool). */
 const CONNECTION_TIMEOUT_MS = 10_000;
 
@@ -35,7 +43,8 @@ function parseInt8(text: string): number | string {
 
 /**
  * A pool on the database `url` names (libpq's URL form: its query may set libpq parameters such
- * as `sslmode`, `application_name` or `statement_timeout`, which win over the defaults here).
+ * as `sslmode`, `application_name`, `statement_timeout` or `query_timeout`, which win over the
+ * defaults here).
  * Nothing connects until the first query.
  */
 export function openPostgresPool(url: string): PostgresPool {
@@ -54,6 +63,7 @@ export function openPostgresPool(url: string): PostgresPool {
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
     // Names this process in pg_stat_activity; `application_name` in the URL or PGAPPNAME wins.
     fallback_application_name: `squish/${process.pid}`,
@@ -86,9 +96,9 @@ const CONNECTION_LOST_CODES = new Set([
   'EPIPE',
 ]);
 
-/** pg's own errors for a connection that ended or never came carry no code. */
+/** pg's own errors for a connection that ended, never came, or stopped answering carry no code. */
 const CONNECTION_LOST_MESSAGE =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/;
 
 /** A read-only server (25006): a standby not yet promoted, or a demoted primary still behind the address. */
 const READ_ONLY_CODE = '25006';

@@ -171,6 +171,34 @@ describe('postgres: the connection', { skip }, () => {
     }
   });
 
+  test('a server that stops answering is UNAVAILABLE after the query timeout, and its connection is replaced', // The backend serving the connection is paused with SIGSTOP, as a frozen or cut-off server looks.
+  { skip: process.getuid?.() !== 0 && 'needs root to signal the server process' }, async () => {
+    const url = await freshUrl();
+    const { db } = connect(`${url}?application_name=squish-paused&query_timeout=1000`);
+    let paused: number | undefined;
+    try {
+      await sql`select 1`.execute(db);
+      const { rows } = await adminQuery(
+        adminUrl,
+        "select pid from pg_stat_activity where application_name = 'squish-paused'",
+      );
+      assert.equal(rows.length, 1);
+      paused = rows[0].pid as number;
+      process.kill(paused, 'SIGSTOP');
+      await assert.rejects(sql`select 2`.execute(db), (error) => {
+        assert.ok(isSquishError(error) && error.code === 'UNAVAILABLE', String(error));
+        assert.match(String((error.cause as Error).message), /Query read timeout/);
+        return true;
+      });
+      // The paused connection is not handed out again: the next query runs on a new one.
+      const { rows: again } = await sql<{ two: number }>`select 2 as two`.execute(db);
+      assert.deepEqual(again, [{ two: 2 }]);
+    } finally {
+      if (paused !== undefined) process.kill(paused, 'SIGCONT');
+      await db.destroy();
+    }
+  });
+
   test('a URL that does not parse is refused without the password', async () => {
     await assert.rejects(openDatabase('postgres://squish:hunter2-secret@[bad/squish'), (error) => {
       assert.ok(isSquishError(error) && error.code === 'INVALID_OPTION', String(error));
