@@ -45,8 +45,7 @@ wait_for() {
   done
 }
 
-# stop_daemons <name...>: SIGTERM by pidfile to all of them at once, then waits for each to exit
-# (SIGKILL after 15 s).
+# stop_daemons <name...>: SIGTERM by pidfile, then waits for each to exit (SIGKILL after 15 s).
 stop_daemons() {
   local name pid pids=()
   for name in "$@"; do
@@ -66,10 +65,12 @@ stop_daemons() {
   done
 }
 
-# The monitor last: an OSD stopping without it waits 5 s to report itself down (4.7 s in all
-# instead of 6.5 s measured).
+# One after the other, clients first: radosgw stopping while the OSD goes away can hang in its
+# shutdown (it ignored SIGTERM for 15 s twice in ~15 stops), and an OSD stopping without its
+# monitor waits 5 s to report itself down. In this order: 1.2 s in all, measured.
 stop() {
-  stop_daemons client.rgw.a osd.0
+  stop_daemons client.rgw.a
+  stop_daemons osd.0
   stop_daemons mon.a
 }
 
