@@ -19,6 +19,8 @@
  *                               PostgreSQL or S3; the report says so
  *   SQUISH_CLUSTER_KEEP=1       keep the scratch folder (logs) even when the run passes
  *   SQUISH_CLUSTER_KEEPALIVED=0 skip the keepalived pair test that runs after the cluster
+ *   SQUISH_CLUSTER_BIN          development only: another build's bin/squish.js (dist/ is shared)
+ *   SQUISH_CLUSTER_SERVICE_SCRIPTS development only: another folder of service scripts
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -417,7 +419,9 @@ async function main(): Promise<number> {
   const command =
     process.env.npm_lifecycle_event === 'test:cluster'
       ? '`npm run test:cluster`'
-      : `\`node --import tsx test/cluster/run-cluster-test.ts\` (after \`npm run build\`; port offset ${offset})`;
+      : process.env.SQUISH_CLUSTER_BIN
+        ? `\`SQUISH_CLUSTER_BIN=${process.env.SQUISH_CLUSTER_BIN} node --import tsx test/cluster/run-cluster-test.ts\` (a build of the commit below; port offset ${offset})`
+        : `\`node --import tsx test/cluster/run-cluster-test.ts\` (after \`npm run build\`; port offset ${offset})`;
   const header = [
     '# Cluster test report',
     '',

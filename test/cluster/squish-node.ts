@@ -8,8 +8,12 @@ import { once } from 'node:events';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The compiled CLI, as bin/squish.js runs it. */
-export const SQUISH_BIN = fileURLToPath(new URL('../../bin/squish.js', import.meta.url));
+/**
+ * The compiled CLI, as `npx squish` runs it. SQUISH_CLUSTER_BIN points at another build while
+ * developing (dist/ is shared by everyone working in this checkout and rebuilt at any time).
+ */
+export const SQUISH_BIN =
+  process.env.SQUISH_CLUSTER_BIN ?? fileURLToPath(new URL('../../bin/squish.js', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
 export interface SquishNodeOptions {
