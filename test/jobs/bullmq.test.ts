@@ -72,6 +72,16 @@ describe('BullMQ job ids and failure reasons', () => {
   });
 });
 
+describe('BullMQ queue without a Redis to talk to', () => {
+  test('a wait still ends at its timeout and ping fails, instead of hanging', async (t) => {
+    // Port 1 on loopback: nothing listens, every connection attempt is refused.
+    const backend = new BullMqQueue({ redis: { url: 'redis://127.0.0.1:1' }, pingTimeoutMs: 300 });
+    t.after(() => backend.close());
+    assert.equal(await backend.waitFor('optimize', 'nowhere', 300), undefined);
+    await assert.rejects(backend.ping());
+  });
+});
+
 describe('BullMQ queue on Redis', { skip: skipWithout('redis') }, () => {
   const arg = (): RedisBackendArg => ({ redis: { url: url! }, prefix });
 

@@ -26,7 +26,7 @@ import { BullMqConsumer } from './bullmq-consumer.js';
 import { decodeFailure } from './job-failure.js';
 import { toBullId } from './job-ids.js';
 import { type ErrorSink, rateLimitedErrorLog } from './rate-limited-log.js';
-import { type RedisTarget, redisConnectionOptions } from './redis-connection.js';
+import { type RedisConnectionOptions, type RedisTarget, redisConnectionOptions } from './redis-connection.js';
 
 export interface BullMqQueueOptions {
   /** Where Redis is. */
@@ -58,8 +58,16 @@ const DEFAULT_BACKOFF_MS = 1000;
  * failover takes about 2 s. Workers and event readers wait without limit, as BullMQ requires.
  */
 const SHARED_MAX_RETRIES = 40;
+/** How long close() waits for BullMQ to close its objects before ending their connections. */
+const CLOSE_WAIT_MS = 2000;
 
 type Waiter = () => void;
+
+interface EventsEntry {
+  connection: Redis;
+  reader?: QueueEvents;
+  ready: Promise<void>;
+}
 
 export class BullMqQueue implements QueueBackend {
   readonly kind = 'bullmq';
@@ -71,7 +79,8 @@ export class BullMqQueue implements QueueBackend {
   /** One connection for every Queue object and job read of this instance. */
   readonly #client: Redis;
   readonly #queues = new Map<string, Queue>();
-  readonly #events = new Map<string, QueueEvents>();
+  /** End-event readers by queue: each on a connection of its own, made once it is ready. */
+  readonly #events = new Map<string, EventsEntry>();
   /** Waits by queue and BullMQ job id, woken by that queue's end events. */
   readonly #waiters = new Map<string, Map<string, Set<Waiter>>>();
   readonly #consumers = new Set<Consumer>();
@@ -84,11 +93,12 @@ export class BullMqQueue implements QueueBackend {
     this.#retention = options.retention ?? DEFAULT_RETENTION;
     this.#log = options.log;
     this.#onError = rateLimitedErrorLog(options.log);
-    const { url, ...rest } = redisConnectionOptions(options.redis, {
-      maxRetriesPerRequest: SHARED_MAX_RETRIES,
-      failoverDetector: true,
-    });
-    this.#client = url ? new Redis(url, rest) : new Redis(rest);
+    this.#client = newRedis(
+      redisConnectionOptions(options.redis, {
+        maxRetriesPerRequest: SHARED_MAX_RETRIES,
+        failoverDetector: true,
+      }),
+    );
     this.#client.on('error', (error) => this.#onError(error, 'queue connection'));
   }
 
@@ -143,8 +153,7 @@ export class BullMqQueue implements QueueBackend {
     this.#assertOpen();
     const bullId = toBullId(id);
     if (timeoutMs <= 0) return this.#outcome(queue, bullId);
-    // Listen before reading, so that an end between the read and the listening is not missed.
-    await this.#eventsFor(queue);
+    const events = this.#eventsFor(queue);
     return new Promise((resolve) => {
       let settled = false;
       let checking = false;
@@ -186,8 +195,14 @@ export class BullMqQueue implements QueueBackend {
       this.#addWaiter(queue, bullId, check);
       this.#cancelWaits.add(cancel);
       const poll = setInterval(check, this.#options.waitPollIntervalMs ?? DEFAULT_WAIT_POLL_MS);
+      // The timeout holds even while Redis is away (the event reader then waits to connect).
       const timer = setTimeout(cancel, timeoutMs);
       check();
+      // Once the event reader listens, read again: an end between the first read and the
+      // listening is not missed (and the poll catches any end whose event is lost).
+      events.then(check, (error: unknown) =>
+        this.#log?.warn({ err: error, queue }, 'could not listen to job events; polling instead'),
+      );
     });
   }
 
@@ -244,12 +259,22 @@ export class BullMqQueue implements QueueBackend {
     this.#closed = true;
     await Promise.all([...this.#consumers].map((consumer) => consumer.close(0)));
     for (const cancel of [...this.#cancelWaits]) cancel();
-    await Promise.allSettled([...this.#events.values()].map((events) => events.close()));
-    await Promise.allSettled([...this.#queues.values()].map((queue) => queue.close()));
-    try {
-      await this.#client.quit();
-    } catch {
-      // already gone; disconnect below ends it either way
+    // BullMQ's close waits for a connection that never came up forever: bounded here, and the
+    // connections, which this instance owns, are ended below either way.
+    await settleWithin(
+      CLOSE_WAIT_MS,
+      [...this.#events.values()].flatMap(({ reader }) => (reader ? [reader.close()] : [])),
+      [...this.#queues.values()].map((queue) => queue.close()),
+    );
+    for (const { connection } of this.#events.values()) connection.disconnect();
+    // quit() lets the commands sent before it finish; when Redis is away it would wait for the
+    // reconnects to give up, so then the connection is just dropped.
+    if (this.#client.status === 'ready') {
+      try {
+        await this.#client.quit();
+      } catch {
+        // already gone; disconnect below ends it either way
+      }
     }
     // quit() leaves ioredis's Sentinel failover subscription open; disconnect() ends it.
     this.#client.disconnect();
@@ -268,24 +293,36 @@ export class BullMqQueue implements QueueBackend {
   }
 
   /** The end-event reader of a queue (one blocking connection per queue that someone waits on). */
-  async #eventsFor(name: string): Promise<QueueEvents> {
-    let events = this.#events.get(name);
-    if (!events) {
-      assertQueueName(name);
-      events = new QueueEvents(name, {
-        connection: redisConnectionOptions(this.#options.redis),
-        prefix: this.#prefix,
-      });
-      events.on('error', (error) => this.#onError(error, `events ${name}`));
+  /**
+   * Starts the end-event reader of a queue (one blocking connection per queue that someone waits
+   * on); resolves once it listens. The reader is made only once its connection is up: BullMQ
+   * cannot close one whose connection never came up.
+   */
+  #eventsFor(name: string): Promise<void> {
+    const existing = this.#events.get(name);
+    if (existing) return existing.ready;
+    assertQueueName(name);
+    const connection = newRedis(redisConnectionOptions(this.#options.redis));
+    connection.on('error', (error) => this.#onError(error, `events ${name} connection`));
+    const entry: EventsEntry = { connection, ready: Promise.resolve() };
+    entry.ready = (async () => {
+      // Not events.once: it would reject at the first connection error, and the connection retries.
+      if (connection.status !== 'ready') {
+        await new Promise((resolve) => connection.once('ready', resolve));
+      }
+      if (this.#closed) return;
+      const reader = new QueueEvents(name, { connection, prefix: this.#prefix });
+      reader.on('error', (error) => this.#onError(error, `events ${name}`));
       const wake = ({ jobId }: { jobId: string }) => {
         for (const waiter of this.#waiters.get(name)?.get(jobId) ?? []) waiter();
       };
-      events.on('completed', wake);
-      events.on('failed', wake);
-      this.#events.set(name, events);
-    }
-    await events.waitUntilReady();
-    return events;
+      reader.on('completed', wake);
+      reader.on('failed', wake);
+      entry.reader = reader;
+      await reader.waitUntilReady();
+    })();
+    this.#events.set(name, entry);
+    return entry.ready;
   }
 
   #addWaiter(queue: string, bullId: string, waiter: Waiter): void {
@@ -331,6 +368,23 @@ export class BullMqQueue implements QueueBackend {
   #assertOpen(): void {
     if (this.#closed) throw new SquishError('UNAVAILABLE', 'The job queue is closed.');
   }
+}
+
+/** An ioredis connection from options that may carry a `url`. */
+function newRedis({ url, ...options }: RedisConnectionOptions): Redis {
+  return url ? new Redis(url, options) : new Redis(options);
+}
+
+/** Waits for the promises to settle, or `ms`, whichever comes first. */
+async function settleWithin(ms: number, ...groups: Promise<unknown>[][]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(groups.flat()),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function assertName(what: string, value: string): void {
