@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { packageVersion } from '../config/index.js';
+import { isSquishError } from '../errors/index.js';
 import {
   DEFAULT_LOSSY_TARGET,
   GRAVITIES,
@@ -302,6 +303,13 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
   return program;
 }
 
+/** The messages of an error's causes, one per line (at most 5 deep). */
+function causeChain(cause: unknown, depth = 0): string {
+  if (cause === undefined || depth >= 5) return '';
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return `\n  cause: ${message}${cause instanceof Error ? causeChain(cause.cause, depth + 1) : ''}`;
+}
+
 /**
  * Runs the CLI with `argv` as in process.argv (node, script, arguments...) and returns the exit
  * status: 0 on success, 1 when `doctor` finds something missing, 2 for bad arguments, unreadable
@@ -321,6 +329,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     if (error instanceof UsageError) {
       streams.stderr.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (isSquishError(error)) {
+      // An expected failure (a database that cannot be reached, ...): its message and causes, no stack.
+      streams.stderr.write(`error: ${error.message}${causeChain(error.cause)}\n`);
       return EXIT_USAGE;
     }
     streams.stderr.write(

@@ -176,8 +176,10 @@ export const SETTINGS = [
     description: 'Where accounts, jobs and usage live.',
     parse: (raw) => {
       if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(raw)) {
+        // The URL may hold a password: the message shows its scheme only.
+        const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(raw)?.[0] ?? 'no scheme';
         throw new Error(
-          `expected sqlite:<path> or postgres://user:password@host:port/database, got ${JSON.stringify(raw)}`,
+          `expected sqlite:<path> or postgres://user:password@host:port/database, got a URL with ${scheme}`,
         );
       }
       return raw;

@@ -141,7 +141,7 @@ export class KyselyDeliveryStore implements DeliveryStore {
           attempts: attempt.attempt,
           next_attempt_at: next.status === 'pending' ? toMs(next.nextAttemptAt) : null,
           ...(next.status === 'delivered'
-            ? { delivered_at: toMs(attempt.startedAt) + attempt.durationMs }
+            ? { delivered_at: toMs(attempt.startedAt) + Math.round(attempt.durationMs) }
             : {}),
         })
         .where('id', '=', id)
@@ -149,7 +149,12 @@ export class KyselyDeliveryStore implements DeliveryStore {
         .where('attempts', '<', attempt.attempt)
         .executeTakeFirst();
       if (next.status === 'pending' || updated.numUpdatedRows === 0n) return;
-      await keepJobAfterDeliveryEnded(trx, id, next.status, toMs(attempt.startedAt) + attempt.durationMs);
+      await keepJobAfterDeliveryEnded(
+        trx,
+        id,
+        next.status,
+        toMs(attempt.startedAt) + Math.round(attempt.durationMs),
+      );
     });
   }
 

@@ -5,7 +5,7 @@
  * Kysely's schema builder in the subset SQLite and PostgreSQL share.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { SquishError } from '../errors/index.js';
+import { isSquishError, SquishError } from '../errors/index.js';
 import { newSigningSecret } from './delivery-signing-secret.js';
 
 // Migrations must not depend on today's table types, which change with later migrations.
@@ -178,10 +178,28 @@ const webhookDeliveries: Migration = {
   },
 };
 
+/**
+ * The janitor asks every run for jobs still queued or running past a time (JobStore.unfinished):
+ * without this index that is a scan of the whole jobs table, which grows with traffic.
+ */
+const unfinishedJobsIndex: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createIndex('jobs_status_created_at')
+      .on('jobs')
+      .columns(['status', 'created_at'])
+      .execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.dropIndex('jobs_status_created_at').execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_webhook_deliveries': webhookDeliveries,
+  '0003_unfinished_jobs_index': unfinishedJobsIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };
@@ -193,7 +211,7 @@ const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATION
  * or "table already exists", depending on timing), which is rolled back. So a failed run is tried
  * again: the next run reads the migrations table afresh and finds nothing left to do, while a
  * migration that is really broken fails every time and is reported after the last attempt.
- * @throws SquishError INTERNAL naming the failed migration
+ * @throws SquishError INTERNAL naming the failed migration, or UNAVAILABLE when the database cannot be reached
  */
 export async function migrateToLatest(db: AnyDb, attempts = 4): Promise<void> {
   const migrator = new Migrator({ db, provider });
@@ -204,6 +222,8 @@ export async function migrateToLatest(db: AnyDb, attempts = 4): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       continue;
     }
+    // A database that cannot be reached is not a broken migration: keep the error that says so.
+    if (isSquishError(error) && error.code === 'UNAVAILABLE') throw error;
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'setup';
     throw new SquishError('INTERNAL', `Database migration ${failed} failed`, { cause: error });
   }

@@ -174,7 +174,9 @@ async function send(deps: AttemptDeps, delivery: WebhookDelivery, attempt: numbe
     });
     if (answer.status >= 200 && answer.status <= 299)
       return { httpStatus: answer.status, error: null, final: false };
-    const text = answer.body.trim();
+    // Control characters out: the answer is the receiver's, and PostgreSQL refuses a NUL in text.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point.
+    const text = answer.body.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').trim();
     return {
       httpStatus: answer.status,
       error: `HTTP ${answer.status}${text ? `: ${text}` : ''}`,

@@ -66,3 +66,15 @@ test('the README configuration table is exactly the settings table', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   assert.ok(readme.includes(renderSettingsTable()), 'README.md is stale: paste renderSettingsTable() output');
 });
+
+test('a refused database URL is not echoed: it may hold a password', () => {
+  assert.throws(
+    () => loadConfig({ SQUISH_DATABASE_URL: 'mysql://squish:hunter2@db:3306/squish' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /SQUISH_DATABASE_URL: .*got a URL with mysql:/);
+      assert.doesNotMatch(error.message, /hunter2/);
+      return true;
+    },
+  );
+});

@@ -42,7 +42,9 @@ export function readDelivery(options: Record<string, unknown>): JobDelivery {
   if (typeof callback !== 'string' || !isHttpUrl(callback)) {
     throw invalidOption('callback_url', 'an absolute http(s) URL', callback);
   }
-  return { mode: 'callback', url: callback };
+  // The parsed form, not the raw text: it has no control characters (a NUL, which URL parsing
+  // drops, would make PostgreSQL refuse the job's row) and is what the guarded client will call.
+  return { mode: 'callback', url: new URL(callback).href };
 }
 
 /**

@@ -48,6 +48,12 @@ describe('readDelivery', () => {
     });
     assert.deepEqual(readDelivery({ wait: true, callback_url: 'https://example.com/cb' }), { mode: 'wait' });
   });
+  test('a callback_url is stored parsed: no control characters reach the database', () => {
+    assert.deepEqual(readDelivery({ callback_url: 'https://example.com/c\u0000b?x=\u0001' }), {
+      mode: 'callback',
+      url: 'https://example.com/c%00b?x=',
+    });
+  });
   test("neither (or wait:false without a callback) is Kraken's 422", () => {
     for (const options of [{}, { wait: false }, { callback_url: '' }]) {
       assertCode(() => readDelivery(options), 'DELIVERY_MODE_REQUIRED', KRAKEN_MESSAGES.deliveryMode);
