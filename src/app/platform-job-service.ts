@@ -7,7 +7,6 @@ import { ERROR_CODES, type ErrorCode, SquishError } from '../errors/index.js';
 import { OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
 import { checkUrlSyntax, fileNameFromUrl, type OutboundPolicy } from '../net/index.js';
 import { type BlobStore, inputBlobKey } from '../store/index.js';
-import type { LocalFolderPutOptions } from '../store/local-folder-store.js';
 import { offerInput, withdrawInput } from '../worker/input-handoff.js';
 
 /** Attempts of one optimize job: a worker dying twice on the same job is likely the job's fault. */
@@ -94,10 +93,8 @@ export class PlatformJobService implements JobService {
         );
       }
       const blobKey = inputBlobKey(id);
-      // `durable` is LocalFolderStore's option; other stores take the plain BlobStore options
-      // and ignore it (an S3 PUT is durable when it returns anyway).
-      const putOptions: LocalFolderPutOptions = { durable: !waits };
-      await store.put(blobKey, job.source.bytes, putOptions);
+      // A wait job's client holds the request and resends if the node dies: no flush needed.
+      await store.put(blobKey, job.source.bytes, { durable: !waits });
       source = { kind: 'upload', blobKey, fileName: job.source.fileName, size };
     } else {
       const url = checkUrlSyntax(job.source.url, this.#deps.policy);

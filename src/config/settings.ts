@@ -224,7 +224,7 @@ export const SETTINGS = [
     fallback: (config) => `file:${config.dataDir ?? './data'}/blobs`,
     defaultText: '`file:<data>/blobs`',
     description:
-      'Where inputs and results are stored: `file:<folder>` (local, or a shared POSIX mount such as GlusterFS or NFS) or `s3://<bucket>?endpoint=<url>&region=<region>` (credentials from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`).',
+      "Where inputs and results are stored: `file:<folder>` (local, or a shared POSIX mount such as GlusterFS or NFS) or `s3://<bucket>[/<prefix>]?endpoint=<url>&region=<region>[&forcePathStyle=true\\|false][&publicEndpoint=<url>]` (path-style by default when an endpoint is given; `publicEndpoint`: the address clients reach for presigned downloads). S3 credentials come from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (or the AWS SDK's other standard sources).",
     parse: (raw) => {
       if (!/^(file:.+|s3:\/\/[^/?]+)/.test(raw)) {
         throw new Error(`expected file:<folder> or s3://<bucket>?endpoint=<url>, got ${JSON.stringify(raw)}`);

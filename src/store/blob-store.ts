@@ -25,11 +25,22 @@ export interface PresignedGetOptions {
   contentDisposition: string;
 }
 
+export interface PutOptions {
+  contentType?: string;
+  /**
+   * false: the store may skip flushing the blob to stable storage before `put` resolves (a local
+   * folder skips its two fsyncs; stores that are durable when a write returns, such as S3, ignore
+   * it). Only for blobs nobody needs after a power loss, such as the upload of a `wait` job, whose
+   * client holds the request and sends the image again if the node goes down. Default true.
+   */
+  durable?: boolean;
+}
+
 export interface BlobStore {
   /** "local", "s3", ...: shown in /readyz and logs. */
   readonly kind: string;
   /** Writes a blob atomically: readers see the whole blob or none. Overwrites an existing key. */
-  put(key: string, data: Uint8Array, options?: { contentType?: string }): Promise<void>;
+  put(key: string, data: Uint8Array, options?: PutOptions): Promise<void>;
   /** The whole blob, or undefined when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
   /** A stream of the blob with its size (for downloads), or undefined. */

@@ -1,4 +1,10 @@
-export { assertBlobKey, type BlobInfo, type BlobStore, type PresignedGetOptions } from './blob-store.js';
+export {
+  assertBlobKey,
+  type BlobInfo,
+  type BlobStore,
+  type PresignedGetOptions,
+  type PutOptions,
+} from './blob-store.js';
 export { inputBlobKey, JOB_BLOB_FOLDERS, resultsPrefix } from './job-blob-keys.js';
 export { LocalFolderStore, type LocalFolderStoreOptions } from './local-folder-store.js';
 export { openStore, type StoreConfig } from './open-store.js';

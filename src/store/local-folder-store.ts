@@ -3,7 +3,7 @@ import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { assertBlobKey, type BlobInfo, type BlobStore } from './blob-store.js';
+import { assertBlobKey, type BlobInfo, type BlobStore, type PutOptions } from './blob-store.js';
 
 /** Options of {@link LocalFolderStore}. */
 export interface LocalFolderStoreOptions {
@@ -14,22 +14,6 @@ export interface LocalFolderStoreOptions {
    * removed by the next `list` that walks past it (default 1 hour; no put takes that long).
    */
   abandonedTempMs?: number;
-}
-
-/**
- * Options of {@link LocalFolderStore.put}: the BlobStore's, plus whether the blob must reach stable
- * storage before `put` resolves.
- */
-export interface LocalFolderPutOptions {
-  /** Not kept: downloads take the type from the job's record. */
-  contentType?: string;
-  /**
-   * false: skip the two fsyncs (the file's and its folder's, about 4 ms of waiting per blob on
-   * this machine's disk). Only for blobs that nobody needs after a power loss, such as the
-   * upload of a `wait` job: its client holds the request open, so if the node goes down the
-   * client gets an error and sends the image again. Default true.
-   */
-  durable?: boolean;
 }
 
 /**
@@ -63,10 +47,10 @@ export class LocalFolderStore implements BlobStore {
   /**
    * Writes the blob through a temporary file renamed into place. By default the file and the
    * rename are flushed to stable storage before the promise resolves; with `durable: false`
-   * (see {@link LocalFolderPutOptions}) they are left to the kernel's write-back, which a crash
+   * (see {@link PutOptions}) they are left to the kernel's write-back, which a crash
    * of the process does not lose (the page cache outlives it) but a power loss may.
    */
-  async put(key: string, data: Uint8Array, options: LocalFolderPutOptions = {}): Promise<void> {
+  async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {
     const durable = options.durable !== false;
     const target = this.pathOf(key);
     const folder = path.dirname(target);
@@ -94,7 +78,11 @@ export class LocalFolderStore implements BlobStore {
     if (durable) await syncFolder(folder);
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
+  get(key: string): Promise<Uint8Array | undefined> {
+    return retryStale(() => this.getOnce(key));
+  }
+
+  private async getOnce(key: string): Promise<Uint8Array | undefined> {
     try {
       const buffer = await readFile(this.pathOf(key));
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
@@ -104,7 +92,11 @@ export class LocalFolderStore implements BlobStore {
     }
   }
 
-  async stream(key: string): Promise<{ body: Readable; size: number } | undefined> {
+  stream(key: string): Promise<{ body: Readable; size: number } | undefined> {
+    return retryStale(() => this.streamOnce(key));
+  }
+
+  private async streamOnce(key: string): Promise<{ body: Readable; size: number } | undefined> {
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(this.pathOf(key), 'r');
@@ -127,7 +119,11 @@ export class LocalFolderStore implements BlobStore {
     }
   }
 
-  async stat(key: string): Promise<BlobInfo | undefined> {
+  stat(key: string): Promise<BlobInfo | undefined> {
+    return retryStale(() => this.statOnce(key));
+  }
+
+  private async statOnce(key: string): Promise<BlobInfo | undefined> {
     try {
       const info = await stat(this.pathOf(key));
       if (!info.isFile()) return undefined;
@@ -280,4 +276,23 @@ function errorCode(error: unknown): string | undefined {
 function isMissing(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+/**
+ * Runs a read, looking the file up once more on ESTALE. Network mounts (GlusterFS, NFS) answer
+ * ESTALE when another client replaced or deleted the file behind a cached handle; a fresh
+ * lookup finds the new file, or none, and a second ESTALE is taken as none.
+ */
+export async function retryStale<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (errorCode(error) !== 'ESTALE') throw error;
+  }
+  try {
+    return await read();
+  } catch (error) {
+    if (errorCode(error) === 'ESTALE') return undefined;
+    throw error;
+  }
 }

@@ -11,7 +11,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SquishError } from '../errors/index.js';
-import { assertBlobKey, type BlobInfo, type BlobStore, type PresignedGetOptions } from './blob-store.js';
+import {
+  assertBlobKey,
+  type BlobInfo,
+  type BlobStore,
+  type PresignedGetOptions,
+  type PutOptions,
+} from './blob-store.js';
 import type { S3Location } from './s3-location.js';
 
 /** Options of {@link S3BlobStore}. */
@@ -66,7 +72,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async put(key: string, data: Uint8Array, options: { contentType?: string } = {}): Promise<void> {
+  async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {
     const objectKey = this.objectKey(key);
     await this.send('PutObject', () =>
       this.client.send(

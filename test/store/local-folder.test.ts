@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LocalFolderStore } from '../../src/store/index.js';
+import { retryStale } from '../../src/store/local-folder-store.js';
 import { describeBlobStoreConformance } from './conformance.js';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'squish-store-'));
@@ -129,5 +130,40 @@ describe('LocalFolderStore on a folder', () => {
     const root = freshRoot();
     await new LocalFolderStore({ root }).ping();
     assert.deepEqual(await readdir(root), []);
+  });
+});
+
+describe('retryStale (reads on network mounts)', () => {
+  const stale = () => Object.assign(new Error('stale file handle'), { code: 'ESTALE' });
+
+  it('looks the file up again after one ESTALE, and takes a second one as a missing blob', async () => {
+    let calls = 0;
+    assert.equal(
+      await retryStale(async () => {
+        calls += 1;
+        if (calls === 1) throw stale();
+        return 'fresh';
+      }),
+      'fresh',
+    );
+    assert.equal(calls, 2);
+    assert.equal(
+      await retryStale(async () => {
+        throw stale();
+      }),
+      undefined,
+    );
+  });
+
+  it('lets any other error through at once', async () => {
+    let calls = 0;
+    await assert.rejects(
+      retryStale(async () => {
+        calls += 1;
+        throw Object.assign(new Error('no access'), { code: 'EACCES' });
+      }),
+      /no access/,
+    );
+    assert.equal(calls, 1);
   });
 });
