@@ -80,6 +80,13 @@ describe('BullMQ queue without a Redis to talk to', () => {
     assert.equal(await backend.waitFor('optimize', 'nowhere', 300), undefined);
     await assert.rejects(backend.ping());
   });
+
+  test('a consumer closes while Redis is away (a worker node shutting down during an outage)', async (t) => {
+    const backend = new BullMqQueue({ redis: { url: 'redis://127.0.0.1:1' } });
+    t.after(() => backend.close());
+    const consumer = backend.consume('optimize', async () => 'never', { concurrency: 1 });
+    await consumer.close(100);
+  });
 });
 
 describe('BullMQ queue on Redis', { skip: skipWithout('redis') }, () => {

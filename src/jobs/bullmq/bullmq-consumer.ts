@@ -25,7 +25,7 @@ import { isRetryable } from '../retry.js';
 import { encodeFailure, failureOf } from './job-failure.js';
 import { fromBullId } from './job-ids.js';
 import type { ErrorSink } from './rate-limited-log.js';
-import type { RedisConnectionOptions } from './redis-connection.js';
+import { createRedis, type RedisConnectionOptions, whenReady } from './redis-connection.js';
 
 export interface BullMqConsumerOptions<T> {
   queue: string;
@@ -59,30 +59,63 @@ interface Run {
  * instead, so the limit is set where it never applies first.
  */
 const STALL_LIMIT_OUT_OF_THE_WAY = 1_000_000;
+/** How long close(timeout) still waits for BullMQ after handing the running jobs back. */
+const HAND_BACK_CLOSE_MS = 2000;
+
+/** Whether the promise settles within `ms` (its rejection counts as settling). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
 
 export class BullMqConsumer<T> implements Consumer {
   readonly #options: BullMqConsumerOptions<T>;
-  readonly #worker: Worker;
+  /** The worker's connection, owned here: BullMQ cannot close a worker whose connection never came up. */
+  readonly #connection: Redis;
+  /** Made once the connection is up; undefined before (or when closed first). */
+  #worker: Worker | undefined;
   readonly #runs = new Set<Run>();
+  #stopping = false;
   #closed: Promise<void> | undefined;
 
   constructor(options: BullMqConsumerOptions<T>) {
     this.#options = options;
-    this.#worker = new Worker(
-      options.queue,
+    this.#connection = createRedis(options.connection);
+    this.#connection.on('error', (error) => options.onError(error, `worker ${options.queue} connection`));
+    void whenReady(this.#connection).then(() => {
+      if (!this.#stopping) this.#worker = this.#startWorker();
+    });
+  }
+
+  #startWorker(): Worker {
+    const { queue, prefix, concurrency, leaseMs, onError } = this.#options;
+    const worker = new Worker(
+      queue,
       // Three parameters: BullMQ then passes the signal it aborts when the job's lock is lost.
       (job: Job, token: string | undefined, signal?: AbortSignal) => this.#process(job, token ?? '', signal),
       {
-        connection: options.connection,
-        prefix: options.prefix,
-        concurrency: options.concurrency,
-        lockDuration: options.leaseMs,
-        stalledInterval: options.leaseMs,
+        // BullMQ uses this connection and a copy of it for its blocking reads.
+        connection: this.#connection,
+        prefix,
+        concurrency,
+        lockDuration: leaseMs,
+        stalledInterval: leaseMs,
         maxStalledCount: STALL_LIMIT_OUT_OF_THE_WAY,
         autorun: true,
       },
     );
-    this.#worker.on('error', (error) => options.onError(error, `worker ${options.queue}`));
+    worker.on('error', (error) => onError(error, `worker ${queue}`));
+    return worker;
   }
 
   close(timeoutMs?: number): Promise<void> {
@@ -91,24 +124,27 @@ export class BullMqConsumer<T> implements Consumer {
   }
 
   async #shutdown(timeoutMs: number | undefined): Promise<void> {
-    // BullMQ stops taking jobs at once and resolves once the running ones have ended.
-    const closing = this.#worker.close();
-    if (timeoutMs !== undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        closing.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) await this.#handBackAll();
-    }
+    this.#stopping = true;
     try {
-      await closing;
+      if (this.#worker) await this.#closeWorker(this.#worker, timeoutMs);
     } finally {
+      this.#connection.disconnect();
       this.#options.onClosed();
     }
+  }
+
+  async #closeWorker(worker: Worker, timeoutMs: number | undefined): Promise<void> {
+    // BullMQ stops taking jobs at once and resolves once the running ones have ended.
+    const closing = worker.close();
+    if (timeoutMs === undefined) {
+      await closing;
+      return;
+    }
+    if (await settlesWithin(closing, timeoutMs)) return;
+    await this.#handBackAll();
+    // The handed-back runs return at once; if Redis has gone away meanwhile, BullMQ's close can
+    // wait for it forever, so this wait is bounded too.
+    await settlesWithin(closing, HAND_BACK_CLOSE_MS);
   }
 
   async #handBackAll(): Promise<void> {

@@ -10,7 +10,7 @@
  * `clean`, bounded in number per queue (`retention`).
  */
 import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { SquishError } from '../../errors/index.js';
 import type {
@@ -26,7 +26,7 @@ import { BullMqConsumer } from './bullmq-consumer.js';
 import { decodeFailure } from './job-failure.js';
 import { toBullId } from './job-ids.js';
 import { type ErrorSink, rateLimitedErrorLog } from './rate-limited-log.js';
-import { type RedisConnectionOptions, type RedisTarget, redisConnectionOptions } from './redis-connection.js';
+import { createRedis, type RedisTarget, redisConnectionOptions, whenReady } from './redis-connection.js';
 
 export interface BullMqQueueOptions {
   /** Where Redis is. */
@@ -93,7 +93,7 @@ export class BullMqQueue implements QueueBackend {
     this.#retention = options.retention ?? DEFAULT_RETENTION;
     this.#log = options.log;
     this.#onError = rateLimitedErrorLog(options.log);
-    this.#client = newRedis(
+    this.#client = createRedis(
       redisConnectionOptions(options.redis, {
         maxRetriesPerRequest: SHARED_MAX_RETRIES,
         failoverDetector: true,
@@ -302,14 +302,11 @@ export class BullMqQueue implements QueueBackend {
     const existing = this.#events.get(name);
     if (existing) return existing.ready;
     assertQueueName(name);
-    const connection = newRedis(redisConnectionOptions(this.#options.redis));
+    const connection = createRedis(redisConnectionOptions(this.#options.redis));
     connection.on('error', (error) => this.#onError(error, `events ${name} connection`));
     const entry: EventsEntry = { connection, ready: Promise.resolve() };
     entry.ready = (async () => {
-      // Not events.once: it would reject at the first connection error, and the connection retries.
-      if (connection.status !== 'ready') {
-        await new Promise((resolve) => connection.once('ready', resolve));
-      }
+      await whenReady(connection);
       if (this.#closed) return;
       const reader = new QueueEvents(name, { connection, prefix: this.#prefix });
       reader.on('error', (error) => this.#onError(error, `events ${name}`));
@@ -368,11 +365,6 @@ export class BullMqQueue implements QueueBackend {
   #assertOpen(): void {
     if (this.#closed) throw new SquishError('UNAVAILABLE', 'The job queue is closed.');
   }
-}
-
-/** An ioredis connection from options that may carry a `url`. */
-function newRedis({ url, ...options }: RedisConnectionOptions): Redis {
-  return url ? new Redis(url, options) : new Redis(options);
 }
 
 /** Waits for the promises to settle, or `ms`, whichever comes first. */

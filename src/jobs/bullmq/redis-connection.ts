@@ -5,6 +5,7 @@
  * follows `+switch-master` at once, and reconnects back off to 500 ms.
  */
 import type { RedisOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 
 /** Where Redis is: a URL, or Sentinels and the name of the master they watch. */
 export type RedisTarget =
@@ -70,4 +71,18 @@ export function parseSentinels(items: readonly string[]): { host: string; port: 
     if (!match?.[1] || !match[2]) throw new TypeError(`expected host:port, got ${JSON.stringify(item)}`);
     return { host: match[1], port: Number(match[2]) };
   });
+}
+
+/** An ioredis connection from options that may carry a `url`. */
+export function createRedis({ url, ...options }: RedisConnectionOptions): Redis {
+  return url ? new Redis(url, options) : new Redis(options);
+}
+
+/**
+ * Resolves once the connection is up (at once when it is). Not events.once: that rejects at the
+ * first connection error, and the connection keeps retrying after one.
+ */
+export function whenReady(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => connection.once('ready', () => resolve()));
 }
