@@ -412,15 +412,20 @@ async function main(): Promise<number> {
   // The keepalived pair runs once the cluster is down (it starts its own nodes in namespaces).
   await cleanUp();
   const keepalived = process.env.SQUISH_CLUSTER_KEEPALIVED === '0' ? undefined : await runKeepalivedTest();
-  const commit = (
-    await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).catch(() => ({ stdout: '?' }))
-  ).stdout.trim();
+  // The commit of the Squish that ran: the checkout holding the bin (another one with SQUISH_CLUSTER_BIN).
+  const headOf = async (dir: string) =>
+    (
+      await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir }).catch(() => ({ stdout: '?' }))
+    ).stdout.trim();
+  const squishCommit = await headOf(path.dirname(path.dirname(SQUISH_BIN)));
+  const testCommit = await headOf(ROOT);
+  const commit = squishCommit === testCommit ? squishCommit : `${squishCommit} (test code at ${testCommit})`;
   // What produced this report, as typed (npm sets npm_lifecycle_event for its scripts).
   const command =
     process.env.npm_lifecycle_event === 'test:cluster'
       ? '`npm run test:cluster`'
       : process.env.SQUISH_CLUSTER_BIN
-        ? `\`SQUISH_CLUSTER_BIN=${process.env.SQUISH_CLUSTER_BIN} node --import tsx test/cluster/run-cluster-test.ts\` (a build of the commit below; port offset ${offset})`
+        ? `\`SQUISH_CLUSTER_BIN=${process.env.SQUISH_CLUSTER_BIN} node --import tsx test/cluster/run-cluster-test.ts\` (Squish built in a clone, since dist/ here is shared; port offset ${offset})`
         : `\`node --import tsx test/cluster/run-cluster-test.ts\` (after \`npm run build\`; port offset ${offset})`;
   const header = [
     '# Cluster test report',
