@@ -73,7 +73,7 @@ function event(what: string): void {
 }
 
 const started: {
-  services: ClusterService[];
+  services: { name: ClusterService; dir: string }[];
   nodes: SquishNode[];
   nginx: boolean;
   closers: (() => Promise<void>)[];
@@ -95,7 +95,29 @@ async function stopEverything(): Promise<void> {
   await Promise.all(started.nodes.map((node) => node.stop('SIGTERM').catch(() => undefined)));
   if (started.nginx) stopNginx(path.join(runDir, 'nginx'));
   for (const close of started.closers) await close().catch(() => undefined);
-  await Promise.all(started.services.map((name) => stopService(name, path.join(runDir, name), offset)));
+  await Promise.all(started.services.map(({ name, dir }) => stopService(name, dir, offset)));
+}
+
+/**
+ * Starts a service, and once more in a fresh folder when the first start fails: a start can fail
+ * on a busy machine for reasons that have nothing to do with Squish (a Ceph OSD refused with
+ * "wrong fsid" was seen), and the run is about what Squish does once its services are up. The
+ * retry is logged as an event, so the report shows it.
+ */
+async function startServiceWithRetry(name: ClusterService): Promise<Record<string, string>> {
+  const dir = path.join(runDir, name);
+  // Listed before it answers: a start that fails half-way is stopped too.
+  started.services.push({ name, dir });
+  try {
+    return await startService(name, dir, offset);
+  } catch (error) {
+    const lastLine = (error as Error).message.trim().split('\n').at(-1);
+    event(`${name} did not start (${lastLine}); stopping it and starting it again in a fresh folder`);
+    await stopService(name, dir, offset);
+    const again = `${dir}-again`;
+    started.services.push({ name, dir: again });
+    return startService(name, again, offset);
+  }
 }
 
 /** The backends: the real services (default), or embedded ones asked for in development. */
@@ -119,13 +141,7 @@ async function startBackends(): Promise<{
   }
   const t0 = Date.now();
   // Settled, not raced: when one fails, the others have finished starting before they are stopped.
-  const outcomes = await Promise.allSettled(
-    toStart.map((name) => {
-      // Listed before it answers: a start that fails half-way is stopped too.
-      started.services.push(name);
-      return startService(name, path.join(runDir, name), offset);
-    }),
-  );
+  const outcomes = await Promise.allSettled(toStart.map((name) => startServiceWithRetry(name)));
   const failure = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failure) throw failure.reason;
   const values = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<Record<string, string>>).value);
