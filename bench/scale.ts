@@ -244,7 +244,9 @@ function report(
     '# Scaling benchmark: worker processes on one Redis',
     '',
     `Command: \`npm run bench:scale -- --seconds ${meta.seconds} --workers ${runs.map((run) => run.workers).join(',')}\``,
-    '(it builds, then runs `bench/scale.ts` under `scripts/with-services.sh`, which starts Redis, PostgreSQL and Ceph radosgw).',
+    process.env.SQUISH_TEST_SERVICES_UP === '1'
+      ? '(it builds, then runs `bench/scale.ts` under `scripts/with-services.sh`, which starts Redis, PostgreSQL and Ceph radosgw).'
+      : `(this run: \`node --import tsx bench/scale.ts --seconds ${meta.seconds} --workers ${runs.map((run) => run.workers).join(',')}\` after \`npm run build\`, against Redis, PostgreSQL and Ceph radosgw started by their \`scripts/services/*.sh\` on a port offset, with the SQUISH_TEST_* variables they print; the same services \`scripts/with-services.sh\` starts).`,
     '',
     `- ${meta.startedAt.toISOString()}; **this machine has ${meta.cores} cores** (${meta.model}), shared with other work: load average ${meta.loadBefore} before, ${meta.loadAfter} after. Jobs/s follow that load; CPU per job hardly does.`,
     `- One \`squish serve --roles api\` node and N \`squish serve --roles worker\` processes (one engine process each), from the build; queue: BullMQ on one Redis; database: ${backends.describe.database}; blob store: ${backends.describe.storage}. All of them, and Redis, the database and the store, share the same ${meta.cores} cores.`,
@@ -325,7 +327,7 @@ function growthSection(runs: ScaleRun[], cores: number): string[] {
     '',
     'What the worker machines share, and what each job costs it (measured above):',
     '',
-    `- Redis (the queue): about ${redisCmds.toFixed(0)} commands and ${redisCpu.toFixed(2)} ms of Redis CPU per job: BullMQ's scripts to add, take, lock and finish a job, the event stream the api node reads to answer \`wait\`, and the workers' polling. Redis executes commands on one core: at that cost one Redis serves about ${perCore(redisCpu).toFixed(0)} jobs/s, the work of about ${(perCore(redisCpu) / perWorkerCore).toFixed(0)} worker cores. Sentinels add no work per job.`,
+    `- Redis (the queue): about ${redisCmds.toFixed(0)} commands and ${redisCpu.toFixed(2)} ms of Redis CPU per job: BullMQ's scripts to add, take, lock and finish a job, the event stream the api node reads to answer \`wait\`, and the workers' polling. Redis executes commands on one core: at that cost one Redis serves about ${perCore(redisCpu).toFixed(0)} jobs/s, the work of about ${(perCore(redisCpu) / perWorkerCore).toFixed(0)} worker cores. Sentinels only watch the master; they run none of the job's commands.`,
     commits !== undefined && rows !== undefined
       ? `- The database: ${commits.toFixed(1)} commits and ${rows.toFixed(1)} rows written per job (the job accepted, started, finished with its outputs, the account's usage), all on the one PostgreSQL primary${pgCpus.length ? `, ${mean(pgCpus).toFixed(1)} ms of its CPU per job (about ${perCore(mean(pgCpus)).toFixed(0)} jobs/s per PostgreSQL core)` : ''}. Each commit also waits for the WAL on disk (the test server runs without fsync), so the primary's disk sets its commit rate: jobs/s times ${commits.toFixed(1)} is what it must sustain.`
       : '- The database: SQLite in this run (no PostgreSQL): a file on one machine, which other machines cannot share; a cluster uses PostgreSQL.',
