@@ -9,7 +9,7 @@ import { deployFile } from '../cluster/deploy-files.js';
 
 /** The env file's comments show markdown's `code` as plain text. */
 function plain(text: string): string {
-  return text.replaceAll('`', '').replace(/\s+/g, ' ').trim();
+  return text.replaceAll('`', '').replaceAll('\\|', '|').replace(/\s+/g, ' ').trim();
 }
 
 /** The comment block above each `VAR=` or `#VAR=` line, joined into one line, by variable. */
