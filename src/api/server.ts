@@ -25,6 +25,8 @@ export interface ServerDeps {
   isClosing?: () => boolean;
   /** Clock of the download route (tests). */
   now?: () => Date;
+  /** Load balancers whose X-Forwarded-For is believed (SQUISH_TRUST_PROXY); none by default. */
+  trustProxy?: readonly string[];
   /**
    * Re-sends a webhook delivery (POST /squish/v1/webhooks/:id/redeliver). The webhooks role's own
    * operation, handed down by the composition root so that the API, the CLI and the role cannot
@@ -63,6 +65,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log as FastifyBaseLogger,
     rewriteUrl: (request) => originFormTarget(request.url ?? '/'),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Only the named balancers may say who the client is; anyone else could forge the header.
+    trustProxy: deps.trustProxy?.length ? [...deps.trustProxy] : false,
     // Download paths carry the result's file name, up to 200 characters (percent-encoded when not
     // ASCII); Fastify's default of 100 would answer 414 for the longer ones.
     routerOptions: { maxParamLength: 1024 },

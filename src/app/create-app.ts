@@ -168,6 +168,7 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
     if (roles.has('api')) {
       server = await buildServer({
         redeliverWebhook: (deliveryId) => redeliverWebhook({ db, queue }, deliveryId),
+        trustProxy: config.trustProxy,
         jobs,
         db,
         store,

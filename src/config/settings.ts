@@ -23,6 +23,7 @@ export interface ServeConfig {
   allowPrivateNetworks: boolean;
   fetchTimeoutSeconds: number;
   shutdownTimeoutSeconds: number;
+  trustProxy: readonly string[];
   redisUrl: string | undefined;
   redisSentinels: readonly string[] | undefined;
   redisMaster: string;
@@ -347,6 +348,26 @@ export const SETTINGS = [
     defaultText: '30',
     description: 'On SIGTERM, how long running jobs may finish before they are handed back to the queue.',
     parse: integer(0, 3600),
+  }),
+  define({
+    key: 'trustProxy',
+    env: 'SQUISH_TRUST_PROXY',
+    fallback: [],
+    defaultText: 'empty',
+    description:
+      "Addresses or CIDR ranges of the load balancers in front of the API (`127.0.0.1,10.0.0.0/8`): their `X-Forwarded-For` is believed, so logs show the client's address. Empty: the peer address is the client.",
+    parse: (raw) => {
+      const list = raw
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      for (const entry of list) {
+        if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) {
+          throw new Error(`expected IP addresses or CIDR ranges, got ${JSON.stringify(entry)}`);
+        }
+      }
+      return list;
+    },
   }),
   define({
     key: 'logLevel',

@@ -224,3 +224,25 @@ test('absolute-form targets (https_proxy clients) and duplicate slashes reach th
   const kraken = await rawRequest(port, 'POST https://api.kraken.io/v1/url HTTP/1.1\r\nContent-Length: 0');
   assert.doesNotMatch(kraken, /^HTTP\/1\.1 404 /, 'the Kraken route is found');
 });
+
+test('X-Forwarded-For names the client only when it comes from a trusted balancer (SQUISH_TRUST_PROXY)', async (t) => {
+  const backends = await openBackends(t);
+  const whoAmI = async (trustProxy: string[] | undefined) => {
+    const app = await buildServer({ ...backends, waitTimeoutMs: 5000, trustProxy });
+    app.get('/test-client-address', async (request) => ({ ip: request.ip }));
+    const reply = await app.inject({
+      url: '/test-client-address',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+    });
+    await app.close();
+    return reply.json().ip;
+  };
+  assert.equal(await whoAmI(['127.0.0.1', '10.0.0.0/8']), '203.0.113.9');
+  assert.equal(
+    await whoAmI(['10.0.0.0/8']),
+    '127.0.0.1',
+    'a peer that is not a named balancer is the client',
+  );
+  assert.equal(await whoAmI(undefined), '127.0.0.1', 'nothing is trusted by default');
+});
