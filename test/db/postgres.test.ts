@@ -171,7 +171,8 @@ describe('postgres: the connection', { skip }, () => {
     }
   });
 
-  test('a server that stops answering is UNAVAILABLE after the query timeout, and its connection is replaced', { // The backend serving the connection is paused with SIGSTOP, as a frozen or cut-off server looks.
+  test('a server that stops answering is UNAVAILABLE after the query timeout, and its connection is replaced', {
+    // The backend serving the connection is paused with SIGSTOP, as a frozen or cut-off server looks.
     skip: process.getuid?.() !== 0 && 'needs root to signal the server process',
   }, async () => {
     const url = await freshUrl();
