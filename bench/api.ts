@@ -27,8 +27,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { FormData, Response, request } from 'undici';
 import { type PlanInput, parsePlan } from '../src/plan/index.js';
+import { krakenUploader, multipartBody } from './api-lib/kraken-upload.js';
 import { type LoadResult, runLoad } from './api-lib/load-loop.js';
 import { createKey, startSquish } from './api-lib/squish-process.js';
 
@@ -135,18 +135,7 @@ async function benchPlatform(
       const bodies = await Promise.all(
         photos.map((photo, index) => multipartBody(options, photo, `${variant.input}-${index}`)),
       );
-      const upload = async (index: number) => {
-        const { bytes, contentType } = bodies[index % bodies.length]!;
-        const response = await request(`${squish.url}/v1/upload`, {
-          method: 'POST',
-          body: bytes,
-          headers: { 'content-type': contentType },
-        });
-        const body = (await response.body.json()) as { success?: boolean; message?: string };
-        if (response.statusCode !== 200 || body.success !== true) {
-          throw new Error(`HTTP ${response.statusCode}: ${body.message ?? JSON.stringify(body)}`);
-        }
-      };
+      const upload = krakenUploader(squish.url, bodies);
       // Warm-up: engine processes started and every photo seen once.
       for (let index = 0; index < photos.length; index++) await upload(index);
       process.stderr.write(`squish serve, ${variant.name}...\n`);
@@ -157,22 +146,6 @@ async function benchPlatform(
     await squish.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/** A Kraken upload's multipart body (the `data` options field, then the file) and its content type. */
-async function multipartBody(
-  options: string,
-  file: Uint8Array,
-  fileName: string,
-): Promise<{ bytes: Uint8Array; contentType: string }> {
-  const form = new FormData();
-  form.append('data', options);
-  form.append('file', new Blob([file]), fileName);
-  const encoded = new Response(form);
-  return {
-    bytes: new Uint8Array(await encoded.arrayBuffer()),
-    contentType: encoded.headers.get('content-type')!,
-  };
 }
 
 /** A table row; `reference` is sharp's result, absent where the work differs (the icon). */

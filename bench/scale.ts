@@ -18,8 +18,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { FormData, Response, request } from 'undici';
 import { treeCpuMs } from './api-lib/cpu-time.js';
+import { krakenUploader, multipartBody } from './api-lib/kraken-upload.js';
 import { type LoadResult, runLoad } from './api-lib/load-loop.js';
 import { folderBytes, openScaleBackends, type ScaleBackends } from './lib/scale-backends.js';
 import {
@@ -75,18 +75,6 @@ async function preparePhotos(): Promise<Buffer[]> {
   );
 }
 
-/** A Kraken upload's multipart body, encoded once per photo (the same bytes on the wire each time). */
-async function multipartBody(options: string, file: Uint8Array, name: string) {
-  const form = new FormData();
-  form.append('data', options);
-  form.append('file', new Blob([file]), name);
-  const encoded = new Response(form);
-  return {
-    bytes: new Uint8Array(await encoded.arrayBuffer()),
-    contentType: encoded.headers.get('content-type')!,
-  };
-}
-
 async function runWorkers(
   backends: ScaleBackends,
   workDir: string,
@@ -120,18 +108,7 @@ async function runWorkers(
     const bodies = await Promise.all(
       photos.map((photo, index) => multipartBody(options, photo, `photo-${index}.jpg`)),
     );
-    const upload = async (index: number) => {
-      const { bytes, contentType } = bodies[index % bodies.length]!;
-      const response = await request(`${api.url}/v1/upload`, {
-        method: 'POST',
-        body: bytes,
-        headers: { 'content-type': contentType },
-      });
-      const body = (await response.body.json()) as { success?: boolean; message?: string };
-      if (response.statusCode !== 200 || body.success !== true) {
-        throw new Error(`HTTP ${response.statusCode}: ${body.message ?? JSON.stringify(body)}`);
-      }
-    };
+    const upload = krakenUploader(api.url, bodies);
     const clients = 2 * workers + 1;
     // Warm-up: every worker's engine process started, every photo seen once.
     await Promise.all(Array.from({ length: clients }, (_, i) => upload(i)));

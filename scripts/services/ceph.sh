@@ -23,27 +23,16 @@ usage() {
 ACTION=$1
 mkdir -p "$2"
 D=$(cd "$2" && pwd)
+LOGS=$D/log
 OFFSET=${SQUISH_SERVICES_PORT_OFFSET:-0}
 MON_PORT=$((6789 + OFFSET))
 RGW_PORT=$((7480 + OFFSET))
 CONF=(-c "$D/ceph.conf")
 
 log() { echo "ceph: $*" >&2; }
+# shellcheck source=scripts/services/lib.sh
+source "$(dirname "$0")/lib.sh"
 elapsed() { echo "$(($(date +%s) - STARTED)) s"; }
-
-# wait_for <seconds> <description> <command...>: polls the command every 0.2 s until it succeeds.
-wait_for() {
-  local limit=$1 what=$2
-  shift 2
-  local deadline=$(($(date +%s) + limit))
-  until "$@" >/dev/null 2>&1; do
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      log "gave up after ${limit} s waiting for $what (logs in $D/log)"
-      return 1
-    fi
-    sleep 0.2
-  done
-}
 
 # stop_daemons <name...>: SIGTERM by pidfile, then waits for each to exit (SIGKILL after 15 s).
 stop_daemons() {
@@ -76,14 +65,6 @@ stop() {
 
 new_osd() { timeout 10 ceph "${CONF[@]}" osd new "$1" >"$D/osd.id" && grep -qx '[0-9][0-9]*' "$D/osd.id"; }
 osd_up() { timeout 10 ceph "${CONF[@]}" osd stat 2>/dev/null | grep -q '1 up'; }
-
-# alive <pid>: the process runs (a zombie waiting for its parent to reap it does not count).
-alive() {
-  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
-  local state
-  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true)
-  [ -n "$state" ] && [ "$state" != Z ]
-}
 
 # wait_for_osd <pid>: polls until the OSD is up (0), or its process has exited or 60 s passed (1).
 wait_for_osd() {

@@ -22,42 +22,13 @@ usage() {
 ACTION=$1
 mkdir -p "$2"
 D=$(cd "$2" && pwd)
+LOGS=$D/logs
 
 log() { echo "gluster: $*" >&2; }
+# shellcheck source=scripts/services/lib.sh
+source "$(dirname "$0")/lib.sh"
 elapsed() { echo "$(($(date +%s) - STARTED)) s"; }
 cli() { timeout 30 gluster --mode=script "$@"; }
-
-# wait_for <seconds> <description> <command...>: polls the command every 0.2 s until it succeeds.
-wait_for() {
-  local limit=$1 what=$2
-  shift 2
-  local deadline=$(($(date +%s) + limit))
-  until "$@" >/dev/null 2>&1; do
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      log "gave up after ${limit} s waiting for $what (logs in $D/logs)"
-      return 1
-    fi
-    sleep 0.2
-  done
-}
-
-# alive <pid>: the process runs (a zombie waiting for its parent to reap it does not count).
-alive() {
-  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
-  local state
-  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true)
-  [ -n "$state" ] && [ "$state" != Z ]
-}
-
-# stop_pid <pid> <name>: SIGTERM, waits for the exit, SIGKILL after 15 s.
-stop_pid() {
-  local pid=$1
-  alive "$pid" || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do alive "$pid" || return 0; sleep 0.1; done
-  log "$2 (pid $pid) ignored SIGTERM; killing it"
-  kill -9 "$pid" 2>/dev/null || true
-}
 
 # The brick processes of our volume, found by their pidfiles (glusterd keeps them under
 # /var/run/gluster whatever its working directory) and checked to serve a brick under <dir>.

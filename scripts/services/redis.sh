@@ -28,6 +28,8 @@ sentinel_ports=($((26390 + offset)) $((26391 + offset)) $((26392 + offset)))
 master_name=squish
 
 log() { echo "redis.sh: $*" >&2; }
+# shellcheck source=scripts/services/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # write_node_config <port> [replicaof-port]
 write_node_config() {
@@ -111,27 +113,11 @@ start() {
   echo "SQUISH_TEST_REDIS_MASTER=$master_name"
 }
 
-# running <pid>: the process exists and has not exited (an exited daemon stays a zombie until
-# PID 1 reaps it, which can take seconds here).
-running() {
-  local state
-  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "${state#Z}" = "$state" ]
-}
-
-# stop_pidfile <file>: SIGTERM, then SIGKILL if the process is still there after 10 s.
+# stop_pidfile <file>: stops the process it names (SIGKILL after 10 s) and removes it.
 stop_pidfile() {
-  local file=$1 pid i
+  local file=$1
   [ -f "$file" ] || return 0
-  pid=$(cat "$file" 2>/dev/null || true)
-  if [ -n "$pid" ] && running "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do
-      running "$pid" || break
-      sleep 0.1
-    done
-    if running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
-  fi
+  stop_pid "$(cat "$file" 2>/dev/null || true)" "$(basename "$file")" 10
   rm -f "$file"
 }
 
