@@ -34,7 +34,12 @@ test('a Sentinel failover loses no acknowledged job and a wait across it gets it
   timeout: 120_000,
 }, async (t) => {
   const topology = await startRedisTopology(TOPOLOGY_OFFSET);
-  t.after(() => topology.stop());
+  // One hook, last opened first closed: the consumer and the queues must close while Redis still
+  // runs, or their connections keep retrying dead Sentinels and the test process never exits.
+  const cleanups: (() => Promise<unknown>)[] = [() => topology.stop()];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
   const queue = 'failover';
   const logLines: string[] = [];
   const open = () =>
@@ -42,9 +47,7 @@ test('a Sentinel failover loses no acknowledged job and a wait across it gets it
   const producer = open();
   const worker = open();
   const api = open();
-  t.after(async () => {
-    await Promise.all([producer.close(), worker.close(), api.close()]);
-  });
+  cleanups.push(() => Promise.all([producer.close(), worker.close(), api.close()]));
 
   const runs = new Map<string, number>();
   let killedAt = 0;
@@ -61,7 +64,7 @@ test('a Sentinel failover loses no acknowledged job and a wait across it gets it
     // The service's own worker lease: a failover (about 2 s) must not look like a dead worker.
     { concurrency: 4, leaseMs: 10_000 },
   );
-  t.after(() => consumer.close(5000));
+  cleanups.push(() => consumer.close(5000));
 
   const acknowledged: string[] = [];
   const refused: string[] = [];
