@@ -123,7 +123,11 @@ async function benchPlatform(
 ): Promise<Map<Variant, LoadResult>> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'squish-bench-api-'));
   const key = createKey(dataDir);
-  const squish = await startSquish(dataDir, clients);
+  const squish = await startSquish({
+    dataDir,
+    concurrency: clients,
+    env: { ...process.env, SQUISH_LOG_LEVEL: 'warn' },
+  });
   const results = new Map<Variant, LoadResult>();
   try {
     for (const variant of variants) {

@@ -21,6 +21,7 @@ import sharp from 'sharp';
 import { treeCpuMs } from './api-lib/cpu-time.js';
 import { krakenUploader, multipartBody } from './api-lib/kraken-upload.js';
 import { type LoadResult, runLoad } from './api-lib/load-loop.js';
+import { createKey, type RunningSquish, startSquish } from './api-lib/squish-process.js';
 import { folderBytes, openScaleBackends, type ScaleBackends } from './lib/scale-backends.js';
 import {
   commandDelta,
@@ -29,7 +30,7 @@ import {
   redisCommandCalls,
   redisCpuSeconds,
 } from './lib/scale-counters.js';
-import { createKey, type Node, nodeEnv, startNode } from './lib/scale-nodes.js';
+import { nodeEnv } from './lib/scale-nodes.js';
 import { processesCpuMs } from './lib/scale-service-cpu.js';
 
 const PHOTOS = [
@@ -91,12 +92,14 @@ async function runWorkers(
   };
   const pgBefore =
     backends.postgres && (await postgresCounters(backends.postgres.client, backends.postgres.database));
-  const api = await startNode('api', dataDir('api'), env);
-  const nodes: Node[] = [api];
+  const api = await startSquish({ dataDir: dataDir('api'), roles: 'api', concurrency: 1, env });
+  const nodes: RunningSquish[] = [api];
   try {
     nodes.push(
       ...(await Promise.all(
-        Array.from({ length: workers }, (_, i) => startNode('worker', dataDir(`worker-${i}`), env)),
+        Array.from({ length: workers }, (_, i) =>
+          startSquish({ dataDir: dataDir(`worker-${i}`), roles: 'worker', concurrency: 1, env }),
+        ),
       )),
     );
     const options = JSON.stringify({

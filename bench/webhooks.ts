@@ -24,8 +24,8 @@ import sharp from 'sharp';
 import { openDatabase, type SquishDatabase } from '../src/db/index.js';
 import { canMeasureCpu, processCpuMs } from './api-lib/cpu-time.js';
 import { quantile } from './api-lib/load-loop.js';
+import { createKey, type RunningSquish, startSquish } from './api-lib/squish-process.js';
 import { type BenchReceiver, startBenchReceiver } from './lib/webhooks-receiver.js';
-import { type BenchServe, createBenchKey, startBenchServe } from './lib/webhooks-serve.js';
 
 type Key = { api_key: string; api_secret: string; signing_secret: string };
 
@@ -96,12 +96,12 @@ async function countDeliveries(
 /** A fresh data folder, its key, its database (read beside the nodes) and receivers; all removed by `close`. */
 async function scenario(receiverCount: number) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'squish-bench-webhooks-'));
-  const key = await createBenchKey(dataDir);
+  const key = createKey(dataDir);
   const db = await openDatabase(`sqlite:${path.join(dataDir, 'squish.db')}`);
   const receivers = await Promise.all(
     Array.from({ length: receiverCount }, () => startBenchReceiver(key.signing_secret)),
   );
-  const nodes: BenchServe[] = [];
+  const nodes: RunningSquish[] = [];
   return {
     dataDir,
     key,
@@ -109,7 +109,12 @@ async function scenario(receiverCount: number) {
     receivers,
     nodes,
     serve: async (roles: string) => {
-      const node = await startBenchServe(dataDir, roles);
+      const node = await startSquish({
+        dataDir,
+        roles,
+        concurrency: 2,
+        env: { ...process.env, SQUISH_LOG_LEVEL: 'error', SQUISH_ALLOW_PRIVATE_NETWORKS: '1' },
+      });
       nodes.push(node);
       return node;
     },

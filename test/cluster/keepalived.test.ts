@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { DEPLOY_DIR, renderDeployFile } from './deploy-files.js';
 import { holdsAddress, makeLayout, type NetnsLayout } from './netns.js';
 import { nginxPid, startNginx } from './nginx-harness.js';
-import { SQUISH_BIN, SquishNode } from './squish-node.js';
+import { childPidsOf, SQUISH_BIN, SquishNode } from './squish-node.js';
 
 const run = promisify(execFile);
 const TSX = import.meta.resolve('tsx');
@@ -53,18 +53,6 @@ function pidFrom(file: string): number | undefined {
     return Number(readFileSync(file, 'utf8').trim()) || undefined;
   } catch {
     return undefined;
-  }
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
   }
 }
 
@@ -109,7 +97,7 @@ test('keepalived moves the floating address to the backup when the active balanc
     for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL');
     for (const lb of balancers) {
       const master = nginxPid(path.join(dir, lb, 'nginx'));
-      for (const pid of master ? [master, ...childPids(master)] : []) kill(pid, 'SIGKILL');
+      for (const pid of master ? [master, ...childPidsOf(master)] : []) kill(pid, 'SIGKILL');
       kill(pidFrom(path.join(dir, lb, 'keepalived.pid')), 'SIGKILL');
       kill(pidFrom(path.join(dir, lb, 'vrrp.pid')), 'SIGKILL');
     }
@@ -240,7 +228,7 @@ test('keepalived moves the floating address to the backup when the active balanc
   const lb1Dir = path.join(dir, 'lb1');
   const nginxMaster = nginxPid(path.join(lb1Dir, 'nginx'));
   const victims = [
-    ...(nginxMaster ? [nginxMaster, ...childPids(nginxMaster)] : []),
+    ...(nginxMaster ? [nginxMaster, ...childPidsOf(nginxMaster)] : []),
     pidFrom(path.join(lb1Dir, 'keepalived.pid')),
     pidFrom(path.join(lb1Dir, 'vrrp.pid')),
   ];

@@ -104,15 +104,7 @@ export class SquishNode {
   childPids(): number[] {
     const pid = this.pid;
     if (pid === undefined || !this.running) return [];
-    try {
-      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map(Number);
-    } catch {
-      return [];
-    }
+    return childPidsOf(pid);
   }
 
   /** The end of the log file, for error messages. */
@@ -134,5 +126,18 @@ export function cpuTicks(pid: number): number | undefined {
     return Number(fields[11]) + Number(fields[12]);
   } catch {
     return undefined;
+  }
+}
+
+/** The pids of a process's children (empty when it is gone). */
+export function childPidsOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
   }
 }
