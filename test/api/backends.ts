@@ -2,15 +2,23 @@
  * Real embedded backends in a fresh temp folder for the api tests: a SQLite file shared by the
  * data layer and the queue, and a local blob folder. Everything is closed and deleted in t.after.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
 import { PlatformJobService } from '../../src/app/platform-job-service.js';
-import { openDatabase, type SquishDatabase, type WebhookDelivery } from '../../src/db/index.js';
+import {
+  type JobOutput,
+  openDatabase,
+  type SquishDatabase,
+  type WebhookDelivery,
+} from '../../src/db/index.js';
+import type { ImageFormat } from '../../src/engine/types.js';
 import { EmbeddedQueue } from '../../src/jobs/index.js';
-import { LocalFolderStore } from '../../src/store/index.js';
+import { DEFAULT_PLAN } from '../../src/plan/index.js';
+import { type BlobStore, LocalFolderStore } from '../../src/store/index.js';
 import { redeliverWebhook } from '../../src/webhooks/index.js';
 
 export interface Backends {
@@ -53,4 +61,60 @@ export async function openBackends(
   });
   const redeliver = (deliveryId: string) => redeliverWebhook({ db, queue }, deliveryId);
   return { dir, db, queue, store, jobs, log, redeliverWebhook: redeliver };
+}
+
+/** One result file, as a worker stores it. */
+export interface ResultFile {
+  bytes: Uint8Array;
+  format: ImageFormat;
+  contentType: string;
+  fileName: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * A finished job whose one output is in `store` (the backends' own by default), as the worker
+ * leaves it; `path` is its download path.
+ */
+export async function storedResult(
+  backends: Backends,
+  result: ResultFile,
+  store: BlobStore = backends.store,
+) {
+  const { db, jobs } = backends;
+  const { account } = await db.accounts.create({ name: 'a', quotaBytes: null });
+  const job = await jobs.submit({
+    account,
+    source: { kind: 'upload', bytes: result.bytes, fileName: result.fileName },
+    plan: DEFAULT_PLAN,
+    delivery: { mode: 'wait' },
+    dev: false,
+    compat: { api: 'kraken', data: null },
+  });
+  const token = randomBytes(16).toString('hex');
+  const output: JobOutput = {
+    token,
+    blobKey: `results/${job.id}/${token}`,
+    fileName: result.fileName,
+    format: result.format,
+    contentType: result.contentType,
+    size: result.bytes.length,
+    width: result.width,
+    height: result.height,
+    originalSize: result.bytes.length,
+    originalWidth: result.width,
+    originalHeight: result.height,
+    savedBytes: 0,
+    etag: `"${createHash('sha256').update(result.bytes).digest('hex').slice(0, 32)}"`,
+    notes: [],
+  };
+  await store.put(output.blobKey, result.bytes, { contentType: result.contentType });
+  await db.jobs.complete(job.id, {
+    inputFormat: result.format,
+    originalSize: result.bytes.length,
+    outputs: [output],
+    ms: 1,
+  });
+  return { job, output, path: `/dl/${token}/${encodeURIComponent(result.fileName)}` };
 }

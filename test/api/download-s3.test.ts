@@ -6,17 +6,15 @@
  * for a HEAD.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type TestContext, test } from 'node:test';
 import sharp from 'sharp';
 import { buildServer } from '../../src/api/server.js';
-import type { JobOutput } from '../../src/db/records.js';
 import type { ImageFormat } from '../../src/engine/types.js';
-import { DEFAULT_PLAN } from '../../src/plan/index.js';
 import { parseS3Location, S3BlobStore } from '../../src/store/index.js';
 import { assertSamePixels } from '../helpers/pixels.js';
 import { serviceValue, skipWithout } from '../helpers/services.js';
-import { type Backends, openBackends } from './backends.js';
+import { type Backends, openBackends, storedResult } from './backends.js';
 
 const skip = skipWithout('s3');
 const runPrefix = `download-test-${randomBytes(6).toString('hex')}`;
@@ -38,47 +36,13 @@ function s3Store(t: TestContext, presignedDownloads: boolean): S3BlobStore {
   return store;
 }
 
-/** A finished job whose one output is in the S3 store, as a worker on S3 storage leaves it. */
-async function storedResult(
+/** A finished job whose one output (12x8) is in the S3 store, as a worker on S3 storage leaves it. */
+function storedS3Result(
   backends: Backends,
   store: S3BlobStore,
   result: { bytes: Uint8Array; format: ImageFormat; contentType: string; fileName: string },
 ) {
-  const { db, jobs } = backends;
-  const { account } = await db.accounts.create({ name: 'a', quotaBytes: null });
-  const job = await jobs.submit({
-    account,
-    source: { kind: 'upload', bytes: result.bytes, fileName: result.fileName },
-    plan: DEFAULT_PLAN,
-    delivery: { mode: 'wait' },
-    dev: false,
-    compat: { api: 'kraken', data: null },
-  });
-  const token = randomBytes(16).toString('hex');
-  const output: JobOutput = {
-    token,
-    blobKey: `results/${job.id}/${token}`,
-    fileName: result.fileName,
-    format: result.format,
-    contentType: result.contentType,
-    size: result.bytes.length,
-    width: 12,
-    height: 8,
-    originalSize: result.bytes.length,
-    originalWidth: 12,
-    originalHeight: 8,
-    savedBytes: 0,
-    etag: `"${createHash('sha256').update(result.bytes).digest('hex').slice(0, 32)}"`,
-    notes: [],
-  };
-  await store.put(output.blobKey, result.bytes, { contentType: result.contentType });
-  await db.jobs.complete(job.id, {
-    inputFormat: result.format,
-    originalSize: result.bytes.length,
-    outputs: [output],
-    ms: 1,
-  });
-  return { job, output, path: `/dl/${token}/${encodeURIComponent(result.fileName)}` };
+  return storedResult(backends, { ...result, width: 12, height: 8 }, store);
 }
 
 async function serverOn(t: TestContext, backends: Backends, store: S3BlobStore, now?: () => Date) {
@@ -100,7 +64,7 @@ test('S3 without presigned downloads: the API node streams the result from the b
   const backends = await openBackends(t);
   const store = s3Store(t, false);
   const bytes = await png();
-  const { path } = await storedResult(backends, store, {
+  const { path } = await storedS3Result(backends, store, {
     bytes,
     format: 'png',
     contentType: 'image/png',
@@ -122,7 +86,7 @@ test('presigned downloads: 302 to a URL of the store that serves the pixels, typ
   const backends = await openBackends(t);
   const store = s3Store(t, true);
   const bytes = await png();
-  const { path, output, job } = await storedResult(backends, store, {
+  const { path, output, job } = await storedS3Result(backends, store, {
     bytes,
     format: 'png',
     contentType: 'image/png',
@@ -163,7 +127,7 @@ test('presigned downloads: lifetime capped at 5 minutes; HEAD and If-None-Match 
   const backends = await openBackends(t);
   const store = s3Store(t, true);
   const bytes = await png();
-  const { path, output } = await storedResult(backends, store, {
+  const { path, output } = await storedS3Result(backends, store, {
     bytes,
     format: 'png',
     contentType: 'image/png',
@@ -188,7 +152,7 @@ test('presigned downloads: expired or deleted results are 404 from Squish, never
 }, async (t) => {
   const backends = await openBackends(t);
   const store = s3Store(t, true);
-  const { path, output, job } = await storedResult(backends, store, {
+  const { path, output, job } = await storedS3Result(backends, store, {
     bytes: await png(),
     format: 'png',
     contentType: 'image/png',
@@ -221,7 +185,7 @@ test('presigned downloads: an SVG is streamed by Squish with its Content-Securit
   const store = s3Store(t, true);
   const svg =
     '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><path d="M5 0L10 10H0z"/></svg>';
-  const { path } = await storedResult(backends, store, {
+  const { path } = await storedS3Result(backends, store, {
     bytes: new TextEncoder().encode(svg),
     format: 'svg',
     contentType: 'image/svg+xml',

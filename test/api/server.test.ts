@@ -1,62 +1,13 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { buildServer } from '../../src/api/server.js';
-import type { JobOutput } from '../../src/db/records.js';
-import type { ImageFormat } from '../../src/engine/types.js';
-import { DEFAULT_PLAN } from '../../src/plan/index.js';
 import { assertSamePixels } from '../helpers/pixels.js';
-import { type Backends, openBackends } from './backends.js';
+import { type Backends, openBackends, storedResult } from './backends.js';
 
 const STAR_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><path d="M5 0L10 10H0z" fill="#c00"/></svg>';
-
-/** A finished job with one stored output, as the worker leaves it. */
-async function storedResult(
-  backends: Backends,
-  bytes: Uint8Array,
-  format: ImageFormat,
-  contentType: string,
-  fileName: string,
-) {
-  const { db, jobs, store } = backends;
-  const { account } = await db.accounts.create({ name: 'a', quotaBytes: null });
-  const job = await jobs.submit({
-    account,
-    source: { kind: 'upload', bytes, fileName },
-    plan: DEFAULT_PLAN,
-    delivery: { mode: 'wait' },
-    dev: false,
-    compat: { api: 'kraken', data: null },
-  });
-  const token = randomBytes(16).toString('hex');
-  const output: JobOutput = {
-    token,
-    blobKey: `results/${job.id}/${token}`,
-    fileName,
-    format,
-    contentType,
-    size: bytes.length,
-    width: 10,
-    height: 10,
-    originalSize: bytes.length,
-    originalWidth: 10,
-    originalHeight: 10,
-    savedBytes: 0,
-    etag: `"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"`,
-    notes: [],
-  };
-  await store.put(output.blobKey, bytes);
-  await db.jobs.complete(job.id, {
-    inputFormat: format,
-    originalSize: bytes.length,
-    outputs: [output],
-    ms: 1,
-  });
-  return { job, output, path: `/dl/${token}/${encodeURIComponent(fileName)}` };
-}
 
 async function server(backends: Backends, now?: () => Date) {
   const app = await buildServer({
@@ -98,7 +49,14 @@ test('a download streams the stored result with type, length, ETag, cache and sa
   const bytes = await sharp({ create: { width: 10, height: 10, channels: 4, background: '#10e0a080' } })
     .png()
     .toBuffer();
-  const { output, path } = await storedResult(backends, bytes, 'png', 'image/png', 'tiny pic.png');
+  const { output, path } = await storedResult(backends, {
+    bytes: bytes,
+    format: 'png',
+    contentType: 'image/png',
+    fileName: 'tiny pic.png',
+    width: 10,
+    height: 10,
+  });
   const app = await server(backends);
   t.after(() => app.close());
 
@@ -136,7 +94,14 @@ test('long file names (uploads keep up to 200 characters) are served', async (t)
     .png()
     .toBuffer();
   const name = `${'n'.repeat(196)}.png`;
-  const { path } = await storedResult(backends, bytes, 'png', 'image/png', name);
+  const { path } = await storedResult(backends, {
+    bytes: bytes,
+    format: 'png',
+    contentType: 'image/png',
+    fileName: name,
+    width: 10,
+    height: 10,
+  });
   const app = await server(backends);
   t.after(() => app.close());
   const response = await app.inject(path);
@@ -146,7 +111,14 @@ test('long file names (uploads keep up to 200 characters) are served', async (t)
 test('an SVG download carries a Content-Security-Policy that blocks scripts', async (t) => {
   const backends = await openBackends(t);
   const svg = new TextEncoder().encode(STAR_SVG);
-  const { path } = await storedResult(backends, svg, 'svg', 'image/svg+xml', 'star.svg');
+  const { path } = await storedResult(backends, {
+    bytes: svg,
+    format: 'svg',
+    contentType: 'image/svg+xml',
+    fileName: 'star.svg',
+    width: 10,
+    height: 10,
+  });
   const app = await server(backends);
   t.after(() => app.close());
   const response = await app.inject(path);
@@ -161,7 +133,14 @@ test('downloads: wrong token or name 404 NOT_FOUND; expired or deleted 404 RESUL
   const bytes = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#000' } })
     .png()
     .toBuffer();
-  const { output, path, job } = await storedResult(backends, bytes, 'png', 'image/png', 'a.png');
+  const { output, path, job } = await storedResult(backends, {
+    bytes: bytes,
+    format: 'png',
+    contentType: 'image/png',
+    fileName: 'a.png',
+    width: 10,
+    height: 10,
+  });
   let clock = new Date();
   const app = await server(backends, () => clock);
   t.after(() => app.close());
