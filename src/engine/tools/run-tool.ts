@@ -2,11 +2,15 @@
  * Runs the command-line codecs Debian ships (jpegtran, gifsicle, pngquant) as separate processes:
  * a crash or hang in one costs only that call, and the GPL ones stay out of our address space.
  * Bytes go through stdin/stdout, so no temporary files are left behind.
+ *
+ * This file is the one entry point; spawn-tool.ts spawns, runner-client.ts and tool-runner.ts move
+ * the spawning out of big processes.
  */
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { SquishError } from '../../errors/index.js';
+import { callToolRunner } from './runner-client.js';
+import { type SpawnRequest, spawnTool } from './spawn-tool.js';
 
 export interface ToolResult {
   exitCode: number;
@@ -44,47 +48,50 @@ export function findTool(name: string): string | undefined {
   return found;
 }
 
-/** Runs `name args...`; resolves with whatever exit code it had, rejects only on our own limits. */
-export function runTool(name: string, args: readonly string[], options: RunToolOptions): Promise<ToolResult> {
+/** Default cap on a tool's stdout: far above any image the limits admit, low enough to stop a runaway. */
+const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Runs `name args...`; resolves with whatever exit code it had, rejects only on our own limits
+ * (PROCESSING_TIMEOUT past `timeoutMs`, CODEC_FAILED past `maxOutputBytes`, when the tool is
+ * missing or cannot start, or when the tool runner died with the call in flight).
+ *
+ * The spawn itself happens in the tool runner process (runner-client.ts explains why), or here
+ * while the runner starts or when it cannot.
+ */
+export async function runTool(
+  name: string,
+  args: readonly string[],
+  options: RunToolOptions,
+): Promise<ToolResult> {
   const path = findTool(name);
-  if (!path) return Promise.reject(new SquishError('CODEC_FAILED', `${name} is not installed`));
-  const maxOutput = options.maxOutputBytes ?? 256 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let outputBytes = 0;
-    let stderr = '';
-    let failure: SquishError | undefined;
-    const fail = (error: SquishError) => {
-      failure ??= error;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(
-      () =>
-        fail(new SquishError('PROCESSING_TIMEOUT', `${name} did not finish within ${options.timeoutMs} ms`)),
-      Math.max(1, options.timeoutMs),
-    );
-    child.stdout.on('data', (chunk: Buffer) => {
-      outputBytes += chunk.length;
-      if (outputBytes > maxOutput)
-        fail(new SquishError('CODEC_FAILED', `${name} wrote more than ${maxOutput} bytes`));
-      else chunks.push(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < 8192) stderr += chunk.toString('utf8');
-    });
-    child.on('error', (error) =>
-      fail(new SquishError('CODEC_FAILED', `${name} failed to start`, { cause: error })),
-    );
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (failure) reject(failure);
-      else resolve({ exitCode: code ?? (signal ? 128 : 1), stdout: Buffer.concat(chunks), stderr });
-    });
-    // A tool that exits before reading all of stdin (bad input) makes the write fail with EPIPE.
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? new Uint8Array(0));
-  });
+  if (!path) throw new SquishError('CODEC_FAILED', `${name} is not installed`);
+  const request: SpawnRequest = {
+    path,
+    args,
+    timeoutMs: options.timeoutMs,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    ...(options.input ? { input: options.input } : {}),
+  };
+  const outcome = await (callToolRunner(request) ?? spawnTool(request));
+  switch (outcome.kind) {
+    case 'exited':
+      return { exitCode: outcome.exitCode, stdout: asBuffer(outcome.stdout), stderr: outcome.stderr };
+    case 'timeout':
+    case 'runner-unresponsive':
+      throw new SquishError('PROCESSING_TIMEOUT', `${name} did not finish within ${options.timeoutMs} ms`);
+    case 'output-too-large':
+      throw new SquishError('CODEC_FAILED', `${name} wrote more than ${request.maxOutputBytes} bytes`);
+    case 'start-failed':
+      throw new SquishError('CODEC_FAILED', `${name} failed to start`, { cause: new Error(outcome.detail) });
+    case 'runner-died':
+      throw new SquishError('CODEC_FAILED', `${name} failed: ${outcome.detail}`);
+  }
+}
+
+/** Bytes from the runner arrive as a Buffer already; the check keeps the ToolResult type honest. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Milliseconds left before `deadline`, never less than 1. */

@@ -1,0 +1,209 @@
+/**
+ * Hands tool calls to a long-lived tool runner process (tool-runner.ts) instead of spawning here.
+ *
+ * Why: Node spawns with fork(), which copies the parent's page tables synchronously on the main
+ * thread, so its cost grows with resident memory. An engine process holding sharp/libvips, the
+ * WASM heaps (SSIMULACRA2, oxipng) and recent images sits at 150-700 MB, where one spawn of
+ * gifsicle blocks the event loop for several to tens of milliseconds (measured: 0.8 ms in a bare
+ * node, 11.9 ms after touching 300 MB). The runner stays at the size of a bare node, so a call
+ * costs one IPC round trip plus a cheap fork.
+ *
+ * One runner per process, started on the first call. Until it is ready (and whenever it cannot
+ * start) calls spawn directly, so no call ever waits for it. The runner is unreferenced while no
+ * call is pending: it never keeps a CLI or a test process alive, and it exits by itself when its
+ * parent goes (see tool-runner.ts).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RunnerCall, RunnerMessage } from './runner-protocol.js';
+import type { SpawnOutcome, SpawnRequest } from './spawn-tool.js';
+
+/** A spawn outcome, or why the runner could not deliver one. */
+export type RunnerOutcome =
+  | SpawnOutcome
+  /** The runner died (killed, crashed) with this call in flight. */
+  | { kind: 'runner-died'; detail: string }
+  /** The runner did not answer long after the call's own timeout: it was killed. */
+  | { kind: 'runner-unresponsive' };
+
+/** Internal switches for tests and measurements; not a user setting. */
+export interface ToolRunnerOptions {
+  /** false: every call spawns directly, as before the runner existed (default true). */
+  enabled?: boolean;
+  /** The runner module to fork (default: tool-runner.ts/.js next to this file). */
+  script?: string;
+}
+
+/** src runs under tsx (.ts), dist as compiled JS (.js): the runner is the sibling of the same kind. */
+const DEFAULT_SCRIPT = fileURLToPath(import.meta.url).replace(/runner-client\.(ts|js)$/, 'tool-runner.$1');
+/** After a failed start, calls spawn directly for this long before the next attempt. */
+const RETRY_START_AFTER_MS = 60_000;
+/** The runner enforces each call's timeout itself; past this much more, it is deemed stuck. */
+const REPLY_GRACE_MS = 5000;
+
+interface PendingCall {
+  settle(outcome: RunnerOutcome): void;
+  timer: NodeJS.Timeout;
+}
+
+/** One runner process and the calls in flight in it. */
+class RunnerProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<boolean>;
+  isReady = false;
+  #markReady!: (ready: boolean) => void;
+  readonly #pending = new Map<number, PendingCall>();
+  #nextId = 1;
+  #dead = false;
+
+  constructor(script: string, onExit: (runner: RunnerProcess, startedOk: boolean) => void) {
+    this.ready = new Promise((resolve) => {
+      this.#markReady = resolve;
+    });
+    this.child = fork(script, [], {
+      serialization: 'advanced',
+      execArgv: inheritableExecArgv(),
+      // Nothing is expected on its stdout; if something comes, it must not mix with the CLI's
+      // JSON lines on ours.
+      stdio: ['ignore', 2, 2, 'ipc'],
+    });
+    this.#holdParentAlive(false);
+    this.child.on('message', (message: RunnerMessage) => {
+      if (message.type === 'ready') {
+        this.isReady = true;
+        this.#markReady(true);
+      } else this.#settle(message.id, message.outcome);
+    });
+    const died = (detail: string) => {
+      if (this.#dead) return;
+      this.#dead = true;
+      this.#markReady(false);
+      onExit(this, this.isReady);
+      for (const id of [...this.#pending.keys()]) this.#settle(id, { kind: 'runner-died', detail });
+    };
+    this.child.on('exit', (code, signal) => died(`the tool runner exited (${signal ?? `exit ${code}`})`));
+    // Emitted without 'exit' when the process could not be spawned at all.
+    this.child.on('error', (error) => {
+      died(`the tool runner failed: ${error.message}`);
+      this.child.kill('SIGKILL');
+    });
+  }
+
+  /** Whether the runner came up; the wait keeps this process alive, unlike a call-less runner. */
+  async waitReady(): Promise<boolean> {
+    this.#holdParentAlive(true);
+    try {
+      return await this.ready;
+    } finally {
+      if (this.#pending.size === 0) this.#holdParentAlive(false);
+    }
+  }
+
+  call(request: SpawnRequest): Promise<RunnerOutcome> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#settle(id, { kind: 'runner-unresponsive' });
+        // Its other calls can no longer be trusted either: they fail now instead of hanging.
+        this.child.kill('SIGKILL');
+      }, request.timeoutMs + REPLY_GRACE_MS);
+      this.#pending.set(id, { settle: resolve, timer });
+      if (this.#pending.size === 1) this.#holdParentAlive(true);
+      const call: RunnerCall = {
+        id,
+        path: request.path,
+        args: request.args,
+        timeoutMs: request.timeoutMs,
+        maxOutputBytes: request.maxOutputBytes,
+        ...(request.input ? { input: request.input } : {}),
+      };
+      this.child.send(call, (error) => {
+        if (error)
+          this.#settle(id, {
+            kind: 'runner-died',
+            detail: `sending to the tool runner failed: ${error.message}`,
+          });
+      });
+    });
+  }
+
+  #settle(id: number, outcome: RunnerOutcome): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    clearTimeout(pending.timer);
+    if (this.#pending.size === 0) this.#holdParentAlive(false);
+    pending.settle(outcome);
+  }
+
+  /** Referenced only while calls are pending: an idle runner never keeps its parent running. */
+  #holdParentAlive(hold: boolean): void {
+    if (hold) {
+      this.child.ref();
+      this.child.channel?.ref();
+    } else {
+      this.child.unref();
+      this.child.channel?.unref();
+    }
+  }
+}
+
+let options: Required<ToolRunnerOptions> = { enabled: true, script: DEFAULT_SCRIPT };
+let current: RunnerProcess | undefined;
+let startBlockedUntil = 0;
+
+function startRunner(): RunnerProcess | undefined {
+  if (Date.now() < startBlockedUntil) return undefined;
+  try {
+    current = new RunnerProcess(options.script, (runner, startedOk) => {
+      if (current !== runner) return;
+      current = undefined;
+      // A runner that died in service is replaced on the next call; one that never came up
+      // would likely fail again, so calls spawn directly for a while.
+      if (!startedOk) startBlockedUntil = Date.now() + RETRY_START_AFTER_MS;
+    });
+  } catch {
+    // fork() throws synchronously on EAGAIN/ENOMEM and the like: spawn directly for a while.
+    current = undefined;
+    startBlockedUntil = Date.now() + RETRY_START_AFTER_MS;
+  }
+  return current;
+}
+
+/**
+ * Runs the call in the runner, or returns undefined when the caller must spawn directly: the
+ * runner is disabled, still starting (started here by the first call) or could not start.
+ */
+export function callToolRunner(request: SpawnRequest): Promise<RunnerOutcome> | undefined {
+  if (!options.enabled) return undefined;
+  const runner = current ?? startRunner();
+  return runner?.isReady ? runner.call(request) : undefined;
+}
+
+/**
+ * Starts the runner if needed and waits until it takes calls. For tests and measurements (calls
+ * never wait for the runner).
+ * @returns the runner's pid, or undefined when it is disabled or could not start.
+ */
+export async function toolRunnerReady(): Promise<number | undefined> {
+  if (!options.enabled) return undefined;
+  const runner = current ?? startRunner();
+  if (!runner || !(await runner.waitReady())) return undefined;
+  return runner.child.pid;
+}
+
+/**
+ * Changes the internal switches (for tests and measurements). The current runner, if any, is
+ * disconnected (it exits by itself; calls still in it fail) and the next call starts afresh.
+ */
+export function configureToolRunner(changes: ToolRunnerOptions): void {
+  options = { ...options, ...changes };
+  if (current?.child.connected) current.child.disconnect();
+  current = undefined;
+  startBlockedUntil = 0;
+}
+
+/** Loader flags (tsx in tests and development) pass on to the runner; test-runner and inspector flags do not. */
+function inheritableExecArgv(): string[] {
+  return process.execArgv.filter((arg) => !/^--(?:test|inspect|watch)/.test(arg));
+}
