@@ -10,12 +10,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { SquishError } from '../../errors/index.js';
 import type { OptimizePlan } from '../../plan/index.js';
 import { DEFAULT_LIMITS, type EngineLimits } from '../limits.js';
 import type { EngineResult } from '../types.js';
-import type { ChildMessage, JobMessage } from './protocol.js';
+import { jobFrameHead } from './input-frames.js';
+import { type ChildMessage, INPUT_FD } from './protocol.js';
 
 export interface EnginePoolOptions {
   /** Jobs run at once, one process each (default: the number of cores). */
@@ -42,6 +44,8 @@ interface Task {
 
 interface Slot {
   child: ChildProcess;
+  /** The child's input socket: job frames (input-frames.ts). */
+  input: Writable;
   ready: Promise<void>;
   task?: Task;
   jobs: number;
@@ -127,16 +131,20 @@ export class EnginePool {
     const child = fork(CHILD_SCRIPT, [], {
       serialization: 'advanced',
       execArgv: inheritableExecArgv(),
-      // The child's stdout goes to our stderr: stdout may carry the CLI's JSON lines.
-      stdio: ['ignore', 2, 2, 'ipc'],
+      // The child's stdout goes to our stderr: stdout may carry the CLI's JSON lines. The last
+      // entry is the input socket at INPUT_FD.
+      stdio: ['ignore', 2, 2, 'ipc', 'pipe'],
     });
+    const input = child.stdio[INPUT_FD] as Writable;
+    // A write to a child that died fails (EPIPE); its exit, handled below, fails the job.
+    input.on('error', () => undefined);
     let markReady!: () => void;
     let markFailed!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
       markReady = resolve;
       markFailed = reject;
     });
-    const slot: Slot = { child, ready, jobs: 0 };
+    const slot: Slot = { child, input, ready, jobs: 0 };
     this.#slots[index] = slot;
     child.on('message', (message: ChildMessage) => {
       if (message.type === 'ready') markReady();
@@ -187,8 +195,17 @@ export class EnginePool {
         ),
       );
     }, this.limits.timeoutMs + KILL_GRACE_MS);
-    const job: JobMessage = { id: task.id, input: task.input, plan: task.plan, limits: this.limits };
-    slot.child.send(job);
+    // The caller's bytes go out as they are (no copy here): one writev with the frame's head.
+    const head = jobFrameHead({
+      id: task.id,
+      plan: task.plan,
+      limits: this.limits,
+      inputBytes: task.input.byteLength,
+    });
+    slot.input.cork();
+    slot.input.write(head);
+    slot.input.write(task.input);
+    slot.input.uncork();
   }
 
   #finish(index: number, slot: Slot, message: Exclude<ChildMessage, { type: 'ready' }>): void {
@@ -223,6 +240,7 @@ export class EnginePool {
     if (this.#slots[index] === slot) this.#slots[index] = undefined;
     slot.child.removeAllListeners('message');
     slot.child.kill('SIGKILL');
+    slot.input.destroy();
   }
 }
 

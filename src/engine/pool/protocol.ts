@@ -1,17 +1,13 @@
 import type { ErrorReport } from '../../errors/index.js';
-import type { OptimizePlan } from '../../plan/index.js';
-import type { EngineLimits } from '../limits.js';
 import type { EngineResult } from '../types.js';
 
-/** Parent → child: one job. */
-export interface JobMessage {
-  id: number;
-  input: Uint8Array;
-  plan: OptimizePlan;
-  limits: EngineLimits;
-}
+/**
+ * The engine process's file descriptor of the input socket (after stdin, stdout, stderr and the
+ * IPC channel): jobs travel there as frames (input-frames.ts), results on the IPC channel.
+ */
+export const INPUT_FD = 4;
 
-/** Child → parent: ready once at start, then one reply per job. */
+/** Child → parent on the IPC channel: ready once at start, then one reply per job. */
 export type ChildMessage =
   | { type: 'ready' }
   | { type: 'done'; id: number; result: EngineResult }
