@@ -65,6 +65,16 @@ CREATE INDEX IF NOT EXISTS queue_jobs_finished ON queue_jobs (queue, finished_at
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+/*
+ * Runnable jobs: waiting and due, or active with an expired lease. Two index searches rather than
+ * one `(waiting AND due) OR (active AND expired)` condition, which SQLite can only answer by
+ * walking every row of the queue, the ended jobs kept until the janitor cleans them included:
+ * every claim grew with the queue's history.
+ */
+const WAITING_ROWS = `SELECT rowid, run_at FROM queue_jobs WHERE queue = @queue AND state = 'waiting' AND run_at <= @now`;
+const EXPIRED_ROWS = `SELECT rowid, run_at FROM queue_jobs WHERE queue = @queue AND state = 'active' AND lease_until < @now`;
+const RUNNABLE_ROWS = `${WAITING_ROWS} UNION ALL ${EXPIRED_ROWS}`;
+
 export class QueueTable {
   readonly #db: Database.Database;
   readonly #insert: Statement;
@@ -102,18 +112,12 @@ export class QueueTable {
       UPDATE queue_jobs
       SET state = 'active', attempt = attempt + 1, lease_owner = @owner, lease_until = @leaseUntil
       WHERE rowid IN (
-        SELECT rowid FROM queue_jobs
-        WHERE queue = @queue
-          AND ((state = 'waiting' AND run_at <= @now) OR (state = 'active' AND lease_until < @now))
+        SELECT rowid FROM (${RUNNABLE_ROWS})
         ORDER BY run_at, rowid
         LIMIT @limit)
       RETURNING id, data, attempt, max_attempts AS maxAttempts, backoff_ms AS backoffMs`);
     this.#hasWork = db.prepare(`
-      SELECT EXISTS (
-        SELECT 1 FROM queue_jobs
-        WHERE queue = @queue
-          AND ((state = 'waiting' AND run_at <= @now) OR (state = 'active' AND lease_until < @now))
-      ) AS found`);
+      SELECT EXISTS (${WAITING_ROWS}) OR EXISTS (${EXPIRED_ROWS}) AS found`);
     const run = `queue = @queue AND id = @id AND state = 'active' AND lease_owner = @owner AND attempt = @attempt`;
     this.#renew = db.prepare(`UPDATE queue_jobs SET lease_until = @leaseUntil WHERE ${run}`);
     this.#complete = db.prepare(`
