@@ -7,7 +7,11 @@ import { krakenResponder } from '../compat/kraken/index.js';
 import type { ServeConfig } from '../config/index.js';
 import { packageVersion } from '../config/index.js';
 import { openDatabase, type SquishDatabase } from '../db/index.js';
-import { type EngineLimits, EnginePool } from '../engine/index.js';
+// The pool's own module, not the engine's index: this process only hands work to the engine
+// processes, and the index would load every codec (svgo, sharp, exifr, file-type: 14 MB of heap
+// that every full garbage collection of the server then walks, several times a second under load).
+import type { EngineLimits } from '../engine/limits.js';
+import { EnginePool } from '../engine/pool/engine-pool.js';
 import { type Janitor, startJanitor } from '../janitor/index.js';
 import { type Consumer, openQueue, type QueueBackend } from '../jobs/index.js';
 import { closeOutboundAgents, type OutboundPolicy } from '../net/index.js';

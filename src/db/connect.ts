@@ -10,7 +10,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { SquishError } from '../errors/index.js';
 import type { SquishDatabase } from './database.js';
-import { openPostgresPool } from './postgres-pool.js';
 import type { Tables } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 
@@ -66,7 +65,10 @@ function openPostgres(url: string): Kysely<Tables> {
   } catch {
     throw new SquishError('INVALID_OPTION', `The database URL ${JSON.stringify(redact(url))} does not parse`);
   }
-  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool: openPostgresPool(url) }) });
+  // pg is loaded when the first query needs the pool: a node on the default SQLite file never
+  // holds its modules in memory (a smaller heap is a cheaper garbage collection of every request).
+  const pool = async () => (await import('./postgres-pool.js')).openPostgresPool(url);
+  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** A URL fit for an error message: no password. */

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { close, type Dirent, fsync, open as openFd, write, writeFile } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { assertBlobKey, type BlobInfo, type BlobStore, type PutOptions } from './blob-store.js';
 
 /** Options of {@link LocalFolderStore}. */
@@ -233,31 +234,53 @@ export class LocalFolderStore implements BlobStore {
   }
 }
 
+// The callback API on a plain descriptor rather than fs/promises' FileHandle: every blob of every
+// request passes here, and a FileHandle (an object tracked for closing on garbage collection,
+// writes in 512 KiB steps with a promise each) cost the server 2.5x the main-thread CPU per write.
+const writeNewFileFast = promisify(writeFile);
+const openFile = promisify(openFd);
+const writeChunk = promisify(write);
+const syncFile = promisify(fsync);
+const closeFile = promisify(close);
+
 /**
  * Writes a new file (never an existing one: temporary names are random) and, when `durable`,
  * flushes it to stable storage before the caller renames it into place.
  */
 async function writeNewFile(file: string, data: Uint8Array, durable: boolean): Promise<void> {
-  const handle = await open(file, 'wx');
+  if (!durable) {
+    try {
+      await writeNewFileFast(file, data, { flag: 'wx' });
+    } catch (error) {
+      // A write that failed half-way (disk full) leaves a part of the file behind.
+      if (errorCode(error) !== 'ENOENT') await unlink(file).catch(() => undefined);
+      throw error;
+    }
+    return;
+  }
+  const fd = await openFile(file, 'wx');
   try {
-    await handle.writeFile(data);
-    if (durable) await handle.sync();
+    for (let written = 0; written < data.byteLength; ) {
+      const { bytesWritten } = await writeChunk(fd, data, written, data.byteLength - written, null);
+      written += bytesWritten;
+    }
+    await syncFile(fd);
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    await closeFile(fd).catch(() => undefined);
     await unlink(file).catch(() => undefined);
     throw error;
   }
-  await handle.close();
+  await closeFile(fd);
 }
 
 /** Flushes a folder's entries so a rename survives a crash; some network file systems refuse it. */
 async function syncFolder(folder: string): Promise<void> {
   try {
-    const handle = await open(folder, 'r');
+    const fd = await openFile(folder, 'r');
     try {
-      await handle.sync();
+      await syncFile(fd);
     } finally {
-      await handle.close();
+      await closeFile(fd);
     }
   } catch {
     // EINVAL/EISDIR/EPERM on file systems without directory fsync: the rename itself is still atomic.
