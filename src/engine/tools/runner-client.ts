@@ -193,11 +193,12 @@ export async function toolRunnerReady(): Promise<number | undefined> {
 }
 
 /**
- * Changes the internal switches (for tests and measurements). The current runner, if any, is
+ * Sets the internal switches (for tests and measurements); what `settings` leaves out takes its
+ * default, so `configureToolRunner({})` restores the defaults. The current runner, if any, is
  * disconnected (it exits by itself; calls still in it fail) and the next call starts afresh.
  */
-export function configureToolRunner(changes: ToolRunnerOptions): void {
-  options = { ...options, ...changes };
+export function configureToolRunner(settings: ToolRunnerOptions): void {
+  options = { enabled: settings.enabled ?? true, script: settings.script ?? DEFAULT_SCRIPT };
   if (current?.child.connected) current.child.disconnect();
   current = undefined;
   startBlockedUntil = 0;

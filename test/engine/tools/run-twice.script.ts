@@ -1,0 +1,16 @@
+/**
+ * Run by runner-lifecycle.test.ts as its own process: one tool call while the runner starts, one
+ * through the runner, then a JSON line of whose child each tool was. Closes nothing on purpose:
+ * the process must end by itself. With the argument `hang` it stays up until it is killed.
+ */
+import { runTool } from '../../../src/engine/tools/run-tool.js';
+import { toolRunnerReady } from '../../../src/engine/tools/runner-client.js';
+
+const parentOfTool = async () =>
+  Number((await runTool('sh', ['-c', 'echo $PPID'], { timeoutMs: 20_000 })).stdout.toString('utf8'));
+
+const first = await parentOfTool();
+const runner = await toolRunnerReady();
+const second = await parentOfTool();
+process.stdout.write(`${JSON.stringify({ self: process.pid, first, runner, second })}\n`);
+if (process.argv[2] === 'hang') setInterval(() => {}, 60_000);

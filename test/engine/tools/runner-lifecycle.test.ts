@@ -1,0 +1,167 @@
+/**
+ * The tool runner's life: it is replaced when it dies, skipped when it cannot start, never keeps
+ * its parent alive, does not outlive it, and runs nothing but absolute tool paths.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { type TestContext, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runTool } from '../../../src/engine/tools/run-tool.js';
+import { configureToolRunner, toolRunnerReady } from '../../../src/engine/tools/runner-client.js';
+import type { RunnerCall, RunnerMessage } from '../../../src/engine/tools/runner-protocol.js';
+import { assertSamePixels } from '../../helpers/pixels.js';
+import { isAlive, toolsRunBy, waitUntil } from './processes.js';
+
+/** Generous: a hang (a runner that never answers or never lets go) fails the test instead of blocking the run. */
+const TEST_TIMEOUT_MS = 60_000;
+const GIF = new Uint8Array(
+  readFileSync(new URL('../../fixtures/tools/sk-no_time_for_that_tiny.gif', import.meta.url)),
+);
+const SCRIPT = fileURLToPath(new URL('./run-twice.script.ts', import.meta.url));
+const RUNNER = fileURLToPath(new URL('../../../src/engine/tools/tool-runner.ts', import.meta.url));
+
+/** The pid of the process that spawned the tool. */
+async function parentOfTool(): Promise<number> {
+  const result = await runTool('sh', ['-c', 'echo $PPID'], { timeoutMs: 20_000 });
+  return Number(result.stdout.toString('utf8'));
+}
+
+test('a runner killed mid-call fails that call with CODEC_FAILED; the next call works and a new runner takes over', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  const killed = await toolRunnerReady();
+  assert.ok(killed);
+  const call = runTool('sleep', ['20'], { timeoutMs: 30_000 });
+  await waitUntil(() => toolsRunBy(killed, 'sleep').length > 0);
+  const orphans = toolsRunBy(killed, 'sleep');
+  process.kill(killed, 'SIGKILL');
+  try {
+    await assert.rejects(call, { code: 'CODEC_FAILED', message: /tool runner exited \(SIGKILL\)/ });
+  } finally {
+    // A runner killed outright cannot kill its tools: this one would sleep on.
+    for (const orphan of orphans) process.kill(orphan, 'SIGKILL');
+  }
+  const next = await runTool('gifsicle', ['--no-warnings', '-O3'], { input: GIF, timeoutMs: 20_000 });
+  await assertSamePixels(GIF, next.stdout, 'gifsicle after the runner died');
+  const replacement = await toolRunnerReady();
+  assert.ok(replacement && replacement !== killed, 'a new runner');
+  assert.equal(await parentOfTool(), replacement);
+});
+
+test('when the runner cannot start, tools are spawned directly', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // Node runs /dev/null as an empty script: a process that exits without ever saying ready.
+  configureToolRunner({ script: '/dev/null' });
+  try {
+    assert.equal(await toolRunnerReady(), undefined);
+    assert.equal(await parentOfTool(), process.pid);
+    const result = await runTool('gifsicle', ['--no-warnings', '-O3'], { input: GIF, timeoutMs: 20_000 });
+    await assertSamePixels(GIF, result.stdout, 'gifsicle spawned directly');
+  } finally {
+    configureToolRunner({});
+  }
+});
+
+test('switched off, tools are spawned directly', { timeout: TEST_TIMEOUT_MS }, async () => {
+  configureToolRunner({ enabled: false });
+  try {
+    assert.equal(await toolRunnerReady(), undefined);
+    assert.equal(await parentOfTool(), process.pid);
+  } finally {
+    configureToolRunner({});
+  }
+});
+
+/** Starts run-twice.script.ts; `closed` resolves when every holder of its stderr (its runner too) is gone. */
+function startScript(
+  t: TestContext,
+  mode?: 'hang',
+): {
+  child: ChildProcess;
+  firstLine: Promise<string>;
+  closed: Promise<unknown>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...(mode ? [mode] : [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // A script that did not end by itself (the failure this guards against) must not outlive the test.
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const firstLine = new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      if (stdout.includes('\n')) resolve(stdout.split('\n')[0]!);
+    });
+    child.on('close', (code) => reject(new Error(`script ended (${code}) before a line: ${stderr}`)));
+  });
+  return { child, firstLine, closed: once(child, 'close') };
+}
+
+test('a process that used runTool ends by itself, and its runner with it', {
+  timeout: TEST_TIMEOUT_MS,
+}, async (t) => {
+  const script = startScript(t);
+  const report = JSON.parse(await script.firstLine);
+  const [code] = (await script.closed) as [number | null];
+  assert.equal(code, 0);
+  assert.equal(report.first, report.self, 'the first call spawned directly while the runner started');
+  assert.equal(report.second, report.runner, 'the second call went through the runner');
+  // 'close' came after every holder of the script's stderr closed it, the runner among them.
+  assert.equal(isAlive(report.runner), false);
+});
+
+test('the runner ends when its parent is killed', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const script = startScript(t, 'hang');
+  const report = JSON.parse(await script.firstLine);
+  assert.equal(isAlive(report.runner), true);
+  script.child.kill('SIGKILL');
+  await script.closed;
+  assert.equal(isAlive(report.runner), false);
+});
+
+test('the runner runs absolute tool paths only', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const runner = fork(RUNNER, [], {
+    serialization: 'advanced',
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  try {
+    const replies = new Map<number, RunnerMessage>();
+    const ready = new Promise<void>((resolve) =>
+      runner.on('message', (message: RunnerMessage) => {
+        if (message.type === 'ready') resolve();
+        else replies.set(message.id, message);
+      }),
+    );
+    await ready;
+    const call = (id: number, path: string): RunnerCall => ({
+      id,
+      path,
+      args: ['-c', 'echo ran'],
+      timeoutMs: 20_000,
+      maxOutputBytes: 1024,
+    });
+    runner.send(call(1, 'sh'));
+    runner.send(call(2, '../../../usr/bin/sh'));
+    runner.send(call(3, '/usr/bin/sh'));
+    await waitUntil(() => replies.size === 3);
+    for (const id of [1, 2]) {
+      const reply = replies.get(id);
+      assert.ok(reply?.type === 'result' && reply.outcome.kind === 'start-failed', `call ${id} refused`);
+      assert.match(reply.outcome.detail, /not absolute/);
+    }
+    const ran = replies.get(3);
+    assert.ok(ran?.type === 'result' && ran.outcome.kind === 'exited');
+    assert.equal(ran.outcome.stdout.toString('utf8'), 'ran\n');
+    runner.disconnect();
+    const [code] = await once(runner, 'exit');
+    assert.equal(code, 0, 'the runner ends by itself once disconnected');
+  } finally {
+    runner.kill('SIGKILL');
+  }
+});
