@@ -1,8 +1,8 @@
 import type { ServeConfig } from '../config/index.js';
 import type { BlobStore } from './blob-store.js';
+import { DeferredBlobStore } from './deferred-store.js';
 import { LocalFolderStore } from './local-folder-store.js';
 import { parseS3Location } from './s3-location.js';
-import { S3BlobStore } from './s3-store.js';
 
 /** The settings that choose the blob store. */
 export type StoreConfig = Pick<ServeConfig, 'storage' | 's3PresignedDownloads'>;
@@ -22,10 +22,14 @@ export function openStore(config: StoreConfig): BlobStore {
     // multi-line warning about that would otherwise break the JSON log lines on stderr. An
     // operator who sets the variable either way keeps their choice.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    return new S3BlobStore({
-      ...parseS3Location(config.storage),
-      presignedDownloads: config.s3PresignedDownloads,
-    });
+    // Parsed now, so that a bad setting still stops the start; the SDK loads with the first use.
+    const location = parseS3Location(config.storage);
+    const presignedDownloads = config.s3PresignedDownloads;
+    return new DeferredBlobStore(
+      's3',
+      async () => new (await import('./s3-store.js')).S3BlobStore({ ...location, presignedDownloads }),
+      presignedDownloads,
+    );
   }
   throw new Error(`SQUISH_STORAGE: unknown storage ${JSON.stringify(config.storage)}`);
 }

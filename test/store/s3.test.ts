@@ -10,13 +10,8 @@ import { request } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSquishError } from '../../src/errors/index.js';
-import {
-  type BlobInfo,
-  openStore,
-  parseS3Location,
-  S3BlobStore,
-  type S3BlobStoreOptions,
-} from '../../src/store/index.js';
+import { type BlobInfo, openStore, parseS3Location, type S3BlobStoreOptions } from '../../src/store/index.js';
+import { S3BlobStore } from '../../src/store/s3-store.js';
 import { serviceValue, skipWithout } from '../helpers/services.js';
 import { describeBlobStoreConformance } from './conformance.js';
 
