@@ -7,7 +7,7 @@ import { ERROR_CODES, type ErrorCode, SquishError } from '../errors/index.js';
 import { OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
 import { checkUrlSyntax, fileNameFromUrl, type OutboundPolicy } from '../net/index.js';
 import { type BlobStore, inputBlobKey } from '../store/index.js';
-import { offerInput, withdrawInput } from '../worker/input-handoff.js';
+import { offerInput, takeResult, withdrawInput } from '../worker/input-handoff.js';
 
 /** Attempts of one optimize job: a worker dying twice on the same job is likely the job's fault. */
 const OPTIMIZE_ATTEMPTS = 3;
@@ -147,7 +147,8 @@ export class PlatformJobService implements JobService {
           'The service shut down before the image was processed; the job continues on another node or after the restart.',
         );
       }
-      const record = await this.#deps.db.jobs.get(id);
+      // A worker of this process hands back the job it completed; otherwise read it.
+      const record = takeResult(id) ?? (await this.#deps.db.jobs.get(id));
       if (!record) throw new SquishError('NOT_FOUND', `No job ${id}.`);
       if (record.status === 'done' || record.status === 'failed') return record;
       if (outcome?.state === 'failed') {

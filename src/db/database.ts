@@ -20,6 +20,12 @@ import type {
   WebhookDelivery,
 } from './records.js';
 
+/** The times JobStore.complete recorded. */
+export interface CompletedJob {
+  finishedAt: Date;
+  expiresAt: Date;
+}
+
 /** What one finished request costs and saved. */
 export interface RequestUsage {
   bytesIn: number;
@@ -104,9 +110,10 @@ export interface JobStore {
    * Stores the result and its downloads in one transaction; idempotent for a retried job. With
    * `usage`, the request is also counted against the job's account in that same transaction,
    * and only when the job was not already done: a worker that dies after completing cannot lose
-   * the usage, and a job completed twice is not counted twice.
+   * the usage, and a job completed twice is not counted twice. Returns the finish time and the
+   * new expiry it recorded, so that the caller can tell the finished job without reading it back.
    */
-  complete(id: string, result: JobResult, usage?: RequestUsage): Promise<void>;
+  complete(id: string, result: JobResult, usage?: RequestUsage): Promise<CompletedJob>;
   fail(id: string, error: ErrorReport): Promise<void>;
   getDownload(token: string): Promise<Download | undefined>;
   /** Jobs whose expiry has passed (at most `limit`), with the blob keys they own (input and outputs). */

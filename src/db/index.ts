@@ -8,7 +8,14 @@ import { KyselyDatabase } from './kysely-database.js';
 import { migrateToLatest } from './migrations.js';
 
 export { utcDay } from './columns.js';
-export type { AccountStore, DeliveryStore, JobStore, RequestUsage, SquishDatabase } from './database.js';
+export type {
+  AccountStore,
+  CompletedJob,
+  DeliveryStore,
+  JobStore,
+  RequestUsage,
+  SquishDatabase,
+} from './database.js';
 export type * from './records.js';
 
 /**

@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Insertable, Kysely, Selectable } from 'kysely';
 import type { ImageFormat } from '../engine/types.js';
 import { type ErrorReport, SquishError } from '../errors/index.js';
 import { chunks, fromMs, int, toMs } from './columns.js';
-import type { JobStore, RequestUsage } from './database.js';
+import type { CompletedJob, JobStore, RequestUsage } from './database.js';
 import { createDeliveryForJob } from './delivery-store.js';
 import type { Download, JobOutput, JobRecord, JobResult, JobSource, NewJob } from './records.js';
 import type { JobOutputsTable, JobsTable, Tables } from './schema.js';
@@ -90,13 +90,13 @@ export class KyselyJobStore implements JobStore {
    * the job by the janitor, which deletes everything under `results/<jobId>/`).
    * @throws SquishError NOT_FOUND when there is no such job
    */
-  async complete(id: string, result: JobResult, usage?: RequestUsage): Promise<void> {
+  async complete(id: string, result: JobResult, usage?: RequestUsage): Promise<CompletedJob> {
     const stored: StoredResult = {
       inputFormat: result.inputFormat,
       originalSize: result.originalSize,
       ms: result.ms,
     };
-    await this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       // Updating the job row first takes its row lock on PostgreSQL, so two concurrent completes of
       // one job run one after the other and the second's delete sees the first's outputs.
       const now = toMs(new Date());
@@ -117,7 +117,7 @@ export class KyselyJobStore implements JobStore {
           expires_at: expiryFromNow(eb, now),
         }))
         .where('id', '=', id)
-        .returning(['account_id', 'delivery'])
+        .returning(['account_id', 'delivery', 'expires_at'])
         .executeTakeFirst();
       if (!updated) throw new SquishError('NOT_FOUND', `There is no job ${id}.`);
       if (usage && firstCompletion) await addUsage(trx, firstCompletion.account_id, usage, new Date(now));
@@ -133,6 +133,7 @@ export class KyselyJobStore implements JobStore {
           .values(result.outputs.map((output, position) => toOutputRow(id, position, output)))
           .execute();
       }
+      return { finishedAt: fromMs(now), expiresAt: fromMs(updated.expires_at) };
     });
   }
 

@@ -17,7 +17,7 @@ import { type ErrorReport, isSquishError, SquishError } from '../errors/index.js
 import { enqueueCallback, type JobRef, type QueueBackend, type QueueJob } from '../jobs/index.js';
 import { fetchImage, type OutboundPolicy } from '../net/index.js';
 import { type BlobStore, resultsPrefix } from '../store/index.js';
-import { type HandedInput, takeInput } from './input-handoff.js';
+import { type HandedInput, handBackResult, takeInput } from './input-handoff.js';
 import { contentTypeOf, outputFileName, strongEtag } from './output-files.js';
 
 export interface OptimizeJobDeps {
@@ -113,17 +113,22 @@ async function optimize(
   }
   signal.throwIfAborted();
   // The usage is counted in the same transaction as the completion, once per job.
-  await db.jobs.complete(
-    record.id,
-    { inputFormat: result.inputFormat, originalSize: result.originalSize, outputs, ms: result.ms },
-    {
-      bytesIn: result.originalSize,
-      bytesOut: outputs.reduce((sum, output) => sum + output.size, 0),
-      savedBytes: outputs.reduce((sum, output) => sum + output.savedBytes, 0),
-      // Kraken's sandbox: processed end to end, not counted against the quota.
-      dev: record.dev,
-    },
-  );
+  const jobResult = {
+    inputFormat: result.inputFormat,
+    originalSize: result.originalSize,
+    outputs,
+    ms: result.ms,
+  };
+  const completed = await db.jobs.complete(record.id, jobResult, {
+    bytesIn: result.originalSize,
+    bytesOut: outputs.reduce((sum, output) => sum + output.size, 0),
+    savedBytes: outputs.reduce((sum, output) => sum + output.savedBytes, 0),
+    // Kraken's sandbox: processed end to end, not counted against the quota.
+    dev: record.dev,
+  });
+  // The request waiting in this process gets the job as just committed (its first and only
+  // completion: the handoff is taken by the first run) instead of reading it back.
+  if (handed) handBackResult({ ...record, status: 'done', result: jobResult, ...completed });
   await callbackIfAsked(deps, record);
   log.info(
     { jobId: record.id, ms: result.ms, inputFormat: result.inputFormat, outputs: outputs.length },

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { EnginePool } from '../../src/engine/index.js';
 import { inputBlobKey } from '../../src/store/index.js';
-import { offerInput, pendingHandoffs } from '../../src/worker/input-handoff.js';
+import { offerInput, pendingHandoffs, takeResult, withdrawInput } from '../../src/worker/input-handoff.js';
 import { assertSamePixels } from '../helpers/pixels.js';
 import { startHarness } from './harness.js';
 
@@ -44,4 +44,35 @@ test('without an offer the worker reads the stored upload (another process accep
   const { record } = await h.finished(jobId);
   assert.equal(record.status, 'failed');
   assert.match(record.error?.message ?? '', /no longer stored/);
+});
+
+test('the finished job goes back to the waiting request as it was stored, once', async (t) => {
+  const h = await startHarness(t, pool, { startWorker: false });
+  const jobId = await h.submit({ input: hopper, fileName: 'hopper.jpg' });
+  const record = await h.db.jobs.get(jobId);
+  assert.ok(record);
+  offerInput({ record, bytes: hopper });
+  h.runWorker();
+  const { record: stored } = await h.finished(jobId);
+  const handed = takeResult(jobId);
+  assert.ok(handed, 'the worker handed the job back');
+  // The same record the database gives: status, result, outputs, finish time and expiry.
+  assert.deepEqual(handed, stored);
+  assert.equal(takeResult(jobId), undefined, 'taken once; a second look reads the database');
+  withdrawInput(jobId);
+  assert.equal(pendingHandoffs(), 0);
+});
+
+test('a job whose wait has ended is not kept in memory', async (t) => {
+  const h = await startHarness(t, pool, { startWorker: false });
+  const jobId = await h.submit({ input: hopper, fileName: 'hopper.jpg' });
+  const record = await h.db.jobs.get(jobId);
+  assert.ok(record);
+  offerInput({ record, bytes: hopper });
+  h.runWorker();
+  // The waiter gives up (timeout) while the worker still runs the job.
+  withdrawInput(jobId);
+  const { record: stored } = await h.finished(jobId);
+  assert.equal(stored.status, 'done');
+  assert.equal(takeResult(jobId), undefined, 'nobody waits: nothing was kept');
 });
