@@ -36,6 +36,11 @@ export interface ToolRunnerOptions {
 
 /** src runs under tsx (.ts), dist as compiled JS (.js): the runner is the sibling of the same kind. */
 const DEFAULT_SCRIPT = fileURLToPath(import.meta.url).replace(/runner-client\.(ts|js)$/, 'tool-runner.$1');
+/**
+ * Argument the runner is started with. A process that has it never starts a runner itself: should
+ * the runner ever run engine code (a wrong loader flag, say), there is one extra process, not a chain.
+ */
+const RUNNER_MARK = '--squish-tool-runner';
 /** After a failed start, calls spawn directly for this long before the next attempt. */
 const RETRY_START_AFTER_MS = 60_000;
 /** The runner enforces each call's timeout itself; past this much more, it is deemed stuck. */
@@ -60,7 +65,7 @@ class RunnerProcess {
     this.ready = new Promise((resolve) => {
       this.#markReady = resolve;
     });
-    this.child = fork(script, [], {
+    this.child = fork(script, [RUNNER_MARK], {
       serialization: 'advanced',
       execArgv: inheritableExecArgv(),
       // Nothing is expected on its stdout; if something comes, it must not mix with the CLI's
@@ -84,6 +89,7 @@ class RunnerProcess {
     this.child.on('exit', (code, signal) => died(`the tool runner exited (${signal ?? `exit ${code}`})`));
     // Emitted without 'exit' when the process could not be spawned at all.
     this.child.on('error', (error) => {
+      if (this.#dead) return;
       died(`the tool runner failed: ${error.message}`);
       this.child.kill('SIGKILL');
     });
@@ -153,7 +159,7 @@ let current: RunnerProcess | undefined;
 let startBlockedUntil = 0;
 
 function startRunner(): RunnerProcess | undefined {
-  if (Date.now() < startBlockedUntil) return undefined;
+  if (Date.now() < startBlockedUntil || process.argv.includes(RUNNER_MARK)) return undefined;
   try {
     current = new RunnerProcess(options.script, (runner, startedOk) => {
       if (current !== runner) return;
@@ -204,7 +210,20 @@ export function configureToolRunner(settings: ToolRunnerOptions): void {
   startBlockedUntil = 0;
 }
 
-/** Loader flags (tsx in tests and development) pass on to the runner; test-runner and inspector flags do not. */
-function inheritableExecArgv(): string[] {
-  return process.execArgv.filter((arg) => !/^--(?:test|inspect|watch)/.test(arg));
+/** Flags that make node run something else than the forked module: with them, the runner would run the parent's code. */
+const CODE_FLAGS = new Set(['-e', '--eval', '-p', '--print', '-pe', '-ep']);
+
+/**
+ * Loader flags (tsx in tests and development) pass on to the runner; test-runner, inspector and
+ * watch flags do not, nor `-e`/`-p` and their code (a parent started with `node -e` would
+ * otherwise run its own script again in the runner, which would start a runner of its own...).
+ */
+export function inheritableExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < execArgv.length; index++) {
+    const arg = execArgv[index]!;
+    if (CODE_FLAGS.has(arg)) index++;
+    else if (!/^--(?:test|inspect|watch|eval=|print=|interactive|input-type)|^-i$/.test(arg)) kept.push(arg);
+  }
+  return kept;
 }

@@ -1,9 +1,10 @@
 /**
  * Spawns one command-line tool and collects its output: the code both the tool runner process and
- * the direct-spawn fallback of runTool use. It imports nothing but node:child_process so that the
+ * the direct-spawn fallback of runTool use. It imports nothing but node builtins so that the
  * runner process, which loads it, stays small (the whole point of the runner is a cheap fork).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 
 /** What the caller asked for: the tool by absolute path, its arguments, stdin and limits. */
 export interface SpawnRequest {
@@ -37,10 +38,17 @@ const MAX_STDERR_CHARS = 8192;
  */
 export function spawnTool(request: SpawnRequest, stop?: AbortSignal): Promise<SpawnOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(request.path, request.args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(stop ? { signal: stop, killSignal: 'SIGKILL' as const } : {}),
-    });
+    let child: ChildProcessByStdio<Writable, Readable, Readable>;
+    try {
+      child = spawn(request.path, request.args, {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        ...(stop ? { signal: stop, killSignal: 'SIGKILL' as const } : {}),
+      });
+    } catch (error) {
+      // spawn() throws instead of emitting 'error' on arguments it rejects (a NUL byte, say).
+      resolve({ kind: 'start-failed', detail: error instanceof Error ? error.message : String(error) });
+      return;
+    }
     const chunks: Buffer[] = [];
     let outputBytes = 0;
     let stderr = '';

@@ -44,6 +44,7 @@ function refusal(call: RunnerCall): string | undefined {
 }
 
 process.on('message', async (call: RunnerCall) => {
+  if (typeof call !== 'object' || call === null) return;
   const refused = refusal(call);
   const outcome: SpawnOutcome = refused
     ? { kind: 'start-failed', detail: `tool runner refused the call: ${refused}` }
@@ -53,8 +54,8 @@ process.on('message', async (call: RunnerCall) => {
 
 process.on('disconnect', shutDown);
 
-// A parent killed while this process is mid-fork, or one whose IPC socket leaked into another
-// process, may leave the channel open: re-parenting is the sure sign the parent is gone.
+// Belt and braces: should the channel outlive the parent (its socket end inherited by some other
+// process), re-parenting is the sure sign the parent is gone.
 setInterval(() => {
   if (process.ppid !== parentPid) shutDown();
 }, PARENT_CHECK_MS).unref();

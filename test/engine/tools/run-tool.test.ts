@@ -71,9 +71,14 @@ async function viaRunnerAndDirect(name: string, args: string[], options: RunTool
   return { viaRunner, direct };
 }
 
-test('tools are spawned by the runner process, not by this one', { timeout: TEST_TIMEOUT_MS }, async () => {
+/** The pid of the process that spawned the tool. */
+async function parentOfTool(): Promise<number> {
   const result = await runTool('sh', ['-c', 'echo $PPID'], { timeoutMs: 10_000 });
-  assert.equal(Number(result.stdout.toString('utf8')), runnerPid);
+  return Number(result.stdout.toString('utf8'));
+}
+
+test('tools are spawned by the runner process, not by this one', { timeout: TEST_TIMEOUT_MS }, async () => {
+  assert.equal(await parentOfTool(), runnerPid);
 });
 
 test('gifsicle through the runner: the same output as a direct spawn, pixel-identical to the input', {
@@ -140,6 +145,16 @@ test('a tool writing past maxOutputBytes is killed and the call fails with CODEC
     message: /yes wrote more than 65536 bytes/,
   });
   assert.deepEqual(toolsRunBy(runnerPid, 'yes'), []);
+});
+
+test('arguments spawn() rejects fail that call with CODEC_FAILED, and the runner serves on', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  await assert.rejects(runTool('sh', ['-c', 'echo \0'], { timeoutMs: 10_000 }), {
+    code: 'CODEC_FAILED',
+    message: /sh failed to start/,
+  });
+  assert.equal(await parentOfTool(), runnerPid);
 });
 
 test('a tool that is not installed fails with CODEC_FAILED', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -7,9 +7,13 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runTool } from '../../../src/engine/tools/run-tool.js';
-import { configureToolRunner, toolRunnerReady } from '../../../src/engine/tools/runner-client.js';
+import {
+  configureToolRunner,
+  inheritableExecArgv,
+  toolRunnerReady,
+} from '../../../src/engine/tools/runner-client.js';
 import type { RunnerCall, RunnerMessage } from '../../../src/engine/tools/runner-protocol.js';
 import { assertSamePixels } from '../../helpers/pixels.js';
 import { isAlive, toolsRunBy, waitUntil } from './processes.js';
@@ -76,13 +80,17 @@ test('switched off, tools are spawned directly', { timeout: TEST_TIMEOUT_MS }, a
 /** Starts run-twice.script.ts; `closed` resolves when every holder of its stderr (its runner too) is gone. */
 function startScript(
   t: TestContext,
-  mode?: 'hang',
+  mode?: 'hang' | 'eval',
 ): {
   child: ChildProcess;
   firstLine: Promise<string>;
   closed: Promise<unknown>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...(mode ? [mode] : [])], {
+  const entry =
+    mode === 'eval'
+      ? ['-e', `import(${JSON.stringify(pathToFileURL(SCRIPT).href)})`]
+      : [SCRIPT, ...(mode ? [mode] : [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // A script that did not end by itself (the failure this guards against) must not outlive the test.
@@ -113,6 +121,35 @@ test('a process that used runTool ends by itself, and its runner with it', {
   assert.equal(report.second, report.runner, 'the second call went through the runner');
   // 'close' came after every holder of the script's stderr closed it, the runner among them.
   assert.equal(isAlive(report.runner), false);
+});
+
+test('a process started with node -e gets a working runner, not a copy of its own code', {
+  timeout: TEST_TIMEOUT_MS,
+}, async (t) => {
+  const script = startScript(t, 'eval');
+  const report = JSON.parse(await script.firstLine);
+  const [code] = (await script.closed) as [number | null];
+  assert.equal(code, 0);
+  assert.equal(typeof report.runner, 'number', 'the runner started');
+  assert.equal(report.second, report.runner, 'the second call went through the runner');
+});
+
+test('the runner gets the loader flags of its parent, not its code or test and inspector flags', () => {
+  assert.deepEqual(
+    inheritableExecArgv([
+      '--import',
+      'tsx',
+      '-e',
+      'run(me)',
+      '--test-force-exit',
+      '--inspect=0',
+      '--eval=again()',
+      '-pe',
+      'x',
+      '--max-old-space-size=512',
+    ]),
+    ['--import', 'tsx', '--max-old-space-size=512'],
+  );
 });
 
 test('the runner ends when its parent is killed', { timeout: TEST_TIMEOUT_MS }, async (t) => {
