@@ -102,7 +102,9 @@ async function benchEngine(
   seconds: number,
   variant: Variant,
 ): Promise<LoadResult> {
-  const pool = new EnginePool({ size: clients });
+  // The engine processes `squish serve` has: plain node on the build, without this process's tsx
+  // loader (which every engine process would load, and keep in its heap, for nothing).
+  const pool = new EnginePool({ size: clients, execArgv: [] });
   const plan = parsePlan(variant.plan);
   const photos = inputs[variant.input];
   try {

@@ -26,6 +26,12 @@ export interface EnginePoolOptions {
   limits?: Partial<EngineLimits>;
   /** Replace a process after this many jobs, bounding fragmentation and leaks (default 200). */
   jobsPerProcess?: number;
+  /**
+   * Node flags of the engine processes (default: this process's loader flags, such as tsx's
+   * `--import`, so that children of a TypeScript parent can load TypeScript). A parent running
+   * the build under a loader (the API benchmark) passes [] to get the processes `squish serve` has.
+   */
+  execArgv?: readonly string[];
 }
 
 /** An engine result as the pool returns it, with what the job cost its process. */
@@ -65,6 +71,7 @@ export class EnginePool {
   readonly size: number;
   readonly limits: Readonly<EngineLimits>;
   readonly #jobsPerProcess: number;
+  readonly #execArgv: string[];
   readonly #slots: (Slot | undefined)[];
   readonly #queue: Task[] = [];
   #nextId = 1;
@@ -74,6 +81,7 @@ export class EnginePool {
     this.size = Math.max(1, options.size ?? availableParallelism());
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
     this.#jobsPerProcess = options.jobsPerProcess ?? 200;
+    this.#execArgv = options.execArgv ? [...options.execArgv] : inheritableExecArgv();
     this.#slots = new Array(this.size).fill(undefined);
   }
 
@@ -130,7 +138,7 @@ export class EnginePool {
   #spawn(index: number): Slot {
     const child = fork(CHILD_SCRIPT, [], {
       serialization: 'advanced',
-      execArgv: inheritableExecArgv(),
+      execArgv: this.#execArgv,
       // The child's stdout goes to our stderr: stdout may carry the CLI's JSON lines. The last
       // entry is the input socket at INPUT_FD.
       stdio: ['ignore', 2, 2, 'ipc', 'pipe'],
