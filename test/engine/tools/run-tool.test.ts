@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 import sharp from 'sharp';
 import { findTool, type RunToolOptions, runTool } from '../../../src/engine/tools/run-tool.js';
-import { toolRunnerReady } from '../../../src/engine/tools/runner-client.js';
+import { configureToolRunner, toolRunnerReady } from '../../../src/engine/tools/runner-client.js';
 import { spawnTool } from '../../../src/engine/tools/spawn-tool.js';
 import { assertSamePixels } from '../../helpers/pixels.js';
 import { toolsRunBy } from './processes.js';
@@ -49,6 +49,8 @@ let runnerPid: number;
 
 before(
   async () => {
+    // However small this test process is, its calls go through the runner.
+    configureToolRunner({ directBelowRssBytes: 0 });
     const pid = await toolRunnerReady();
     assert.ok(pid, 'the tool runner started');
     runnerPid = pid;

@@ -4,7 +4,10 @@
  * the process must end by itself. With the argument `hang` it stays up until it is killed.
  */
 import { runTool } from '../../../src/engine/tools/run-tool.js';
-import { toolRunnerReady } from '../../../src/engine/tools/runner-client.js';
+import { configureToolRunner, toolRunnerReady } from '../../../src/engine/tools/runner-client.js';
+
+// However small this process is, its calls go through the runner once it is up.
+configureToolRunner({ directBelowRssBytes: 0 });
 
 const parentOfTool = async () =>
   Number((await runTool('sh', ['-c', 'echo $PPID'], { timeoutMs: 20_000 })).stdout.toString('utf8'));

@@ -26,6 +26,10 @@ const GIF = new Uint8Array(
 const SCRIPT = fileURLToPath(new URL('./run-twice.script.ts', import.meta.url));
 const RUNNER = fileURLToPath(new URL('../../../src/engine/tools/tool-runner.ts', import.meta.url));
 
+/** However small this test process is, its calls go through the runner. */
+const ALWAYS = { directBelowRssBytes: 0 };
+configureToolRunner(ALWAYS);
+
 /** The pid of the process that spawned the tool. */
 async function parentOfTool(): Promise<number> {
   const result = await runTool('sh', ['-c', 'echo $PPID'], { timeoutMs: 20_000 });
@@ -63,7 +67,17 @@ test('when the runner cannot start, tools are spawned directly', { timeout: TEST
     const result = await runTool('gifsicle', ['--no-warnings', '-O3'], { input: GIF, timeoutMs: 20_000 });
     await assertSamePixels(GIF, result.stdout, 'gifsicle spawned directly');
   } finally {
-    configureToolRunner({});
+    configureToolRunner(ALWAYS);
+  }
+});
+
+test('a process small enough to fork cheaply spawns directly', { timeout: TEST_TIMEOUT_MS }, async () => {
+  configureToolRunner({ directBelowRssBytes: Number.MAX_SAFE_INTEGER });
+  try {
+    assert.equal(await parentOfTool(), process.pid);
+    assert.equal(await parentOfTool(), process.pid);
+  } finally {
+    configureToolRunner(ALWAYS);
   }
 });
 
@@ -73,7 +87,7 @@ test('switched off, tools are spawned directly', { timeout: TEST_TIMEOUT_MS }, a
     assert.equal(await toolRunnerReady(), undefined);
     assert.equal(await parentOfTool(), process.pid);
   } finally {
-    configureToolRunner({});
+    configureToolRunner(ALWAYS);
   }
 });
 
