@@ -17,7 +17,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunnerCall, RunnerMessage } from './runner-protocol.js';
-import type { SpawnOutcome, SpawnRequest } from './spawn-tool.js';
+import { MAX_TIMER_MS, type SpawnOutcome, type SpawnRequest } from './spawn-tool.js';
 
 /** A spawn outcome, or why the runner could not deliver one. */
 export type RunnerOutcome =
@@ -118,11 +118,14 @@ class RunnerProcess {
   call(request: SpawnRequest): Promise<RunnerOutcome> {
     const id = this.#nextId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#settle(id, { kind: 'runner-unresponsive' });
-        // Its other calls can no longer be trusted either: they fail now instead of hanging.
-        this.child.kill('SIGKILL');
-      }, request.timeoutMs + REPLY_GRACE_MS);
+      const timer = setTimeout(
+        () => {
+          this.#settle(id, { kind: 'runner-unresponsive' });
+          // Its other calls can no longer be trusted either: they fail now instead of hanging.
+          this.child.kill('SIGKILL');
+        },
+        Math.min(request.timeoutMs + REPLY_GRACE_MS, MAX_TIMER_MS),
+      );
       this.#pending.set(id, { settle: resolve, timer });
       if (this.#pending.size === 1) this.#holdParentAlive(true);
       const call: RunnerCall = {

@@ -29,6 +29,9 @@ export type SpawnOutcome =
   | { kind: 'output-too-large' }
   | { kind: 'start-failed'; detail: string };
 
+/** Node fires longer timers at once (with a warning): a huge timeout means "no timeout" instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Stderr is kept for diagnostics only: a chatty tool must not grow it without bound. */
 const MAX_STDERR_CHARS = 8192;
 
@@ -57,7 +60,10 @@ export function spawnTool(request: SpawnRequest, stop?: AbortSignal): Promise<Sp
       failure ??= outcome;
       child.kill('SIGKILL');
     };
-    const timer = setTimeout(() => fail({ kind: 'timeout' }), Math.max(1, request.timeoutMs));
+    const timer = setTimeout(
+      () => fail({ kind: 'timeout' }),
+      Math.min(Math.max(1, request.timeoutMs), MAX_TIMER_MS),
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       outputBytes += chunk.length;
       if (outputBytes > request.maxOutputBytes) fail({ kind: 'output-too-large' });
