@@ -166,13 +166,21 @@ test('the runner gets the loader flags of its parent, not its code or test and i
   );
 });
 
-test('the runner ends when its parent is killed', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+test('the runner ends when its parent is killed, and kills the tool it was running', {
+  timeout: TEST_TIMEOUT_MS,
+}, async (t) => {
   const script = startScript(t, 'hang');
   const report = JSON.parse(await script.firstLine);
-  assert.equal(isAlive(report.runner), true);
+  await waitUntil(() => toolsRunBy(report.runner, 'sleep').length > 0);
+  const [sleeping] = toolsRunBy(report.runner, 'sleep');
+  t.after(() => {
+    if (sleeping && isAlive(sleeping)) process.kill(sleeping, 'SIGKILL');
+  });
   script.child.kill('SIGKILL');
   await script.closed;
   assert.equal(isAlive(report.runner), false);
+  // SIGKILL was sent before the runner exited; the tool is gone as soon as the kernel gets to it.
+  await waitUntil(() => !isAlive(sleeping!));
 });
 
 test('the runner runs absolute tool paths only', { timeout: TEST_TIMEOUT_MS }, async () => {
