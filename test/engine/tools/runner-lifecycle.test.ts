@@ -81,6 +81,26 @@ test('a process small enough to fork cheaply spawns directly', { timeout: TEST_T
   }
 });
 
+test('a call with a large input spawns directly, a small one goes through the runner', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  configureToolRunner({ ...ALWAYS, directAboveInputBytes: 1000 });
+  try {
+    const runner = await toolRunnerReady();
+    const parentWith = async (inputBytes: number) => {
+      const result = await runTool('sh', ['-c', 'cat > /dev/null; echo $PPID'], {
+        input: new Uint8Array(inputBytes),
+        timeoutMs: 20_000,
+      });
+      return Number(result.stdout.toString('utf8'));
+    };
+    assert.equal(await parentWith(1000), runner);
+    assert.equal(await parentWith(1001), process.pid);
+  } finally {
+    configureToolRunner(ALWAYS);
+  }
+});
+
 test('switched off, tools are spawned directly', { timeout: TEST_TIMEOUT_MS }, async () => {
   configureToolRunner({ enabled: false });
   try {
