@@ -5,11 +5,12 @@
  */
 import type { Account, JobDelivery, JobRecord } from '../db/records.js';
 import type { OptimizePlan } from '../plan/index.js';
+import type { BlobBytes } from '../store/blob-store.js';
 
 export interface SubmitJob {
   account: Account;
   source:
-    | { kind: 'upload'; bytes: Uint8Array; fileName: string }
+    | { kind: 'upload'; bytes: BlobBytes; fileName: string }
     | { kind: 'url'; url: string; fileName?: string };
   plan: OptimizePlan;
   delivery: JobDelivery;

@@ -6,7 +6,7 @@ import type { Account, JobRecord, JobSource } from '../db/records.js';
 import { ERROR_CODES, type ErrorCode, SquishError } from '../errors/index.js';
 import { OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
 import { checkUrlSyntax, fileNameFromUrl, type OutboundPolicy } from '../net/index.js';
-import { type BlobStore, inputBlobKey } from '../store/index.js';
+import { type BlobStore, byteLengthOf, inputBlobKey } from '../store/index.js';
 import { offerInput, takeResult, withdrawInput } from '../worker/input-handoff.js';
 
 /** Attempts of one optimize job: a worker dying twice on the same job is likely the job's fault. */
@@ -85,7 +85,7 @@ export class PlatformJobService implements JobService {
     const waits = job.delivery.mode === 'wait';
     let source: JobSource;
     if (job.source.kind === 'upload') {
-      const size = job.source.bytes.byteLength;
+      const size = byteLengthOf(job.source.bytes);
       if (size > this.maxUploadBytes) {
         throw new SquishError(
           'INPUT_TOO_LARGE',

@@ -4,7 +4,7 @@
  * it with its first blob operation instead of at start.
  */
 import type { Readable } from 'node:stream';
-import type { BlobInfo, BlobStore, PresignedGetOptions, PutOptions } from './blob-store.js';
+import type { BlobBytes, BlobInfo, BlobStore, PresignedGetOptions, PutOptions } from './blob-store.js';
 
 export class DeferredBlobStore implements BlobStore {
   readonly kind: string;
@@ -34,7 +34,7 @@ export class DeferredBlobStore implements BlobStore {
     return this.#store;
   }
 
-  async put(key: string, data: Uint8Array, options?: PutOptions): Promise<void> {
+  async put(key: string, data: BlobBytes, options?: PutOptions): Promise<void> {
     return (await this.#loaded()).put(key, data, options);
   }
 

@@ -1,7 +1,10 @@
 export {
   assertBlobKey,
+  type BlobBytes,
   type BlobInfo,
   type BlobStore,
+  byteLengthOf,
+  joinedBytes,
   type PresignedGetOptions,
   type PutOptions,
 } from './blob-store.js';

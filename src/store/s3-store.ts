@@ -13,8 +13,10 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SquishError } from '../errors/index.js';
 import {
   assertBlobKey,
+  type BlobBytes,
   type BlobInfo,
   type BlobStore,
+  joinedBytes,
   type PresignedGetOptions,
   type PutOptions,
 } from './blob-store.js';
@@ -72,8 +74,11 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async put(key: string, data: Uint8Array, options: PutOptions = {}): Promise<void> {
+  async put(key: string, bytes: BlobBytes, options: PutOptions = {}): Promise<void> {
     const objectKey = this.objectKey(key);
+    // One PUT takes one body with its length: pieces are joined (S3 nodes are not the case the
+    // in-memory upload path optimises for).
+    const data = joinedBytes(bytes);
     await this.send('PutObject', () =>
       this.client.send(
         new PutObjectCommand({

@@ -16,11 +16,13 @@
  * sharing a process cannot take each other's entries.
  */
 import type { JobRecord } from '../db/records.js';
+import type { BlobBytes } from '../store/index.js';
 
 /** What the api hands over: the stored job as it was created, and its input bytes. */
 export interface HandedInput {
   record: JobRecord;
-  bytes: Uint8Array;
+  /** The upload as the api read it (in pieces as they arrived, see BlobBytes). */
+  bytes: BlobBytes;
 }
 
 /** One waiting request's entry: the input until a worker takes it, then the finished job. */

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { EnginePool } from '../../src/engine/index.js';
 import { parsePlan } from '../../src/plan/index.js';
+import { assertSamePixels } from '../helpers/pixels.js';
 
 /** A noisy 1500x1000 PNG: lossy search on it takes well over 100 ms. */
 async function noisyPng(): Promise<Buffer> {
@@ -74,4 +75,31 @@ test('a closed pool refuses work', async () => {
   const pool = new EnginePool({ size: 1 });
   await pool.close();
   await assert.rejects(pool.run(await tiny(), parsePlan()), { code: 'INTERNAL' });
+});
+
+test('an input given in pieces is optimized as the whole input is', async () => {
+  const pool = new EnginePool({ size: 1 });
+  try {
+    const input = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#3a7' } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const pieces = [
+      input.subarray(0, 7),
+      input.subarray(7, 7),
+      input.subarray(7, 5000),
+      input.subarray(5000),
+    ];
+    const plan = parsePlan({
+      lossy: true,
+      quality: 80,
+      resize: { strategy: 'fit', width: 120, height: 120 },
+    });
+    const whole = await pool.run(input, plan);
+    const pieced = await pool.run(pieces, plan);
+    assert.equal(pieced.originalSize, input.length);
+    assert.equal(pieced.width, whole.width);
+    await assertSamePixels(whole.data, pieced.data, 'the same output from the pieces');
+  } finally {
+    await pool.close();
+  }
 });

@@ -25,6 +25,23 @@ function freshRoot(): string {
 describeBlobStoreConformance('LocalFolderStore', async () => new LocalFolderStore({ root: freshRoot() }));
 
 describe('LocalFolderStore on a folder', () => {
+  it('writes a blob given in pieces as their concatenation, flushed or not', async () => {
+    const store = new LocalFolderStore({ root: freshRoot() });
+    const pieces = [
+      new Uint8Array([1, 2]),
+      new Uint8Array(0),
+      new Uint8Array(70_000).fill(7),
+      new Uint8Array([9]),
+    ];
+    const whole = Buffer.concat(pieces);
+    for (const durable of [true, false]) {
+      await store.put(`inputs/pieces-${durable}`, pieces, { durable });
+      assert.deepEqual(Buffer.from((await store.get(`inputs/pieces-${durable}`))!), whole);
+    }
+    await store.put('inputs/no-pieces', []);
+    assert.equal((await store.get('inputs/no-pieces'))!.byteLength, 0);
+  });
+
   it('keeps every blob inside its root, one file per key', async () => {
     const root = freshRoot();
     const store = new LocalFolderStore({ root });

@@ -43,7 +43,7 @@ export interface PooledResult extends EngineResult {
 
 interface Task {
   id: number;
-  input: Uint8Array;
+  input: PoolInput;
   plan: OptimizePlan;
   resolve(result: PooledResult): void;
   reject(error: SquishError): void;
@@ -80,6 +80,9 @@ const ENGINE_HEAP_FLAG = '--initial-heap-size=64';
 
 const CHILD_SCRIPT = fileURLToPath(import.meta.url).replace(/engine-pool\.(ts|js)$/, 'child.$1');
 
+/** An input of the pool: one array, or pieces in order (written to the engine process as they are). */
+export type PoolInput = Uint8Array | readonly Uint8Array[];
+
 export class EnginePool {
   readonly size: number;
   readonly limits: Readonly<EngineLimits>;
@@ -103,7 +106,7 @@ export class EnginePool {
    * @throws SquishError: the engine's refusal, or PROCESSING_TIMEOUT / MEMORY_LIMIT / CODEC_FAILED
    *   when the process had to be killed or died.
    */
-  run(input: Uint8Array, plan: OptimizePlan): Promise<PooledResult> {
+  run(input: PoolInput, plan: OptimizePlan): Promise<PooledResult> {
     if (this.#closed) return Promise.reject(new SquishError('INTERNAL', 'The engine pool is closed.'));
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, input, plan, resolve, reject });
@@ -217,15 +220,13 @@ export class EnginePool {
       );
     }, this.limits.timeoutMs + KILL_GRACE_MS);
     // The caller's bytes go out as they are (no copy here): one writev with the frame's head.
-    const head = jobFrameHead({
-      id: task.id,
-      plan: task.plan,
-      limits: this.limits,
-      inputBytes: task.input.byteLength,
-    });
+    const pieces = (Array.isArray(task.input) ? task.input : [task.input]) as readonly Uint8Array[];
+    let inputBytes = 0;
+    for (const piece of pieces) inputBytes += piece.byteLength;
+    const head = jobFrameHead({ id: task.id, plan: task.plan, limits: this.limits, inputBytes });
     slot.input.cork();
     slot.input.write(head);
-    slot.input.write(task.input);
+    for (const piece of pieces) if (piece.byteLength > 0) slot.input.write(piece);
     slot.input.uncork();
   }
 

@@ -8,6 +8,7 @@ import type { JobService, SubmitJob } from '../../../src/api/job-service.js';
 import type { Account, AccountStatus, JobOutput, JobRecord } from '../../../src/db/records.js';
 import { type EngineResult, optimize } from '../../../src/engine/index.js';
 import { isSquishError, SquishError } from '../../../src/errors/index.js';
+import { byteLengthOf, joinedBytes } from '../../../src/store/index.js';
 
 const EXTENSIONS = { jpeg: 'jpg', png: 'png', gif: 'gif', webp: 'webp', avif: 'avif', svg: 'svg' } as const;
 
@@ -71,7 +72,7 @@ export class InMemoryJobService implements JobService {
   async submit(job: SubmitJob): Promise<JobRecord> {
     this.calls.push('submit');
     this.submitted.push(job);
-    if (job.source.kind === 'upload' && job.source.bytes.length > this.maxUploadBytes) {
+    if (job.source.kind === 'upload' && byteLengthOf(job.source.bytes) > this.maxUploadBytes) {
       throw new SquishError('INPUT_TOO_LARGE');
     }
     const id = randomBytes(16).toString('hex');
@@ -81,7 +82,7 @@ export class InMemoryJobService implements JobService {
             kind: 'upload' as const,
             blobKey: `inputs/${id}`,
             fileName: job.source.fileName,
-            size: job.source.bytes.length,
+            size: byteLengthOf(job.source.bytes),
           }
         : { kind: 'url' as const, url: job.source.url, fileName: job.source.fileName ?? 'image' };
     const record: JobRecord = {
@@ -123,7 +124,8 @@ export class InMemoryJobService implements JobService {
 
   private async run(record: JobRecord, job: SubmitJob): Promise<void> {
     try {
-      const input = job.source.kind === 'upload' ? job.source.bytes : await fetchBytes(job.source.url);
+      const input =
+        job.source.kind === 'upload' ? joinedBytes(job.source.bytes) : await fetchBytes(job.source.url);
       const result = await optimize(input, job.plan);
       const outputs = (result.outputs ?? [result]).map((output) => this.store(record, output, result));
       Object.assign(record, {
