@@ -25,6 +25,7 @@ const GIF = new Uint8Array(
 );
 const SCRIPT = fileURLToPath(new URL('./run-twice.script.ts', import.meta.url));
 const RUNNER = fileURLToPath(new URL('../../../src/engine/tools/tool-runner.ts', import.meta.url));
+const REFUSING_RUNNER = fileURLToPath(new URL('./refusing-runner.script.ts', import.meta.url));
 
 /** However small this test process is, its calls go through the runner. */
 const ALWAYS = { directBelowRssBytes: 0 };
@@ -66,6 +67,18 @@ test('when the runner cannot start, tools are spawned directly', { timeout: TEST
     assert.equal(await parentOfTool(), process.pid);
     const result = await runTool('gifsicle', ['--no-warnings', '-O3'], { input: GIF, timeoutMs: 20_000 });
     await assertSamePixels(GIF, result.stdout, 'gifsicle spawned directly');
+  } finally {
+    configureToolRunner(ALWAYS);
+  }
+});
+
+test('a runner that says ready but fails its first call is not used', {
+  timeout: TEST_TIMEOUT_MS,
+}, async () => {
+  configureToolRunner({ ...ALWAYS, script: REFUSING_RUNNER });
+  try {
+    assert.equal(await toolRunnerReady(), undefined);
+    assert.equal(await parentOfTool(), process.pid);
   } finally {
     configureToolRunner(ALWAYS);
   }
