@@ -56,8 +56,8 @@ const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
  * (PROCESSING_TIMEOUT past `timeoutMs`, CODEC_FAILED past `maxOutputBytes`, when the tool is
  * missing or cannot start, or when the tool runner died with the call in flight).
  *
- * The spawn itself happens in the tool runner process (runner-client.ts explains why), or here
- * while the runner starts or when it cannot.
+ * The spawn itself happens in the tool runner process (runner-client.ts explains why and when),
+ * or here: in small processes, for large inputs, while the runner starts or when it cannot.
  */
 export async function runTool(
   name: string,

@@ -9,10 +9,11 @@
  * costs one IPC round trip plus a cheap fork.
  *
  * One runner per process, started on the first call made at a resident size where forking is
- * dear (below it, calls spawn directly as before). Until it is ready (and whenever it cannot
- * start) calls spawn directly, so no call ever waits for it. The runner is unreferenced while no
- * call is pending: it never keeps a CLI or a test process alive, and it exits by itself when its
- * parent goes (see tool-runner.ts).
+ * dear; below it, and for inputs large enough that the extra copy costs more than the fork saves,
+ * calls spawn directly as before. Until the runner is ready (started and warmed up by one
+ * throwaway call) and whenever it cannot start, calls spawn directly, so no call ever waits for
+ * it. The runner is unreferenced while no call is pending: it never keeps a CLI or a test process
+ * alive, and it exits by itself when its parent goes (see tool-runner.ts).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
