@@ -14,6 +14,7 @@ import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { SquishError } from '../../errors/index.js';
 import type { OptimizePlan } from '../../plan/index.js';
+import { inheritableExecArgv } from '../child-exec-argv.js';
 import { DEFAULT_LIMITS, type EngineLimits } from '../limits.js';
 import type { EngineResult } from '../types.js';
 import { jobFrameHead } from './input-frames.js';
@@ -264,11 +265,6 @@ export class EnginePool {
     slot.child.kill('SIGKILL');
     slot.input.destroy();
   }
-}
-
-/** Loader flags (tsx in tests and development) pass on to children; test-runner and inspector flags do not. */
-function inheritableExecArgv(): string[] {
-  return process.execArgv.filter((arg) => !/^--(?:test|inspect|watch)/.test(arg));
 }
 
 function currentRss(pid: number): number | undefined {

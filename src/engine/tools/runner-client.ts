@@ -17,6 +17,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inheritableExecArgv } from '../child-exec-argv.js';
 import type { RunnerCall, RunnerMessage } from './runner-protocol.js';
 import { MAX_TIMER_MS, type SpawnOutcome, type SpawnRequest } from './spawn-tool.js';
 
@@ -280,22 +281,4 @@ export function configureToolRunner(settings: ToolRunnerOptions): void {
 
 function definedOnly(settings: ToolRunnerOptions): ToolRunnerOptions {
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
-}
-
-/** Flags that make node run something else than the forked module: with them, the runner would run the parent's code. */
-const CODE_FLAGS = new Set(['-e', '--eval', '-p', '--print', '-pe', '-ep']);
-
-/**
- * Loader flags (tsx in tests and development) pass on to the runner; test-runner, inspector and
- * watch flags do not, nor `-e`/`-p` and their code (a parent started with `node -e` would
- * otherwise run its own script again in the runner, which would start a runner of its own...).
- */
-export function inheritableExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
-  const kept: string[] = [];
-  for (let index = 0; index < execArgv.length; index++) {
-    const arg = execArgv[index]!;
-    if (CODE_FLAGS.has(arg)) index++;
-    else if (!/^--(?:test|inspect|watch|eval=|print=|interactive|input-type)|^-i$/.test(arg)) kept.push(arg);
-  }
-  return kept;
 }

@@ -8,12 +8,9 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { inheritableExecArgv } from '../../../src/engine/child-exec-argv.js';
 import { runTool } from '../../../src/engine/tools/run-tool.js';
-import {
-  configureToolRunner,
-  inheritableExecArgv,
-  toolRunnerReady,
-} from '../../../src/engine/tools/runner-client.js';
+import { configureToolRunner, toolRunnerReady } from '../../../src/engine/tools/runner-client.js';
 import type { RunnerCall, RunnerMessage } from '../../../src/engine/tools/runner-protocol.js';
 import { assertSamePixels } from '../../helpers/pixels.js';
 import { isAlive, toolsRunBy, waitUntil } from './processes.js';
