@@ -30,6 +30,7 @@ import sharp from 'sharp';
 import { type PlanInput, parsePlan } from '../src/plan/index.js';
 import { krakenUploader, multipartBody } from './api-lib/kraken-upload.js';
 import { type LoadResult, runLoad } from './api-lib/load-loop.js';
+import { BOX, PHOTOS, preparePhotos, WIDTH } from './api-lib/photos.js';
 import { createKey, startSquish } from './api-lib/squish-process.js';
 
 // The engine pool from the build, as `squish serve` runs it (see api-lib/squish-process.ts).
@@ -37,13 +38,6 @@ const { EnginePool } = (await import(
   new URL('../dist/engine/index.js', import.meta.url).href
 )) as typeof import('../src/engine/index.js');
 
-const PHOTOS = [
-  '/work/shared/corpus/jpeg/mate-Aqua.jpg',
-  '/work/shared/corpus/jpeg/exif-42_IndexError_12MP.jpg',
-  '/work/shared/corpus/jpeg/mate-Elephants_3840x2160.jpg',
-];
-const WIDTH = 2048;
-const BOX = 512;
 /** sharp's fixed quality: mozjpeg at 85, a common "high quality" setting of image servers. */
 const SHARP_QUALITY = 85;
 
@@ -52,12 +46,6 @@ function option(name: string, fallback: number): number {
   const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} expects a positive number`);
   return value;
-}
-
-async function preparePhotos(): Promise<Buffer[]> {
-  return Promise.all(
-    PHOTOS.map((file) => sharp(file).rotate().resize({ width: WIDTH }).jpeg({ quality: 90 }).toBuffer()),
-  );
 }
 
 /**

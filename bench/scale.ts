@@ -17,10 +17,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { treeCpuMs } from './api-lib/cpu-time.js';
 import { krakenUploader, multipartBody } from './api-lib/kraken-upload.js';
 import { type LoadResult, runLoad } from './api-lib/load-loop.js';
+import { BOX, PHOTOS, preparePhotos, WIDTH } from './api-lib/photos.js';
 import { createKey, type RunningSquish, startSquish } from './api-lib/squish-process.js';
 import { folderBytes, openScaleBackends, type ScaleBackends } from './lib/scale-backends.js';
 import {
@@ -33,13 +33,6 @@ import {
 import { nodeEnv } from './lib/scale-nodes.js';
 import { processesCpuMs } from './lib/scale-service-cpu.js';
 
-const PHOTOS = [
-  '/work/shared/corpus/jpeg/mate-Aqua.jpg',
-  '/work/shared/corpus/jpeg/exif-42_IndexError_12MP.jpg',
-  '/work/shared/corpus/jpeg/mate-Elephants_3840x2160.jpg',
-];
-const WIDTH = 2048;
-const BOX = 512;
 const QUALITY = 85;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,12 +61,6 @@ interface ScaleRun {
   /** Store bytes per job: to the store (PUT) and from it (GET); for a folder, bytes written only. */
   storeBytesInPerJob: number;
   storeBytesOutPerJob?: number;
-}
-
-async function preparePhotos(): Promise<Buffer[]> {
-  return Promise.all(
-    PHOTOS.map((file) => sharp(file).rotate().resize({ width: WIDTH }).jpeg({ quality: 90 }).toBuffer()),
-  );
 }
 
 async function runWorkers(
