@@ -20,7 +20,7 @@ export function renderMarkdown(input: ReportInput): string {
     '(never larger). "exact" = lossless outputs that decode to the same pixels (RGBA at native depth, orientation and ICC applied;',
     'GIF: same displayed canvases and durations; SVG: librsvg renderings at SSIMULACRA2 >= 90). SSIMULACRA2: kept result vs original;',
     'centre 2048² crop above 4.2 MP; alpha on white; GIF: mean of 8 timeline instants; files with a side < 64 px not scored.',
-    'Times: wall time per file, one job at a time (Squish through an EnginePool of size 1, CLIs including process start); runs under 250 ms are timed 3 times and the median kept.',
+    'Times: wall time per file, one job at a time (Squish through an EnginePool of size 1, CLIs including process start); runs under 250 ms are timed in two more passes over the category and the median of the three kept.',
     'Peak RSS: the process that did the work (Squish: the engine child; CLIs: GNU time); in-process references (sharp, oxipng WASM, svgo) show "–".',
     '',
     '## Results',
