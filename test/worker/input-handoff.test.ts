@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, test } from 'node:test';
+import { after, type TestContext, test } from 'node:test';
 import { EnginePool } from '../../src/engine/index.js';
 import { inputBlobKey } from '../../src/store/index.js';
 import { offerInput, pendingHandoffs, takeResult, withdrawInput } from '../../src/worker/input-handoff.js';
 import { assertSamePixels } from '../helpers/pixels.js';
-import { startHarness } from './harness.js';
+import { type Harness, startHarness } from './harness.js';
 
 const hopper = readFileSync(new URL('../fixtures/worker/pil-hopper.jpg', import.meta.url));
 
@@ -46,13 +46,19 @@ test('without an offer the worker reads the stored upload (another process accep
   assert.match(record.error?.message ?? '', /no longer stored/);
 });
 
-test('the finished job goes back to the waiting request as it was stored, once', async (t) => {
+/** A recorded job whose upload is offered in memory, as a wait request does, and the worker started. */
+async function offeredJob(t: TestContext): Promise<{ h: Harness; jobId: string }> {
   const h = await startHarness(t, pool, { startWorker: false });
   const jobId = await h.submit({ input: hopper, fileName: 'hopper.jpg' });
   const record = await h.db.jobs.get(jobId);
   assert.ok(record);
   offerInput({ record, bytes: hopper });
   h.runWorker();
+  return { h, jobId };
+}
+
+test('the finished job goes back to the waiting request as it was stored, once', async (t) => {
+  const { h, jobId } = await offeredJob(t);
   const { record: stored } = await h.finished(jobId);
   const handed = takeResult(jobId);
   assert.ok(handed, 'the worker handed the job back');
@@ -64,12 +70,7 @@ test('the finished job goes back to the waiting request as it was stored, once',
 });
 
 test('a job whose wait has ended is not kept in memory', async (t) => {
-  const h = await startHarness(t, pool, { startWorker: false });
-  const jobId = await h.submit({ input: hopper, fileName: 'hopper.jpg' });
-  const record = await h.db.jobs.get(jobId);
-  assert.ok(record);
-  offerInput({ record, bytes: hopper });
-  h.runWorker();
+  const { h, jobId } = await offeredJob(t);
   // The waiter gives up (timeout) while the worker still runs the job.
   withdrawInput(jobId);
   const { record: stored } = await h.finished(jobId);
