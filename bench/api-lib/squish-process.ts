@@ -6,6 +6,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { serveStarted } from '../../src/cli/serve-start-lines.js';
 
 const BIN = fileURLToPath(new URL('../../bin/squish.js', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
@@ -53,25 +54,10 @@ export async function startSquish(options: ServeOptions): Promise<RunningSquish>
     { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = once(child, 'exit');
-  const started = roles.split(',').includes('api') ? /^squish listening on (http:\/\/\S+)$/m : /^()roles: /m;
-  let stdout = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`squish serve --roles ${roles} did not start`)),
-      START_TIMEOUT_MS,
-    );
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = started.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`squish serve --roles ${roles} exited (${code}) before starting:\n${stdout}`));
-    });
+  const url = await serveStarted(child, {
+    apiRole: roles.split(',').includes('api'),
+    timeoutMs: START_TIMEOUT_MS,
+    failure: (reason, stdout) => new Error(`squish serve --roles ${roles} ${reason}:\n${stdout}`),
   });
   return {
     url,

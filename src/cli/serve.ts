@@ -6,6 +6,7 @@
 import { type App, createApp } from '../app/index.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import type { CliStreams } from './optimize/run-optimize.js';
+import { listeningLine, rolesLine } from './serve-start-lines.js';
 
 /** The options of `serve` as commander gives them (strings, absent when not typed). */
 export interface ServeFlags {
@@ -61,10 +62,10 @@ export async function runServe(
     streams.stderr.write(`squish: cannot start: ${(error as Error).message}\n`);
     return EXIT_START_FAILED;
   }
-  if (app.url) streams.stdout.write(`squish listening on ${app.url}\n`);
+  if (app.url) streams.stdout.write(`${listeningLine(app.url)}\n`);
   streams.stdout.write(
     [
-      `roles: ${config.roles.join(', ')}; data: ${config.dataDir}; download links: ${app.jobs.publicUrl}`,
+      rolesLine(config.roles, config.dataDir, app.jobs.publicUrl),
       `create an API key with: squish keys create --data ${config.dataDir}`,
       '',
     ].join('\n'),

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { serveStarted } from '../../src/cli/serve-start-lines.js';
 
 /**
  * The compiled CLI, as `npx squish` runs it. SQUISH_CLUSTER_BIN points at another build while
@@ -72,24 +73,10 @@ export class SquishNode {
     this.child = child;
     this.exited = once(child, 'exit');
     this.starts++;
-    const ready = roles.split(',').includes('api') ? /^squish listening on /m : /^roles: /m;
-    let stdout = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${name} did not start in time; see ${logFile}`)),
-        START_TIMEOUT_MS,
-      );
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-        if (ready.test(stdout)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited (${code ?? signal}) while starting: ${this.logTail()}`));
-      });
+    await serveStarted(child, {
+      apiRole: roles.split(',').includes('api'),
+      timeoutMs: START_TIMEOUT_MS,
+      failure: (reason) => new Error(`${name} ${reason}: ${this.logTail()}; see ${logFile}`),
     });
   }
 

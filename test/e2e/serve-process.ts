@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runKeysCreate } from '../../src/cli/keys.js';
 import type { CliStreams } from '../../src/cli/optimize/run-optimize.js';
+import { serveStarted } from '../../src/cli/serve-start-lines.js';
 import { type CliRun, runCli } from '../cli/run-cli.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
@@ -44,28 +45,15 @@ export async function startServe(
   const args = ['--import', TSX, BIN, 'serve', '--port', '0', '--data', dataDir, '--concurrency', '1'];
   if (roles) args.push('--roles', roles);
   const child = spawn(process.execPath, args, { env: serveEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  const started =
-    roles && !roles.split(',').includes('api') ? /^()roles: /m : /^squish listening on (http:\/\/\S+)$/m;
-  let stdout = '';
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
   const exited = once(child, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), START_TIMEOUT_MS);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = started.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${code}) before listening:\n${stdout}\n${stderr}`));
-    });
+  const url = await serveStarted(child, {
+    apiRole: !roles || roles.split(',').includes('api'),
+    timeoutMs: START_TIMEOUT_MS,
+    failure: (reason, stdout) => new Error(`serve ${reason}:\n${stdout}\n${stderr}`),
   });
   return {
     url,
