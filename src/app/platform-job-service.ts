@@ -7,7 +7,7 @@ import { ERROR_CODES, type ErrorCode, SquishError } from '../errors/index.js';
 import { OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
 import { checkUrlSyntax, fileNameFromUrl, type OutboundPolicy } from '../net/index.js';
 import { type BlobStore, byteLengthOf, inputBlobKey } from '../store/index.js';
-import { offerInput, takeResult, withdrawInput } from '../worker/input-handoff.js';
+import { endHandoff, offerInput, takeResult } from '../worker/input-handoff.js';
 
 /** Attempts of one optimize job: a worker dying twice on the same job is likely the job's fault. */
 const OPTIMIZE_ATTEMPTS = 3;
@@ -112,12 +112,12 @@ export class PlatformJobService implements JobService {
       expiresAt: new Date(Date.now() + this.#deps.resultTtlMs),
     });
     // A worker of this process takes the upload from memory (worker/input-handoff.ts); the
-    // wait withdraws the offer when it ends, taken or not.
+    // wait ends the handoff when it ends, taken or not.
     if (waits && job.source.kind === 'upload') offerInput({ record, bytes: job.source.bytes });
     try {
       await queue.enqueue(OPTIMIZE_QUEUE, id, { jobId: id }, { attempts: OPTIMIZE_ATTEMPTS });
     } catch (error) {
-      withdrawInput(id);
+      endHandoff(id);
       throw error;
     }
     this.#deps.log.debug(
@@ -164,7 +164,7 @@ export class PlatformJobService implements JobService {
       );
     } finally {
       this.#waits.delete(controller);
-      withdrawInput(id);
+      endHandoff(id);
     }
   }
 

@@ -68,7 +68,7 @@ export function takeResult(jobId: string): JobRecord | undefined {
  * wait ended first) and a result nobody took. The api calls it when the wait ends, so the map
  * holds at most the waits in flight.
  */
-export function withdrawInput(jobId: string): void {
+export function endHandoff(jobId: string): void {
   handoffs.delete(jobId);
 }
 

@@ -167,7 +167,7 @@ test('a wait upload is offered to this process’s worker until its wait ends; a
 
   const waited = await submit({ mode: 'wait' });
   assert.equal(pendingHandoffs(), before + 1);
-  // Nothing runs the job here: the wait times out and withdraws the offer, which would
+  // Nothing runs the job here: the wait times out and ends the handoff, which would
   // otherwise stay in memory for a job that another process ran.
   await assert.rejects(jobs.waitForResult(waited.id, 100), { code: 'UNAVAILABLE' });
   assert.equal(pendingHandoffs(), before);

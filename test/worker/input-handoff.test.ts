@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, type TestContext, test } from 'node:test';
 import { EnginePool } from '../../src/engine/index.js';
 import { inputBlobKey } from '../../src/store/index.js';
-import { offerInput, pendingHandoffs, takeResult, withdrawInput } from '../../src/worker/input-handoff.js';
+import { endHandoff, offerInput, pendingHandoffs, takeResult } from '../../src/worker/input-handoff.js';
 import { assertSamePixels } from '../helpers/pixels.js';
 import { type Harness, startHarness } from './harness.js';
 
@@ -65,14 +65,14 @@ test('the finished job goes back to the waiting request as it was stored, once',
   // The same record the database gives: status, result, outputs, finish time and expiry.
   assert.deepEqual(handed, stored);
   assert.equal(takeResult(jobId), undefined, 'taken once; a second look reads the database');
-  withdrawInput(jobId);
+  endHandoff(jobId);
   assert.equal(pendingHandoffs(), 0);
 });
 
 test('a job whose wait has ended is not kept in memory', async (t) => {
   const { h, jobId } = await offeredJob(t);
   // The waiter gives up (timeout) while the worker still runs the job.
-  withdrawInput(jobId);
+  endHandoff(jobId);
   const { record: stored } = await h.finished(jobId);
   assert.equal(stored.status, 'done');
   assert.equal(takeResult(jobId), undefined, 'nobody waits: nothing was kept');
