@@ -1,16 +1,20 @@
 /**
  * SSIMULACRA2, the perceptual metric Squish aims its lossy search at.
  *
- * Computed by `calc-s2-rust` (a WASM build of the Rust `ssimulacra2` port): the only SSIMULACRA2
- * implementation reachable here (no Debian or native npm build exists, see notes/codecs.md).
  * Scores: 100 = identical, 90 = visually lossless at normal viewing, 80 = very high quality,
- * 70 = high quality, 50 = medium. It costs about 2.2 µs per pixel on one core, so callers measure
- * samples of large images, never the whole of a 12 MP photo.
+ * 70 = high quality, 50 = medium. Every target and margin of the engine is calibrated on the
+ * scores of calc-s2-rust (calc-s2-rust.ts), a WASM build at about 1.5 µs per pixel on one core.
+ * Images whose short side gives the metric all of its 6 scales are scored by this project's own
+ * implementation of the same computation (ssimulacra2-score.ts) at about 0.6 µs per pixel: on
+ * those it agrees with calc-s2-rust within a few tenths of a point (photos within 0.25,
+ * test/engine/metric/ssimulacra2.test.ts). Smaller images go to calc-s2-rust: with 5 scales or
+ * fewer the two differ by up to 10 points on text, for a reason not found, and such images cost
+ * little anyway. Callers still measure samples of large images, never the whole of a 12 MP photo.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { rawView } from '../raw-image.js';
+import { calcS2Rust } from './calc-s2-rust.js';
+import { ssimulacra2Score } from './ssimulacra2-score.js';
 
 /** Interleaved 8-bit RGB pixels (3 bytes per pixel, no alpha). */
 export interface RgbImage {
@@ -19,36 +23,19 @@ export interface RgbImage {
   height: number;
 }
 
-interface S2Module {
-  initSync(module: Uint8Array): unknown;
-  new_buffer(key: string, len: number): number;
-  remove_buffer(key: string): void;
-  calc_s2(a: string, b: string, width: number, height: number): number;
-}
-
 /** The smallest side SSIMULACRA2 gives stable answers for (its 6 scales halve the image 5 times). */
 export const MIN_METRIC_SIDE = 64;
 
-let loaded: { mod: S2Module; memory: { buffer: ArrayBuffer } } | undefined;
-
-async function load(): Promise<{ mod: S2Module; memory: { buffer: ArrayBuffer } }> {
-  if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  const jsPath = require.resolve('calc-s2-rust/calc_s2_rust.js');
-  // The package is ESM without "type": "module"; Node 20.19+ detects the syntax and loads it.
-  const mod = (await import(jsPath)) as S2Module;
-  const exports = mod.initSync(readFileSync(jsPath.replace(/\.js$/, '_bg.wasm'))) as {
-    memory: { buffer: ArrayBuffer };
-  };
-  loaded = { mod, memory: exports.memory };
-  return loaded;
-}
-
-let sequence = 0;
+/**
+ * The smallest short side that still has a 6th scale (halved 4 times, rounding up, it is still
+ * 8 px or more): from here on this project's implementation scores the pair.
+ */
+export const OWN_METRIC_MIN_SIDE = 113;
 
 /**
  * SSIMULACRA2 of `distorted` against `reference` (same dimensions, RGB).
- * @throws RangeError when the dimensions differ.
+ * @throws RangeError when the dimensions differ, the buffers are not tightly packed RGB or a side
+ *   is under 8 px.
  */
 export async function ssimulacra2(reference: RgbImage, distorted: RgbImage): Promise<number> {
   if (reference.width !== distorted.width || reference.height !== distorted.height) {
@@ -56,51 +43,14 @@ export async function ssimulacra2(reference: RgbImage, distorted: RgbImage): Pro
       `ssimulacra2 needs equal dimensions, got ${reference.width}x${reference.height} and ${distorted.width}x${distorted.height}`,
     );
   }
-  const { mod, memory } = await load();
   const len = reference.width * reference.height * 3;
   if (reference.data.length !== len || distorted.data.length !== len) {
     throw new RangeError('ssimulacra2 expects tightly packed 3-channel RGB buffers');
   }
-  const id = ++sequence;
-  const keyA = `a${id}`;
-  const keyB = `b${id}`;
-  return quietly(() => {
-    let computed = false;
-    try {
-      // new_buffer may grow wasm memory, so take the view after both allocations.
-      const ptrA = mod.new_buffer(keyA, len);
-      const ptrB = mod.new_buffer(keyB, len);
-      const heap = new Uint8Array(memory.buffer);
-      heap.set(reference.data, ptrA);
-      heap.set(distorted.data, ptrB);
-      const score = mod.calc_s2(keyA, keyB, reference.width, reference.height);
-      computed = true;
-      return score;
-    } finally {
-      // calc_s2 frees both buffers itself; free them here only when it did not run.
-      if (!computed) {
-        mod.remove_buffer(keyA);
-        mod.remove_buffer(keyB);
-      }
-    }
-  });
-}
-
-/**
- * The WASM build prints a line to console.log on every allocation. Its imports are private to the
- * package's glue, so the calls (all synchronous) run with console.log silenced instead.
- */
-function quietly<T>(fn: () => T): T {
-  const log = console.log;
-  const error = console.error;
-  console.log = () => {};
-  console.error = () => {};
-  try {
-    return fn();
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+  const side = Math.min(reference.width, reference.height);
+  if (side < 8) throw new RangeError('ssimulacra2 needs at least 8x8 pixels');
+  if (side < OWN_METRIC_MIN_SIDE) return calcS2Rust(reference, distorted);
+  return ssimulacra2Score(reference.data, distorted.data, reference.width, reference.height);
 }
 
 /**
