@@ -11,9 +11,16 @@ import type { RgbImage } from '../../metric/ssimulacra2.js';
  * mozjpeg's quantisation table 2 (tuned for MS-SSIM on the Kodak set) instead of sharp's default 3
  * (N. Robidoux's): at equal SSIMULACRA2 (score 83 on the tile mosaics of the 20 corpus photos where
  * 4:2:0 reaches it) it needed 3.5 % fewer bytes on average (median -3.0 %, worse on 3 files by at
- * most 2 %). Table 5 (Klein et al.) saved as much on average but was 10 % worse on one file.
+ * most 2 %). Table 5 (Klein et al.) saved as much on average but was 10 % worse on one file, so
+ * the lossy search tries it beside table 2 on photos ({@link PHOTO_ALTERNATE_TABLE}).
  */
 export const QUANTISATION_TABLE = 2;
+
+/**
+ * mozjpeg's table 5 (Klein, Silverstein and Carney): as good as table 2 on average over the corpus
+ * photos, but not on the same photos, so the lossy search tries both on each photo (search.ts).
+ */
+export const PHOTO_ALTERNATE_TABLE = 5;
 
 /**
  * mozjpeg's flat quantisation table (every coefficient quantised alike): it keeps the high

@@ -1,7 +1,7 @@
 import type { ChromaSubsampling } from '../../../plan/index.js';
 import { checkDeadline } from '../../deadline.js';
 import { MIN_METRIC_SIDE, type RgbImage } from '../../metric/ssimulacra2.js';
-import { encodeJpeg, type JpegChroma, QUANTISATION_TABLE } from './encode.js';
+import { encodeJpeg, FLAT_QUANTISATION_TABLE, type JpegChroma, QUANTISATION_TABLE } from './encode.js';
 import { type MetricSample, metricSample } from './sample-score.js';
 import { searchSample, tileMargin } from './search.js';
 import { chooseChroma } from './subsampling.js';
@@ -80,8 +80,10 @@ export async function jpegLossyFromPixels(
     quality = found.quality;
     table = found.table;
     score = Math.min(100, found.score - margin);
-    if (table !== QUANTISATION_TABLE)
+    if (table === FLAT_QUANTISATION_TABLE)
       notes.push(`quantisation table ${table} (flat): smaller for this image's sharp detail`);
+    else if (table !== QUANTISATION_TABLE)
+      notes.push(`quantisation table ${table}: smaller than table ${QUANTISATION_TABLE} for this photo`);
     if (!found.reached) notes.push(`target ${options.target} not reached at quality ${quality}`);
   }
   checkDeadline(options.deadline);
