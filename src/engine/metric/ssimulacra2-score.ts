@@ -41,13 +41,18 @@ const M22 = fround(1 - 0.24342269 - 0.20476745);
 const OPSIN_BIAS = fround(0.0037930734);
 const NEG_BIAS_CBRT = fround(-Math.cbrt(OPSIN_BIAS));
 
-/** The recursive Gaussian's support and its three filters' coefficients (see recursiveGaussian). */
+/**
+ * The recursive Gaussian's support and its three filters' coefficients (see recursiveGaussian):
+ * `n` weighs the input sum of filter 1, 3 or 5, `e` its previous output.
+ */
 interface GaussianCoefficients {
   radius: number;
-  /** Weight of the input sum, per filter. */
-  n2: Float32Array;
-  /** Weight of the previous output, per filter. */
-  d1: Float32Array;
+  n1: number;
+  n3: number;
+  n5: number;
+  e1: number;
+  e3: number;
+  e5: number;
 }
 
 /**
@@ -80,13 +85,9 @@ function recursiveGaussian(sigma: number): GaussianCoefficients {
     ],
     [1, radius * radius - sigma * sigma, zeta15 * rho[0]! + zeta35 * rho[1]! + rho[2]!],
   );
-  const n2 = new Float32Array(3);
-  const d1 = new Float32Array(3);
-  for (let k = 0; k < 3; k++) {
-    n2[k] = -beta[k]! * Math.cos(omega[k]! * (radius + 1));
-    d1[k] = -2 * Math.cos(omega[k]!);
-  }
-  return { radius, n2, d1 };
+  const n = omega.map((w, k) => fround(-beta[k]! * Math.cos(w * (radius + 1))));
+  const e = omega.map((w) => fround(-2 * Math.cos(w)));
+  return { radius, n1: n[0]!, n3: n[1]!, n5: n[2]!, e1: e[0]!, e3: e[1]!, e5: e[2]! };
 }
 
 /** Solves the 3x3 system `a x = b` by Cramer's rule (the paper's matrix is well conditioned). */
@@ -123,7 +124,7 @@ function blurScratch(width: number): BlurScratch {
 }
 
 /**
- * The filter along each row: out = n2·sum − prev2 − d1·prev for each of the three filters, each
+ * The filter along each row: out = n·sum − prev2 − e·prev for each of the three filters, each
  * step rounded to a 32-bit float as the reference's fused multiply-adds round it.
  */
 function horizontalPass(
@@ -133,13 +134,7 @@ function horizontalPass(
   height: number,
   scratch: BlurScratch,
 ): void {
-  const { radius, n2, d1 } = GAUSSIAN;
-  const n1 = n2[0]!;
-  const n3 = n2[1]!;
-  const n5 = n2[2]!;
-  const e1 = d1[0]!;
-  const e3 = d1[1]!;
-  const e5 = d1[2]!;
+  const { radius, n1, n3, n5, e1, e3, e5 } = GAUSSIAN;
   const padded = scratch.padded;
   const offset = 2 * radius;
   // The buffer is sized for the widest scale: clear what a wider row left after this one's end.
@@ -181,13 +176,7 @@ function verticalPass(
   height: number,
   scratch: BlurScratch,
 ): void {
-  const { radius, n2, d1 } = GAUSSIAN;
-  const n1 = n2[0]!;
-  const n3 = n2[1]!;
-  const n5 = n2[2]!;
-  const e1 = d1[0]!;
-  const e3 = d1[1]!;
-  const e5 = d1[2]!;
+  const { radius, n1, n3, n5, e1, e3, e5 } = GAUSSIAN;
   let [prev1, before1, prev3, before3, prev5, before5] = scratch.state as [
     Float32Array,
     Float32Array,
