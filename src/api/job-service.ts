@@ -3,14 +3,15 @@
  * calling, submit a job, wait for it, build download URLs. Implemented in `src/app` over the
  * data layer, the blob store and the queue; the compat layer never touches those directly.
  */
+
+import type { PiecedBytes } from '../bytes/pieces.js';
 import type { Account, JobDelivery, JobRecord } from '../db/records.js';
 import type { OptimizePlan } from '../plan/index.js';
-import type { BlobBytes } from '../store/blob-store.js';
 
 export interface SubmitJob {
   account: Account;
   source:
-    | { kind: 'upload'; bytes: BlobBytes; fileName: string }
+    | { kind: 'upload'; bytes: PiecedBytes; fileName: string }
     | { kind: 'url'; url: string; fileName?: string };
   plan: OptimizePlan;
   delivery: JobDelivery;

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { JobService, SubmitJob } from '../api/job-service.js';
+import { byteLengthOf } from '../bytes/pieces.js';
 import type { SquishDatabase } from '../db/database.js';
 import type { Account, JobRecord, JobSource } from '../db/records.js';
 import { ERROR_CODES, type ErrorCode, SquishError } from '../errors/index.js';
 import { OPTIMIZE_QUEUE, type QueueBackend } from '../jobs/index.js';
 import { checkUrlSyntax, fileNameFromUrl, type OutboundPolicy } from '../net/index.js';
-import { type BlobStore, byteLengthOf, inputBlobKey } from '../store/index.js';
+import { type BlobStore, inputBlobKey } from '../store/index.js';
 import { endHandoff, offerInput, takeResult } from '../worker/input-handoff.js';
 
 /** Attempts of one optimize job: a worker dying twice on the same job is likely the job's fault. */

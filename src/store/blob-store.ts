@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { PiecedBytes } from '../bytes/pieces.js';
 
 /**
  * The blob store contract: where uploaded inputs and results live. Implementations: a local
@@ -36,30 +37,11 @@ export interface PutOptions {
   durable?: boolean;
 }
 
-/**
- * A blob's bytes: one array, or pieces in order (an upload as it arrived from the socket, which
- * is written and handed to the engine without first being copied into one array).
- */
-export type BlobBytes = Uint8Array | readonly Uint8Array[];
-
-/** The length of a blob's bytes, whole or in pieces. */
-export function byteLengthOf(bytes: BlobBytes): number {
-  if (!Array.isArray(bytes)) return (bytes as Uint8Array).byteLength;
-  let length = 0;
-  for (const piece of bytes as readonly Uint8Array[]) length += piece.byteLength;
-  return length;
-}
-
-/** The bytes as one array: the array itself, or the pieces copied together. */
-export function joinedBytes(bytes: BlobBytes): Uint8Array {
-  return Array.isArray(bytes) ? Buffer.concat(bytes as readonly Uint8Array[]) : (bytes as Uint8Array);
-}
-
 export interface BlobStore {
   /** "local", "s3", ...: shown in /readyz and logs. */
   readonly kind: string;
   /** Writes a blob atomically: readers see the whole blob or none. Overwrites an existing key. */
-  put(key: string, data: BlobBytes, options?: PutOptions): Promise<void>;
+  put(key: string, data: PiecedBytes, options?: PutOptions): Promise<void>;
   /** The whole blob, or undefined when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
   /** A stream of the blob with its size (for downloads), or undefined. */

@@ -4,7 +4,8 @@
  * it with its first blob operation instead of at start.
  */
 import type { Readable } from 'node:stream';
-import type { BlobBytes, BlobInfo, BlobStore, PresignedGetOptions, PutOptions } from './blob-store.js';
+import type { PiecedBytes } from '../bytes/pieces.js';
+import type { BlobInfo, BlobStore, PresignedGetOptions, PutOptions } from './blob-store.js';
 
 export class DeferredBlobStore implements BlobStore {
   readonly kind: string;
@@ -34,7 +35,7 @@ export class DeferredBlobStore implements BlobStore {
     return this.#store;
   }
 
-  async put(key: string, data: BlobBytes, options?: PutOptions): Promise<void> {
+  async put(key: string, data: PiecedBytes, options?: PutOptions): Promise<void> {
     return (await this.#loaded()).put(key, data, options);
   }
 

@@ -1,10 +1,7 @@
 export {
   assertBlobKey,
-  type BlobBytes,
   type BlobInfo,
   type BlobStore,
-  byteLengthOf,
-  joinedBytes,
   type PresignedGetOptions,
   type PutOptions,
 } from './blob-store.js';

@@ -4,13 +4,8 @@ import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'nod
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import {
-  assertBlobKey,
-  type BlobBytes,
-  type BlobInfo,
-  type BlobStore,
-  type PutOptions,
-} from './blob-store.js';
+import { type PiecedBytes, piecesOf } from '../bytes/pieces.js';
+import { assertBlobKey, type BlobInfo, type BlobStore, type PutOptions } from './blob-store.js';
 
 /** Options of {@link LocalFolderStore}. */
 export interface LocalFolderStoreOptions {
@@ -57,7 +52,7 @@ export class LocalFolderStore implements BlobStore {
    * (see {@link PutOptions}) they are left to the kernel's write-back, which a crash
    * of the process does not lose (the page cache outlives it) but a power loss may.
    */
-  async put(key: string, data: BlobBytes, options: PutOptions = {}): Promise<void> {
+  async put(key: string, data: PiecedBytes, options: PutOptions = {}): Promise<void> {
     const durable = options.durable !== false;
     const target = this.pathOf(key);
     const folder = path.dirname(target);
@@ -254,7 +249,7 @@ const closeFile = promisify(close);
  * flushes it to stable storage before the caller renames it into place. Pieces go out in one
  * gathered write.
  */
-async function writeNewFile(file: string, data: BlobBytes, durable: boolean): Promise<void> {
+async function writeNewFile(file: string, data: PiecedBytes, durable: boolean): Promise<void> {
   if (!durable && !Array.isArray(data)) {
     try {
       await writeNewFileFast(file, data as Uint8Array, { flag: 'wx' });
@@ -267,7 +262,7 @@ async function writeNewFile(file: string, data: BlobBytes, durable: boolean): Pr
   }
   const fd = await openFile(file, 'wx');
   try {
-    let rest = (Array.isArray(data) ? data : [data]) as readonly Uint8Array[];
+    let rest = piecesOf(data);
     while (rest.length > 0) {
       const { bytesWritten } = await writePieces(fd, rest as Uint8Array[]);
       rest = piecesAfter(rest, bytesWritten);

@@ -10,13 +10,12 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { joinedBytes, type PiecedBytes } from '../bytes/pieces.js';
 import { SquishError } from '../errors/index.js';
 import {
   assertBlobKey,
-  type BlobBytes,
   type BlobInfo,
   type BlobStore,
-  joinedBytes,
   type PresignedGetOptions,
   type PutOptions,
 } from './blob-store.js';
@@ -74,7 +73,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async put(key: string, bytes: BlobBytes, options: PutOptions = {}): Promise<void> {
+  async put(key: string, bytes: PiecedBytes, options: PutOptions = {}): Promise<void> {
     const objectKey = this.objectKey(key);
     // One PUT takes one body with its length: pieces are joined (S3 nodes are not the case the
     // in-memory upload path optimises for).

@@ -15,14 +15,15 @@
  * the api and the worker are wired separately, and job ids are random 128-bit values, so apps
  * sharing a process cannot take each other's entries.
  */
+
+import type { PiecedBytes } from '../bytes/pieces.js';
 import type { JobRecord } from '../db/records.js';
-import type { BlobBytes } from '../store/index.js';
 
 /** What the api hands over: the stored job as it was created, and its input bytes. */
 export interface HandedInput {
   record: JobRecord;
-  /** The upload as the api read it (in pieces as they arrived, see BlobBytes). */
-  bytes: BlobBytes;
+  /** The upload as the api read it (in pieces as they arrived, see bytes/pieces.ts). */
+  bytes: PiecedBytes;
 }
 
 /** One waiting request's entry: the input until a worker takes it, then the finished job. */

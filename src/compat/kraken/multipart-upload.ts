@@ -6,16 +6,16 @@
  * memory (bounded by the upload limit) until they arrive.
  */
 import type { Multipart, MultipartFile } from '@fastify/multipart';
+import { byteLengthOf, type PiecedBytes } from '../../bytes/pieces.js';
 import { SquishError } from '../../errors/index.js';
-import { type BlobBytes, byteLengthOf } from '../../store/index.js';
 import { type JsonObjectParser, OPTIONS_PART_NAMES } from './body-parsers.js';
 import { KRAKEN_MESSAGES } from './error-body.js';
 import { isPlainObject } from './lenient-values.js';
 import { safeUploadFileName } from './upload-file-name.js';
 
 export interface UploadedImage {
-  /** The image in the pieces it arrived in (see BlobBytes). */
-  bytes: BlobBytes;
+  /** The image in the pieces it arrived in (see bytes/pieces.ts). */
+  bytes: PiecedBytes;
   fileName: string;
 }
 

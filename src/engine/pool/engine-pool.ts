@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { byteLengthOf, type PiecedBytes, piecesOf } from '../../bytes/pieces.js';
 import { SquishError } from '../../errors/index.js';
 import type { OptimizePlan } from '../../plan/index.js';
 import { inheritableExecArgv } from '../child-exec-argv.js';
@@ -44,7 +45,7 @@ export interface PooledResult extends EngineResult {
 
 interface Task {
   id: number;
-  input: PoolInput;
+  input: PiecedBytes;
   plan: OptimizePlan;
   resolve(result: PooledResult): void;
   reject(error: SquishError): void;
@@ -81,9 +82,6 @@ const ENGINE_HEAP_FLAG = '--initial-heap-size=64';
 
 const CHILD_SCRIPT = fileURLToPath(import.meta.url).replace(/engine-pool\.(ts|js)$/, 'child.$1');
 
-/** An input of the pool: one array, or pieces in order (written to the engine process as they are). */
-export type PoolInput = Uint8Array | readonly Uint8Array[];
-
 export class EnginePool {
   readonly size: number;
   readonly limits: Readonly<EngineLimits>;
@@ -107,7 +105,7 @@ export class EnginePool {
    * @throws SquishError: the engine's refusal, or PROCESSING_TIMEOUT / MEMORY_LIMIT / CODEC_FAILED
    *   when the process had to be killed or died.
    */
-  run(input: PoolInput, plan: OptimizePlan): Promise<PooledResult> {
+  run(input: PiecedBytes, plan: OptimizePlan): Promise<PooledResult> {
     if (this.#closed) return Promise.reject(new SquishError('INTERNAL', 'The engine pool is closed.'));
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, input, plan, resolve, reject });
@@ -221,13 +219,15 @@ export class EnginePool {
       );
     }, this.limits.timeoutMs + KILL_GRACE_MS);
     // The caller's bytes go out as they are (no copy here): one writev with the frame's head.
-    const pieces = (Array.isArray(task.input) ? task.input : [task.input]) as readonly Uint8Array[];
-    let inputBytes = 0;
-    for (const piece of pieces) inputBytes += piece.byteLength;
-    const head = jobFrameHead({ id: task.id, plan: task.plan, limits: this.limits, inputBytes });
+    const head = jobFrameHead({
+      id: task.id,
+      plan: task.plan,
+      limits: this.limits,
+      inputBytes: byteLengthOf(task.input),
+    });
     slot.input.cork();
     slot.input.write(head);
-    for (const piece of pieces) if (piece.byteLength > 0) slot.input.write(piece);
+    for (const piece of piecesOf(task.input)) if (piece.byteLength > 0) slot.input.write(piece);
     slot.input.uncork();
   }
 

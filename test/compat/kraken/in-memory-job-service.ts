@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { JobService, SubmitJob } from '../../../src/api/job-service.js';
+import { byteLengthOf, joinedBytes } from '../../../src/bytes/pieces.js';
 import type { Account, AccountStatus, JobOutput, JobRecord } from '../../../src/db/records.js';
 import { type EngineResult, optimize } from '../../../src/engine/index.js';
 import { isSquishError, SquishError } from '../../../src/errors/index.js';
-import { byteLengthOf, joinedBytes } from '../../../src/store/index.js';
 
 const EXTENSIONS = { jpeg: 'jpg', png: 'png', gif: 'gif', webp: 'webp', avif: 'avif', svg: 'svg' } as const;
 
