@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { MetricPool } from './metric-pool.js';
 import type { MetricResult } from './metric-task.js';
 import type { Progress } from './progress.js';
+import { median } from './stats.js';
 import type { BenchCategory, BenchTool, FileRow } from './types.js';
 
 export interface CategoryOptions {
@@ -82,7 +83,7 @@ async function retimeShortRuns(
       }
     }
   }
-  for (const [row, samples] of times) row.ms = samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+  for (const [row, samples] of times) row.ms = median(samples);
 }
 
 /**
