@@ -93,19 +93,40 @@ export async function searchSample(
   const alternate =
     chroma === '4:4:4'
       ? await searchWithTable(sample, chroma, FLAT_QUANTISATION_TABLE, target, deadline)
-      : await searchWithTable(sample, chroma, PHOTO_ALTERNATE_TABLE, target, deadline, primary.quality);
-  if (alternate.reached !== primary.reached) return alternate.reached ? alternate : primary;
-  if (!primary.reached) return alternate.score > primary.score ? alternate : primary;
-  const [primaryBytes, alternateBytes] = await Promise.all(
-    [primary, alternate].map((result) =>
+      : await searchWithTable(
+          sample,
+          chroma,
+          PHOTO_ALTERNATE_TABLE,
+          target,
+          deadline,
+          primary.result.quality,
+        );
+  if (alternate.result.reached !== primary.result.reached) {
+    return alternate.result.reached ? alternate.result : primary.result;
+  }
+  if (!primary.result.reached) {
+    return alternate.result.score > primary.result.score ? alternate.result : primary.result;
+  }
+  const [primaryBytes, alternateBytes] = await Promise.all([primary, alternate].map(tileBytesOf));
+  return alternateBytes! < primaryBytes! ? alternate.result : primary.result;
+
+  /** The tiles' bytes at the found setting: measured by the search, unless it interpolated the quality. */
+  async function tileBytesOf({ result, measuredBytes }: TableSearch): Promise<number> {
+    return (
+      measuredBytes.get(result.quality) ??
       sampleBytes(sample, {
         quality: result.quality,
         chromaSubsampling: chroma,
         quantisationTable: result.table,
-      }),
-    ),
-  );
-  return alternateBytes! < primaryBytes! ? alternate : primary;
+      })
+    );
+  }
+}
+
+/** One table's search result, with the tiles' bytes at each quality it encoded. */
+interface TableSearch {
+  result: SampleSearchResult;
+  measuredBytes: ReadonlyMap<number, number>;
 }
 
 /**
@@ -122,17 +143,25 @@ async function searchWithTable(
   target: number,
   deadline: number,
   start = startQuality(target, chroma, table),
-): Promise<SampleSearchResult> {
+): Promise<TableSearch> {
   const options = { chromaSubsampling: chroma, quantisationTable: table };
+  const measuredBytes = new Map<number, number>();
   const found = await secantSearch({
     min: 20,
     max: 98,
     target,
     start,
     slope: SLOPE,
-    evaluate: async (quality) => (await scoreSample(sample, { ...options, quality })).score,
+    evaluate: async (quality) => {
+      const { score, bytes } = await scoreSample(sample, { ...options, quality });
+      measuredBytes.set(quality, bytes);
+      return score;
+    },
     deadline,
     maxEvaluations: 3,
   });
-  return { quality: found.quality, score: found.score, reached: found.reached, table };
+  return {
+    result: { quality: found.quality, score: found.score, reached: found.reached, table },
+    measuredBytes,
+  };
 }
