@@ -12,7 +12,7 @@ import { SquishError } from '../../src/errors/index.js';
 import { outboundAgent } from '../../src/net/agents.js';
 import { guardedLookup } from '../../src/net/guarded-lookup.js';
 import { closeOutboundAgents } from '../../src/net/index.js';
-import { type LocalServer, startLocalServer } from './local-server.js';
+import { type LocalServer, probePath, reached, startLocalServer } from './local-server.js';
 
 function lookupOnce(hostname: string, all: boolean) {
   return new Promise<{ error: unknown; address: string | LookupAddress[] }>((resolve) => {
@@ -46,17 +46,21 @@ describe('guardedLookup', () => {
   });
 
   it('refuses at connect time: a request given straight to the guarded pool never reaches the server', async () => {
+    const path = probePath('/');
     await assert.rejects(
-      request(`http://localhost:${server.port}/`, { dispatcher: outboundAgent(false) }),
+      request(`http://localhost:${server.port}${path}`, { dispatcher: outboundAgent(false) }),
       (error: unknown) => {
         let current = error;
         while (current && !(current instanceof SquishError)) current = (current as { cause?: unknown }).cause;
         return current instanceof SquishError && current.code === 'URL_NOT_ALLOWED';
       },
     );
-    assert.equal(server.connections, 0);
+    assert.equal(reached(server, path), false);
     // The same request through the open pool does reach it: the refusal came from the guard.
-    const response = await request(`http://localhost:${server.port}/`, { dispatcher: outboundAgent(true) });
+    const response = await request(`http://localhost:${server.port}${path}`, {
+      dispatcher: outboundAgent(true),
+    });
     assert.equal(await response.body.text(), 'reached');
+    assert.equal(reached(server, path), true);
   });
 });
