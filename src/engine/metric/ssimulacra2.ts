@@ -5,7 +5,7 @@
  * 70 = high quality, 50 = medium. Every target and margin of the engine is calibrated on the
  * scores of calc-s2-rust (calc-s2-rust.ts), a WASM build at about 1.5 µs per pixel on one core.
  * Images whose short side gives the metric all of its 6 scales are scored by this project's own
- * implementation of the same computation (ssimulacra2-score.ts) at about 0.6 µs per pixel: on
+ * implementation of the same computation (ssimulacra2-score.ts) at about 0.45 µs per pixel: on
  * those it agrees with calc-s2-rust within a few tenths of a point (photos within 0.25,
  * test/engine/metric/ssimulacra2.test.ts). Smaller images go to calc-s2-rust: with 5 scales or
  * fewer the two differ by up to 10 points on text, for a reason not found, and such images cost
