@@ -276,31 +276,114 @@ function positiveXyb(linear: Planes, pixels: number, out: Planes, withB: boolean
   }
 }
 
-/** Work buffers of the first scale, used as prefixes by the smaller ones. */
-class Buffers {
-  readonly xyb1: Planes;
-  readonly xyb2: Planes;
+/** One scale of a prepared reference: its XYB planes and the blurs of them its maps need. */
+interface ReferenceScale {
+  width: number;
+  height: number;
+  /** X, Y and B (B empty where no map of it is needed). */
+  xyb: Planes;
+  /** Per channel, which maps this scale computes. */
+  needed: NeededMaps[];
+  /** Per channel, the blurred plane (the mean), where a map is needed. */
+  mean: (Float32Array | undefined)[];
+  /** Per channel, the blurred square, where the SSIM map is needed. */
+  square: (Float32Array | undefined)[];
+}
+
+/**
+ * A reference image made ready to score distorted versions against: its scales, XYB planes and
+ * blurs, which a search would otherwise compute again for every candidate (about a third of each
+ * score's work).
+ */
+export interface PreparedReference {
+  readonly width: number;
+  readonly height: number;
+  readonly scales: readonly ReferenceScale[];
+}
+
+/** A blur into a new plane, through `scratch` (the horizontal pass's output). */
+function blurred(
+  input: Float32Array,
+  width: number,
+  height: number,
+  scratch: { plane: Float32Array; blur: BlurScratch },
+): Float32Array {
+  const pixels = width * height;
+  const output = new Float32Array(pixels);
+  const between = scratch.plane.subarray(0, pixels);
+  horizontalPass(input, between, width, height, scratch.blur);
+  verticalPass(between, output, width, height, scratch.blur);
+  return output;
+}
+
+/**
+ * Prepares `reference` (tightly packed 8-bit sRGB, 3 bytes per pixel) for
+ * {@link ssimulacra2Against}.
+ * @throws RangeError when a side is under 8 px.
+ */
+export function prepareReference(reference: Uint8Array, width: number, height: number): PreparedReference {
+  if (width < MIN_SCALE_SIDE || height < MIN_SCALE_SIDE) {
+    throw new RangeError(`ssimulacra2 needs at least ${MIN_SCALE_SIDE}x${MIN_SCALE_SIDE} pixels`);
+  }
+  const needed = neededMaps(scaleCount(width, height));
+  const scratch = { plane: new Float32Array(width * height), blur: blurScratch(width) };
+  const scales: ReferenceScale[] = [];
+  let linear = linearPlanes(reference, width * height);
+  let w = width;
+  let h = height;
+  for (let scale = 0; scale < needed[0]!.length; scale++) {
+    if (scale > 0) {
+      linear = downscale(linear, w, h);
+      w = Math.ceil(w / 2);
+      h = Math.ceil(h / 2);
+    }
+    const pixels = w * h;
+    const atScale = needed.map((channel) => channel[scale]!);
+    const withB = atScale[2]!.ssim || atScale[2]!.edges;
+    const xyb: Planes = [
+      new Float32Array(pixels),
+      new Float32Array(pixels),
+      new Float32Array(withB ? pixels : 0),
+    ];
+    positiveXyb(linear, pixels, xyb, withB);
+    const mean: (Float32Array | undefined)[] = [];
+    const square: (Float32Array | undefined)[] = [];
+    atScale.forEach(({ ssim, edges }, c) => {
+      const plane = xyb[c]!;
+      mean.push(ssim || edges ? blurred(plane, w, h, scratch) : undefined);
+      if (!ssim) {
+        square.push(undefined);
+        return;
+      }
+      const product = scratch.plane.subarray(0, pixels);
+      for (let i = 0; i < pixels; i++) product[i] = plane[i]! * plane[i]!;
+      // blurred() reuses scratch.plane for its first pass: blur a copy of the squares.
+      square.push(blurred(product.slice(), w, h, scratch));
+    });
+    scales.push({ width: w, height: h, xyb, needed: atScale, mean, square });
+  }
+  return { width, height, scales };
+}
+
+/** Work planes of the distorted image, sized for the first scale and used as prefixes by the others. */
+class DistortedBuffers {
+  readonly xyb: Planes;
   readonly product: Float32Array;
   readonly scratch: Float32Array;
   readonly blur: BlurScratch;
-  readonly mu1: Float32Array;
-  readonly mu2: Float32Array;
-  readonly sigma11: Float32Array;
-  readonly sigma22: Float32Array;
-  readonly sigma12: Float32Array;
+  readonly mean: Float32Array;
+  readonly square: Float32Array;
+  readonly cross: Float32Array;
   constructor(width: number, height: number) {
     const pixels = width * height;
     const plane = () => new Float32Array(pixels);
-    this.xyb1 = [plane(), plane(), plane()];
-    this.xyb2 = [plane(), plane(), plane()];
+    this.xyb = [plane(), plane(), plane()];
     this.product = plane();
     this.scratch = plane();
     this.blur = blurScratch(width);
-    this.mu1 = plane();
-    this.mu2 = plane();
-    this.sigma11 = plane();
-    this.sigma22 = plane();
-    this.sigma12 = plane();
+    this.mean = plane();
+    this.square = plane();
+    this.cross = plane();
   }
 }
 
@@ -309,48 +392,39 @@ const C2 = fround(0.0009);
 /**
  * The six values one scale contributes per channel, in {@link WEIGHTS}' order: the 1-norms of the
  * SSIM error map, the artifact map and the detail-lost map, then their 4-norms. A map whose
- * sub-scores all weigh 0 at this scale and channel (`needed`, see {@link neededMaps}) is not
- * computed, and its values are 0: the pooled sum is the same, and its blurs are most of the cost.
+ * sub-scores all weigh 0 at this scale and channel (see {@link neededMaps}) is not computed, and
+ * its values are 0: the pooled sum is the same, and its blurs are most of the cost.
  */
-function scaleFeatures(
-  a: Planes,
-  b: Planes,
-  width: number,
-  height: number,
-  needed: NeededMaps[],
-  buffers: Buffers,
-): number[][] {
+function scaleFeatures(reference: ReferenceScale, buffers: DistortedBuffers): number[][] {
+  const { width, height } = reference;
   const pixels = width * height;
   const view = (array: Float32Array) => array.subarray(0, pixels);
   const product = view(buffers.product);
   const scratch = view(buffers.scratch);
-  const mu1 = view(buffers.mu1);
-  const mu2 = view(buffers.mu2);
-  const s11 = view(buffers.sigma11);
-  const s22 = view(buffers.sigma22);
-  const s12 = view(buffers.sigma12);
+  const mu2 = view(buffers.mean);
+  const s22 = view(buffers.square);
+  const s12 = view(buffers.cross);
   const blur = (input: Float32Array, output: Float32Array) => {
     horizontalPass(input, scratch, width, height, buffers.blur);
     verticalPass(scratch, output, width, height, buffers.blur);
   };
   const features: number[][] = [];
   for (let c = 0; c < 3; c++) {
-    const { ssim, edges } = needed[c]!;
-    if (!ssim && !edges) {
+    const { ssim, edges } = reference.needed[c]!;
+    const mu1 = reference.mean[c];
+    if (!mu1) {
       features.push([0, 0, 0, 0, 0, 0]);
       continue;
     }
-    const p1 = a[c]!.subarray(0, pixels);
-    const p2 = b[c]!.subarray(0, pixels);
-    if (ssim) {
-      for (let i = 0; i < pixels; i++) product[i] = p1[i]! * p1[i]!;
-      blur(product, s11);
+    const s11 = reference.square[c];
+    const p1 = reference.xyb[c]!;
+    const p2 = view(buffers.xyb[c]!);
+    if (s11) {
       for (let i = 0; i < pixels; i++) product[i] = p2[i]! * p2[i]!;
       blur(product, s22);
       for (let i = 0; i < pixels; i++) product[i] = p1[i]! * p2[i]!;
       blur(product, s12);
     }
-    blur(p1, mu1);
     blur(p2, mu2);
 
     let ssimSum = 0;
@@ -368,7 +442,7 @@ function scaleFeatures(
         const numM = fround(1 - fround(diff * diff));
         const numS = fround(2 * fround(s12[i]! - mu12) + C2);
         const denomS = fround(
-          fround(fround(s11[i]! - fround(m1 * m1)) + fround(s22[i]! - fround(m2 * m2))) + C2,
+          fround(fround(s11![i]! - fround(m1 * m1)) + fround(s22[i]! - fround(m2 * m2))) + C2,
         );
         const err = Math.max(0, 1 - fround(fround(numM * numS) / denomS));
         ssimSum += err;
@@ -486,6 +560,29 @@ function scaleCount(width: number, height: number): number {
 }
 
 /**
+ * SSIMULACRA2 of `distorted` (tightly packed 8-bit sRGB, the reference's size) against a prepared
+ * reference.
+ */
+export function ssimulacra2Against(reference: PreparedReference, distorted: Uint8Array): number {
+  const { width, height } = reference;
+  const buffers = new DistortedBuffers(width, height);
+  const scales: number[][][] = [];
+  let linear = linearPlanes(distorted, width * height);
+  let w = width;
+  let h = height;
+  for (const [scale, atScale] of reference.scales.entries()) {
+    if (scale > 0) {
+      linear = downscale(linear, w, h);
+      w = Math.ceil(w / 2);
+      h = Math.ceil(h / 2);
+    }
+    positiveXyb(linear, w * h, buffers.xyb, atScale.xyb[2]!.length > 0);
+    scales.push(scaleFeatures(atScale, buffers));
+  }
+  return pooledScore(scales);
+}
+
+/**
  * SSIMULACRA2 of two equally sized, tightly packed 8-bit sRGB images (3 bytes per pixel), at
  * least 8x8 pixels.
  * @throws RangeError for sizes it cannot measure.
@@ -496,28 +593,5 @@ export function ssimulacra2Score(
   width: number,
   height: number,
 ): number {
-  if (width < MIN_SCALE_SIDE || height < MIN_SCALE_SIDE) {
-    throw new RangeError(`ssimulacra2 needs at least ${MIN_SCALE_SIDE}x${MIN_SCALE_SIDE} pixels`);
-  }
-  let w = width;
-  let h = height;
-  let a = linearPlanes(reference, w * h);
-  let b = linearPlanes(distorted, w * h);
-  const buffers = new Buffers(w, h);
-  const needed = neededMaps(scaleCount(width, height));
-  const scales: number[][][] = [];
-  for (let scale = 0; scale < needed[0]!.length; scale++) {
-    if (scale > 0) {
-      a = downscale(a, w, h);
-      b = downscale(b, w, h);
-      w = Math.ceil(w / 2);
-      h = Math.ceil(h / 2);
-    }
-    const atScale = needed.map((channel) => channel[scale]!);
-    const withB = atScale[2]!.ssim || atScale[2]!.edges;
-    positiveXyb(a, w * h, buffers.xyb1, withB);
-    positiveXyb(b, w * h, buffers.xyb2, withB);
-    scales.push(scaleFeatures(buffers.xyb1, buffers.xyb2, w, h, atScale, buffers));
-  }
-  return pooledScore(scales);
+  return ssimulacra2Against(prepareReference(reference, width, height), distorted);
 }

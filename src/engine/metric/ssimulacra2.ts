@@ -5,7 +5,8 @@
  * 70 = high quality, 50 = medium. Every target and margin of the engine is calibrated on the
  * scores of calc-s2-rust (calc-s2-rust.ts), a WASM build at about 1.5 µs per pixel on one core.
  * Images whose short side gives the metric all of its 6 scales are scored by this project's own
- * implementation of the same computation (ssimulacra2-score.ts) at about 0.45 µs per pixel: on
+ * implementation of the same computation (ssimulacra2-score.ts) at about 0.45 µs per pixel, 0.3
+ * against a reference it has already prepared (a search scores many candidates against one): on
  * those it agrees with calc-s2-rust within a few tenths of a point (photos within 0.25,
  * test/engine/metric/ssimulacra2.test.ts). Smaller images go to calc-s2-rust: with 5 scales or
  * fewer the two differ by up to 10 points on text, for a reason not found, and such images cost
@@ -14,7 +15,7 @@
 import sharp from 'sharp';
 import { rawView } from '../raw-image.js';
 import { calcS2Rust } from './calc-s2-rust.js';
-import { ssimulacra2Score } from './ssimulacra2-score.js';
+import { type PreparedReference, prepareReference, ssimulacra2Against } from './ssimulacra2-score.js';
 
 /** Interleaved 8-bit RGB pixels (3 bytes per pixel, no alpha). */
 export interface RgbImage {
@@ -50,7 +51,40 @@ export async function ssimulacra2(reference: RgbImage, distorted: RgbImage): Pro
   const side = Math.min(reference.width, reference.height);
   if (side < 8) throw new RangeError('ssimulacra2 needs at least 8x8 pixels');
   if (side < OWN_METRIC_MIN_SIDE) return calcS2Rust(reference, distorted);
-  return ssimulacra2Score(reference.data, distorted.data, reference.width, reference.height);
+  return ssimulacra2Against(preparedReference(reference), distorted.data);
+}
+
+/**
+ * References this process prepared, by their pixel buffer, with a copy of the pixels they were
+ * prepared from. The searches score many candidates against one reference (a JPEG search
+ * its sample mosaic, a PNG search its tiles, a GIF its frames): the reference's scales and blurs,
+ * about a third of each score, are then computed once. The copy guards against a buffer whose
+ * pixels changed since (a memcmp); an entry lives as long as its buffer.
+ */
+const prepared = new WeakMap<Uint8Array, { pixels: Buffer; reference: PreparedReference }>();
+
+/**
+ * References above this many pixels are prepared for one score only: prepared, a reference takes
+ * about 32 bytes per pixel (a 1 MP one 32 MB), and callers score only samples of large images.
+ */
+const MAX_KEPT_REFERENCE_PIXELS = 1 << 20;
+
+function preparedReference(image: RgbImage): PreparedReference {
+  const { data, width, height } = image;
+  const kept = prepared.get(data);
+  if (
+    kept &&
+    kept.reference.width === width &&
+    kept.reference.height === height &&
+    kept.pixels.equals(data)
+  ) {
+    return kept.reference;
+  }
+  const reference = prepareReference(data, width, height);
+  if (width * height <= MAX_KEPT_REFERENCE_PIXELS) {
+    prepared.set(data, { pixels: Buffer.from(data), reference });
+  }
+  return reference;
 }
 
 /**

@@ -90,6 +90,21 @@ describe('SSIMULACRA2', () => {
     assert.equal(await ssimulacra2(reference, distorted), await calcS2Rust(reference, distorted));
   });
 
+  it('prepares a reference once for many candidates, and again when its pixels changed', async () => {
+    // ssimulacra2() keeps what it computed of a reference for the next candidate scored against
+    // the same buffer; the first test shows those scores are the one-shot ones to the last bit.
+    const reference = await rgb(fixture('jpeg/kodim05-q92.jpg'), 160, 120);
+    const distorted = await reencoded(reference, 50);
+    assert.equal(await ssimulacra2(reference, distorted), own(reference, distorted));
+    const before = await ssimulacra2(reference, distorted);
+    // The same buffer, other pixels (a caller reusing its buffer): scored as the new image.
+    const other = await reencoded(await rgb(fixture('jpeg/pil-hopper.jpg'), 160, 120), 90);
+    reference.data.set(other.data);
+    const after = await ssimulacra2(reference, distorted);
+    assert.notEqual(after, before);
+    assert.equal(after, own(reference, distorted));
+  });
+
   it('gives 100 for identical images', async () => {
     const image = await rgb(fixture('jpeg/kodim05-q92.jpg'), 160, 120);
     assert.equal(await ssimulacra2(image, { ...image, data: image.data.slice() }), 100);
