@@ -504,7 +504,7 @@ interface NeededMaps {
 
 /**
  * `neededMaps(count)[channel][scale]` for an image with `count` scales. The weights are taken in
- * order over the scales there are (as the reference takes them), so a small image with fewer
+ * order over the scales there are (as calc-s2-rust takes them), so a small image with fewer
  * scales gives its channels other weights than 6 scales would. With 6 scales, B needs nothing at
  * the first two scales, the largest.
  */
@@ -560,8 +560,8 @@ function scaleCount(width: number, height: number): number {
 }
 
 /**
- * SSIMULACRA2 of `distorted` (tightly packed 8-bit sRGB, the reference's size) against a prepared
- * reference.
+ * SSIMULACRA2 of `distorted` (tightly packed 8-bit sRGB, the reference's size: the caller checks,
+ * as ssimulacra2.ts does) against a prepared reference.
  */
 export function ssimulacra2Against(reference: PreparedReference, distorted: Uint8Array): number {
   const { width, height } = reference;

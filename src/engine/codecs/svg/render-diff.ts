@@ -77,39 +77,51 @@ export function diffRenders(a: RgbaImage, b: RgbaImage, tile: number, count: num
   const cols = Math.ceil(a.width / side);
   const rows = Math.ceil(a.height / side);
   const errors = new Float64Array(cols * rows);
-  // Verified renders are mostly equal pixel for pixel: a memcmp skips each equal row, one word
-  // compare each equal pixel.
+  // Verified renders are mostly equal pixel for pixel: a memcmp skips each equal row, and in a row
+  // that differs, one test skips each run of 8 equal pixels (the XORs of their words ORed together:
+  // about twice as fast as testing pixel by pixel where rounding changed a few pixels per row).
   const bytesA = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.length);
   const bytesB = Buffer.from(b.data.buffer, b.data.byteOffset, b.data.length);
   const wordsA = pixelWords(a.data);
   const wordsB = pixelWords(b.data);
-  const rowBytes = a.width * 4;
   let total = 0;
   for (let y = 0; y < a.height; y++) {
     const rowStart = y * a.width;
-    if (
-      bytesA.compare(bytesB, rowStart * 4, rowStart * 4 + rowBytes, rowStart * 4, rowStart * 4 + rowBytes) ===
-      0
-    )
-      continue;
+    const rowEnd = rowStart + a.width;
+    if (bytesA.compare(bytesB, rowStart * 4, rowEnd * 4, rowStart * 4, rowEnd * 4) === 0) continue;
     const rowTiles = Math.min(rows - 1, Math.floor(y / side)) * cols;
-    for (let x = 0; x < a.width; x++) {
-      const pixel = rowStart + x;
-      if (wordsA[pixel] === wordsB[pixel]) continue;
-      const i = pixel * 4;
-      const alphaA = a.data[i + 3]!;
-      const alphaB = b.data[i + 3]!;
-      if (alphaA === 0 && alphaB === 0) continue;
-      // Composited on white: unpremultiplied colour of nearly transparent pixels is noise.
-      const whiteA = 255 * (255 - alphaA);
-      const whiteB = 255 * (255 - alphaB);
-      const d0 = (a.data[i]! * alphaA + whiteA - b.data[i]! * alphaB - whiteB) / 255;
-      const d1 = (a.data[i + 1]! * alphaA + whiteA - b.data[i + 1]! * alphaB - whiteB) / 255;
-      const d2 = (a.data[i + 2]! * alphaA + whiteA - b.data[i + 2]! * alphaB - whiteB) / 255;
-      const squared = d0 * d0 + d1 * d1 + d2 * d2;
-      if (squared === 0) continue;
-      total += squared;
-      errors[rowTiles + Math.min(cols - 1, Math.floor(x / side))]! += squared;
+    for (let run = rowStart; run < rowEnd; run += 8) {
+      const runEnd = Math.min(run + 8, rowEnd);
+      if (
+        runEnd - run === 8 &&
+        ((wordsA[run]! ^ wordsB[run]!) |
+          (wordsA[run + 1]! ^ wordsB[run + 1]!) |
+          (wordsA[run + 2]! ^ wordsB[run + 2]!) |
+          (wordsA[run + 3]! ^ wordsB[run + 3]!) |
+          (wordsA[run + 4]! ^ wordsB[run + 4]!) |
+          (wordsA[run + 5]! ^ wordsB[run + 5]!) |
+          (wordsA[run + 6]! ^ wordsB[run + 6]!) |
+          (wordsA[run + 7]! ^ wordsB[run + 7]!)) ===
+          0
+      )
+        continue;
+      for (let pixel = run; pixel < runEnd; pixel++) {
+        if (wordsA[pixel] === wordsB[pixel]) continue;
+        const i = pixel * 4;
+        const alphaA = a.data[i + 3]!;
+        const alphaB = b.data[i + 3]!;
+        if (alphaA === 0 && alphaB === 0) continue;
+        // Composited on white: unpremultiplied colour of nearly transparent pixels is noise.
+        const whiteA = 255 * (255 - alphaA);
+        const whiteB = 255 * (255 - alphaB);
+        const d0 = (a.data[i]! * alphaA + whiteA - b.data[i]! * alphaB - whiteB) / 255;
+        const d1 = (a.data[i + 1]! * alphaA + whiteA - b.data[i + 1]! * alphaB - whiteB) / 255;
+        const d2 = (a.data[i + 2]! * alphaA + whiteA - b.data[i + 2]! * alphaB - whiteB) / 255;
+        const squared = d0 * d0 + d1 * d1 + d2 * d2;
+        if (squared === 0) continue;
+        total += squared;
+        errors[rowTiles + Math.min(cols - 1, Math.floor((pixel - rowStart) / side))]! += squared;
+      }
     }
   }
   if (total === 0) return { psnr: Number.POSITIVE_INFINITY, worstTiles: [] };
