@@ -39,13 +39,12 @@ const require = createRequire(import.meta.url);
 
 /**
  * Version of an installed npm package, read from its package.json. Several packages (svgo among
- * them) do not export `package.json`, so walk up from a file of the package instead: `entry`, for
- * packages without a main entry point (calc-s2-rust).
+ * them) do not export `package.json`, so walk up from the package's entry point instead.
  */
-function npmPackageVersion(name: string, entry = name): string | undefined {
+function npmPackageVersion(name: string): string | undefined {
   let dir: string;
   try {
-    dir = dirname(require.resolve(entry));
+    dir = dirname(require.resolve(name));
   } catch {
     return undefined;
   }
@@ -189,7 +188,6 @@ function sharpCapabilities(): Capability[] {
 function npmCapabilities(): Capability[] {
   const svgo = npmPackageVersion('svgo');
   const oxipng = npmPackageVersion('@jsquash/oxipng');
-  const s2 = npmPackageVersion('calc-s2-rust', 'calc-s2-rust/calc_s2_rust.js');
   return [
     {
       name: 'svgo',
@@ -209,16 +207,6 @@ function npmCapabilities(): Capability[] {
       ...(oxipng ? { version: oxipng } : {}),
       usedFor: 'lossless PNG recompression (and the final pass of lossy PNG)',
       degradedWithout: 'lossless PNG cannot be optimized',
-      required: true,
-    },
-    {
-      name: 'ssimulacra2',
-      source: 'wasm',
-      npmPackage: 'calc-s2-rust',
-      present: s2 !== undefined && wasmValid('calc-s2-rust/calc_s2_rust_bg.wasm'),
-      ...(s2 ? { version: s2 } : {}),
-      usedFor: 'the perceptual metric the lossy search aims at (SSIMULACRA2)',
-      degradedWithout: 'lossy mode cannot aim at a perceptual target',
       required: true,
     },
   ];

@@ -250,7 +250,7 @@ function downscale(planes: Planes, width: number, height: number): Planes {
 
 /**
  * XYB, offset to about 0..1 per component. Without `withB` the B plane is left as it was, for
- * scales where no sub-score of B has a weight (see {@link neededMaps}).
+ * scales where no sub-score of B has a weight (see {@link NEEDED}).
  */
 function positiveXyb(linear: Planes, pixels: number, out: Planes, withB: boolean): void {
   const [r, g, b] = linear;
@@ -325,20 +325,20 @@ export function prepareReference(reference: Uint8Array, width: number, height: n
   if (width < MIN_SCALE_SIDE || height < MIN_SCALE_SIDE) {
     throw new RangeError(`ssimulacra2 needs at least ${MIN_SCALE_SIDE}x${MIN_SCALE_SIDE} pixels`);
   }
-  const needed = neededMaps(scaleCount(width, height));
+  const count = scaleCount(width, height);
   const scratch = { plane: new Float32Array(width * height), blur: blurScratch(width) };
   const scales: ReferenceScale[] = [];
   let linear = linearPlanes(reference, width * height);
   let w = width;
   let h = height;
-  for (let scale = 0; scale < needed[0]!.length; scale++) {
+  for (let scale = 0; scale < count; scale++) {
     if (scale > 0) {
       linear = downscale(linear, w, h);
       w = Math.ceil(w / 2);
       h = Math.ceil(h / 2);
     }
     const pixels = w * h;
-    const atScale = needed.map((channel) => channel[scale]!);
+    const atScale = NEEDED.map((channel) => channel[scale]!);
     const withB = atScale[2]!.ssim || atScale[2]!.edges;
     const xyb: Planes = [
       new Float32Array(pixels),
@@ -392,7 +392,7 @@ const C2 = fround(0.0009);
 /**
  * The six values one scale contributes per channel, in {@link WEIGHTS}' order: the 1-norms of the
  * SSIM error map, the artifact map and the detail-lost map, then their 4-norms. A map whose
- * sub-scores all weigh 0 at this scale and channel (see {@link neededMaps}) is not computed, and
+ * sub-scores all weigh 0 at this scale and channel (see {@link NEEDED}) is not computed, and
  * its values are 0: the pooled sum is the same, and its blurs are most of the cost.
  */
 function scaleFeatures(reference: ReferenceScale, buffers: DistortedBuffers): number[][] {
@@ -503,35 +503,35 @@ interface NeededMaps {
 }
 
 /**
- * `neededMaps(count)[channel][scale]` for an image with `count` scales. The weights are taken in
- * order over the scales there are (as calc-s2-rust takes them), so a small image with fewer
- * scales gives its channels other weights than 6 scales would. With 6 scales, B needs nothing at
- * the first two scales, the largest.
+ * Where the six weights of one channel's scale start in {@link WEIGHTS}: at its place among the
+ * 6 scales, whatever the number of scales an image has. calc-s2-rust (as libjxl's tool) takes the
+ * weights in sequence over the scales there are instead, so an image with 5 scales (a short side
+ * of 64-112 px) gets Y's weights on X's sub-scores and so on: a 100x90 photo saved as a JPEG at
+ * quality 90 scores -23 there. Kept in place, a 5th-scale image scores within 0.2 of what its
+ * 6-scale version does (the 6th scale, 2-4 px, weighs little), and 6-scale images are unchanged.
  */
-const neededMaps = (() => {
-  const byCount = new Map<number, NeededMaps[][]>();
-  return (count: number): NeededMaps[][] => {
-    let needed = byCount.get(count);
-    if (!needed) {
-      needed = [0, 1, 2].map((c) =>
-        Array.from({ length: count }, (_, scale) => {
-          const w = WEIGHTS.slice((c * count + scale) * 6, (c * count + scale + 1) * 6);
-          return { ssim: w[0] !== 0 || w[3] !== 0, edges: [1, 2, 4, 5].some((k) => w[k] !== 0) };
-        }),
-      );
-      byCount.set(count, needed);
-    }
-    return needed;
-  };
-})();
+function weightsAt(channel: number, scale: number): number {
+  return (channel * SCALES + scale) * 6;
+}
+
+/**
+ * `NEEDED[channel][scale]`: which maps are computed. B needs nothing at the first two scales,
+ * the largest.
+ */
+const NEEDED: readonly (readonly NeededMaps[])[] = [0, 1, 2].map((c) =>
+  Array.from({ length: SCALES }, (_, scale) => {
+    const w = WEIGHTS.slice(weightsAt(c, scale), weightsAt(c, scale) + 6);
+    return { ssim: w[0] !== 0 || w[3] !== 0, edges: [1, 2, 4, 5].some((k) => w[k] !== 0) };
+  }),
+);
 
 /** The weighted sum of the per-scale features (`scales[scale][channel]`), mapped to the score. */
 function pooledScore(scales: number[][][]): number {
   let sum = 0;
-  let i = 0;
   for (let c = 0; c < 3; c++) {
-    for (const scale of scales) {
-      for (const value of scale[c]!) sum += WEIGHTS[i++]! * Math.abs(value);
+    for (const [scale, features] of scales.entries()) {
+      let i = weightsAt(c, scale);
+      for (const value of features[c]!) sum += WEIGHTS[i++]! * Math.abs(value);
     }
   }
   // A bug guard: NaN would otherwise map to 100, "identical".

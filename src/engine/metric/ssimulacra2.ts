@@ -3,18 +3,18 @@
  *
  * Scores: 100 = identical, 90 = visually lossless at normal viewing, 80 = very high quality,
  * 70 = high quality, 50 = medium. Every target and margin of the engine is calibrated on the
- * scores of calc-s2-rust (calc-s2-rust.ts), a WASM build at about 1.5 µs per pixel on one core.
- * Images whose short side gives the metric all of its 6 scales are scored by this project's own
- * implementation of the same computation (ssimulacra2-score.ts) at about 0.45 µs per pixel, 0.3
- * against a reference it has already prepared (a search scores many candidates against one): on
- * those it agrees with calc-s2-rust within a few tenths of a point (photos within 0.25,
- * test/engine/metric/ssimulacra2.test.ts). Smaller images go to calc-s2-rust: with 5 scales or
- * fewer the two differ by up to 10 points on text, for a reason not found, and such images cost
- * little anyway. Callers still measure samples of large images, never the whole of a 12 MP photo.
+ * scores of calc-s2-rust, a WASM build at about 1.5 µs per pixel on one core. Squish scores with
+ * its own implementation of the same computation (ssimulacra2-score.ts), at about 0.45 µs per
+ * pixel, 0.3 against a reference it has already prepared (a search scores many candidates against
+ * one). On images whose short side gives the metric all of its 6 scales (113 px and more) it agrees
+ * with calc-s2-rust within a few tenths of a point (photos within 0.25,
+ * test/engine/metric/ssimulacra2.test.ts). On smaller ones it keeps each scale's weights where
+ * SSIMULACRA2 puts them, where calc-s2-rust shifts them (see ssimulacra2-score.ts weightsAt) and
+ * scores a good 100 px thumbnail below zero. Callers measure samples of large images, never the
+ * whole of a 12 MP photo.
  */
 import sharp from 'sharp';
 import { rawView } from '../raw-image.js';
-import { calcS2Rust } from './calc-s2-rust.js';
 import { type PreparedReference, prepareReference, ssimulacra2Against } from './ssimulacra2-score.js';
 
 /** Interleaved 8-bit RGB pixels (3 bytes per pixel, no alpha). */
@@ -26,12 +26,6 @@ export interface RgbImage {
 
 /** The smallest side SSIMULACRA2 gives stable answers for (its 6 scales halve the image 5 times). */
 export const MIN_METRIC_SIDE = 64;
-
-/**
- * The smallest short side that still has a 6th scale (halved 4 times, rounding up, it is still
- * 8 px or more): from here on this project's implementation scores the pair.
- */
-export const OWN_METRIC_MIN_SIDE = 113;
 
 /**
  * SSIMULACRA2 of `distorted` against `reference` (same dimensions, RGB).
@@ -50,7 +44,6 @@ export async function ssimulacra2(reference: RgbImage, distorted: RgbImage): Pro
   }
   const side = Math.min(reference.width, reference.height);
   if (side < 8) throw new RangeError('ssimulacra2 needs at least 8x8 pixels');
-  if (side < OWN_METRIC_MIN_SIDE) return calcS2Rust(reference, distorted);
   return ssimulacra2Against(preparedReference(reference), distorted.data);
 }
 

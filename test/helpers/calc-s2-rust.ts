@@ -1,11 +1,12 @@
 /**
  * SSIMULACRA2 by calc-s2-rust, a WASM build of the Rust port (rust-av/ssimulacra2 of early 2023):
- * the implementation every target and margin of the engine was calibrated with. ssimulacra2.ts
- * uses it for images too small for its own faster version to agree with it (see there).
+ * the implementation every target and margin of the engine was calibrated with, and the one the
+ * engine's own (src/engine/metric/ssimulacra2-score.ts) is held to on images with all 6 scales.
+ * A development dependency only: the engine no longer runs it.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { RgbImage } from './ssimulacra2.js';
+import type { RgbImage } from '../../src/engine/metric/ssimulacra2.js';
 
 interface S2Module {
   initSync(module: Uint8Array): unknown;
