@@ -11,7 +11,8 @@
  * edge maps (artifacts, detail lost), 1- and 4-norms, and SSIMULACRA 2.0's 108 weights and
  * mapping. Arithmetic is rounded to 32-bit floats where the Rust code rounds, which matters near
  * 100: the mapping is steep there. test/engine/metric/ssimulacra2.test.ts holds it to
- * calc-s2-rust's scores.
+ * calc-s2-rust's scores on images with all 6 scales; on smaller ones the weights stay in place
+ * where calc-s2-rust shifts them (see {@link weightsAt}).
  *
  * 60 of the 108 weights are 0, among them every weight of B at the two largest scales: the maps
  * that only feed zero weights are not computed (about 0.45 µs per pixel instead of 0.6, the same
