@@ -506,10 +506,12 @@ interface NeededMaps {
 /**
  * Where the six weights of one channel's scale start in {@link WEIGHTS}: at its place among the
  * 6 scales, whatever the number of scales an image has. calc-s2-rust (as libjxl's tool) takes the
- * weights in sequence over the scales there are instead, so an image with 5 scales (a short side
- * of 64-112 px) gets Y's weights on X's sub-scores and so on: a 100x90 photo saved as a JPEG at
- * quality 90 scores -23 there. Kept in place, a 5th-scale image scores within 0.2 of what its
- * 6-scale version does (the 6th scale, 2-4 px, weighs little), and 6-scale images are unchanged.
+ * weights in sequence over the scales there are instead, so in an image with 5 scales (a short
+ * side of 64-112 px) Y's sub-scores get weights meant for X's last scale and Y's next ones, B's
+ * get Y's: a 100x90 photo saved as a JPEG at quality 90 scores -23 there. Kept in place, a
+ * 5-scale image scores within 0.2 of what its 6-scale version would (the 6th scale, 2-4 px,
+ * weighs little; tested by leaving out the 6th scale of 128 px images), and 6-scale images are
+ * unchanged.
  */
 function weightsAt(channel: number, scale: number): number {
   return (channel * SCALES + scale) * 6;
