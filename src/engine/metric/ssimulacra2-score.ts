@@ -302,19 +302,21 @@ export interface PreparedReference {
   readonly scales: readonly ReferenceScale[];
 }
 
-/** A blur into a new plane, through `scratch` (the horizontal pass's output). */
-function blurred(
+/**
+ * The Gaussian blur of `input` into `output`: the row pass into `between` (a scratch plane of at
+ * least the image's size), then the column pass.
+ */
+function blur(
   input: Float32Array,
+  output: Float32Array,
   width: number,
   height: number,
-  scratch: { plane: Float32Array; blur: BlurScratch },
-): Float32Array {
-  const pixels = width * height;
-  const output = new Float32Array(pixels);
-  const between = scratch.plane.subarray(0, pixels);
-  horizontalPass(input, between, width, height, scratch.blur);
-  verticalPass(between, output, width, height, scratch.blur);
-  return output;
+  between: Float32Array,
+  scratch: BlurScratch,
+): void {
+  const rows = between.subarray(0, width * height);
+  horizontalPass(input, rows, width, height, scratch);
+  verticalPass(rows, output, width, height, scratch);
 }
 
 /**
@@ -327,7 +329,8 @@ export function prepareReference(reference: Uint8Array, width: number, height: n
     throw new RangeError(`ssimulacra2 needs at least ${MIN_SCALE_SIDE}x${MIN_SCALE_SIDE} pixels`);
   }
   const count = scaleCount(width, height);
-  const scratch = { plane: new Float32Array(width * height), blur: blurScratch(width) };
+  const between = new Float32Array(width * height);
+  const rowScratch = blurScratch(width);
   const scales: ReferenceScale[] = [];
   let linear = linearPlanes(reference, width * height);
   let w = width;
@@ -349,17 +352,21 @@ export function prepareReference(reference: Uint8Array, width: number, height: n
     positiveXyb(linear, pixels, xyb, withB);
     const mean: (Float32Array | undefined)[] = [];
     const square: (Float32Array | undefined)[] = [];
+    const blurred = (input: Float32Array): Float32Array => {
+      const output = new Float32Array(pixels);
+      blur(input, output, w, h, between, rowScratch);
+      return output;
+    };
     atScale.forEach(({ ssim, edges }, c) => {
       const plane = xyb[c]!;
-      mean.push(ssim || edges ? blurred(plane, w, h, scratch) : undefined);
+      mean.push(ssim || edges ? blurred(plane) : undefined);
       if (!ssim) {
         square.push(undefined);
         return;
       }
-      const product = scratch.plane.subarray(0, pixels);
-      for (let i = 0; i < pixels; i++) product[i] = plane[i]! * plane[i]!;
-      // blurred() reuses scratch.plane for its first pass: blur a copy of the squares.
-      square.push(blurred(product.slice(), w, h, scratch));
+      const squares = new Float32Array(pixels);
+      for (let i = 0; i < pixels; i++) squares[i] = plane[i]! * plane[i]!;
+      square.push(blurred(squares));
     });
     scales.push({ width: w, height: h, xyb, needed: atScale, mean, square });
   }
@@ -401,14 +408,11 @@ function scaleFeatures(reference: ReferenceScale, buffers: DistortedBuffers): nu
   const pixels = width * height;
   const view = (array: Float32Array) => array.subarray(0, pixels);
   const product = view(buffers.product);
-  const scratch = view(buffers.scratch);
   const mu2 = view(buffers.mean);
   const s22 = view(buffers.square);
   const s12 = view(buffers.cross);
-  const blur = (input: Float32Array, output: Float32Array) => {
-    horizontalPass(input, scratch, width, height, buffers.blur);
-    verticalPass(scratch, output, width, height, buffers.blur);
-  };
+  const blurInto = (input: Float32Array, output: Float32Array) =>
+    blur(input, output, width, height, buffers.scratch, buffers.blur);
   const features: number[][] = [];
   for (let c = 0; c < 3; c++) {
     const { ssim, edges } = reference.needed[c]!;
@@ -422,11 +426,11 @@ function scaleFeatures(reference: ReferenceScale, buffers: DistortedBuffers): nu
     const p2 = view(buffers.xyb[c]!);
     if (s11) {
       for (let i = 0; i < pixels; i++) product[i] = p2[i]! * p2[i]!;
-      blur(product, s22);
+      blurInto(product, s22);
       for (let i = 0; i < pixels; i++) product[i] = p1[i]! * p2[i]!;
-      blur(product, s12);
+      blurInto(product, s12);
     }
-    blur(p2, mu2);
+    blurInto(p2, mu2);
 
     let ssimSum = 0;
     let ssimPow4 = 0;
