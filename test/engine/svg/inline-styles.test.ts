@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
+import { styleFacts } from '../../../src/engine/codecs/svg/minify.js';
+import { bytes, context, renderScore } from './helpers.js';
+
+/** A document whose shapes carry their paint as Inkscape writes it: every property inline, defaults included. */
+function inkscapeStyled(extraDefs = '', extraStyle = ''): Uint8Array {
+  const style = `fill:#3366cc;fill-opacity:1;fill-rule:nonzero;stroke:none;stroke-width:1;stroke-linecap:butt;stroke-linejoin:miter;stroke-miterlimit:4;stroke-dasharray:none;stroke-opacity:1${extraStyle}`;
+  const shapes = Array.from(
+    { length: 6 },
+    (_, i) =>
+      `<path class="shape" style="${style}" d="M ${10 + i * 30}.25,20.5 L ${30 + i * 30}.75,20.5 L ${20 + i * 30}.5,80.25 Z"/>`,
+  ).join('');
+  return bytes(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100">${extraDefs}${shapes}</svg>`,
+  );
+}
+
+describe('SVG inline styles', () => {
+  it('reads the facts from the text: a sheet, an inline transform (not text-transform)', () => {
+    assert.deepEqual(styleFacts('<svg><style>.a{fill:red}</style></svg>'), {
+      sheet: true,
+      inlineTransform: false,
+    });
+    assert.deepEqual(styleFacts('<svg><svg:style>x</svg:style></svg>'), {
+      sheet: true,
+      inlineTransform: false,
+    });
+    assert.deepEqual(styleFacts('<svg><g style="text-transform:none;fill:red"/></svg>'), {
+      sheet: false,
+      inlineTransform: false,
+    });
+    assert.equal(styleFacts('<g style="transform:rotate(4deg)"/>').inlineTransform, true);
+    assert.equal(styleFacts("<g style='fill:red; transform: scale(2)'/>").inlineTransform, true);
+    assert.equal(styleFacts('<g transform="rotate(4)" style="fill:red"/>').inlineTransform, false);
+  });
+
+  it('turns inline styles into attributes, where the defaults are dropped, and renders the same', async () => {
+    const input = inkscapeStyled();
+    const result = await svgOptimizer.lossless(input, context());
+    const text = new TextDecoder().decode(result.data);
+    assert.match(result.method, /preset-default/);
+    assert.doesNotMatch(text, /style=/);
+    assert.doesNotMatch(text, /stroke-miterlimit|fill-opacity/);
+    assert.match(text, /fill="#36c"/);
+    const score = await renderScore(input, result.data, 1024);
+    assert.ok(score >= 90, `SSIMULACRA2 ${score}`);
+  });
+
+  it('keeps inline styles when a style sheet is there (its rules outrank attributes, not inline styles)', async () => {
+    // As an attribute, fill:#3366cc would lose to the sheet's blue-green; inline, it wins.
+    const input = inkscapeStyled('<style>.shape{fill:#00aa88}</style>');
+    const result = await svgOptimizer.lossless(input, context());
+    assert.match(result.method, /preset-default/);
+    assert.match(new TextDecoder().decode(result.data), /style="[^"]*fill:#36c/);
+    const score = await renderScore(input, result.data, 1024);
+    assert.ok(score >= 90, `SSIMULACRA2 ${score}`);
+  });
+
+  it('keeps inline styles that declare transform (CSS syntax, which the attribute does not read)', async () => {
+    const input = inkscapeStyled('', ';transform:rotate(0.05turn)');
+    const result = await svgOptimizer.lossless(input, context());
+    // Converted, svgo reads rotate(0.05turn) as 0.05 degrees: the preset rung would be rejected.
+    assert.match(result.method, /preset-default/);
+    const score = await renderScore(input, result.data, 1024);
+    assert.ok(score >= 90, `SSIMULACRA2 ${score}`);
+  });
+
+  it('sanitizes what the conversion writes: a quoted external url becomes no reference', async () => {
+    const input = inkscapeStyled('', `;fill:'url(http://example.com/paint.svg#p)'`);
+    for (const result of [
+      await svgOptimizer.lossless(input, context()),
+      await svgOptimizer.lossy(input, context({ lossy: true })),
+    ]) {
+      assert.doesNotMatch(new TextDecoder().decode(result.data), /example\.com/);
+    }
+  });
+});
