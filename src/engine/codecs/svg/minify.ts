@@ -34,21 +34,35 @@ export interface StyleFacts {
    * for 0.2 % of its bytes (2 690 of 1.09 MB saved), so it runs only when a sheet is there to shrink.
    */
   sheet: boolean;
-  /** Some `style` attribute may declare `transform` (in CSS syntax, which the attribute does not take). */
-  inlineTransform: boolean;
+  /**
+   * Some `style` attribute holds CSS that means something else, or nothing, in a presentation
+   * attribute: a `transform` declaration (CSS syntax such as `rotate(0.05turn)`, which the
+   * attribute reads otherwise) or a function other than `url()` and the colour functions
+   * (`var()`, `calc()`, filter and shape functions), which browsers do not all take in attributes.
+   */
+  cssOnlyInline: boolean;
 }
+
+/** `transform:` opening a declaration (not `text-transform:`). */
+const TRANSFORM_DECLARATION = /(?:^|[;\s])transform\s*:/;
+/** A CSS function other than `url()` and the colour functions. */
+const CSS_FUNCTION = /(?<![\w-])(?!(?:url|rgba?|hsla?)\()[a-z-]+\(/i;
 
 /** The {@link StyleFacts} of a document's text (a false "yes" only costs bytes). */
 export function styleFacts(text: string): StyleFacts {
-  return {
-    sheet: /<(?:[\w.-]+:)?style[\s>]/.test(text),
-    // `transform:` opening the attribute or after `;` or a space (not `text-transform:`).
-    inlineTransform: /\bstyle\s*=\s*(?:"(?:[^"]*[;\s])?|'(?:[^']*[;\s])?)transform\s*:/.test(text),
-  };
+  let cssOnlyInline = false;
+  for (const match of text.matchAll(/\bstyle\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
+    const value = match[1] ?? match[2] ?? '';
+    if (TRANSFORM_DECLARATION.test(value) || CSS_FUNCTION.test(value)) {
+      cssOnlyInline = true;
+      break;
+    }
+  }
+  return { sheet: /<(?:[\w.-]+:)?style[\s>]/.test(text), cssOnlyInline };
 }
 
-/** The conservative facts: a sheet, inline transforms. */
-const UNKNOWN_STYLES: StyleFacts = { sheet: true, inlineTransform: true };
+/** The conservative facts: a sheet, CSS-only inline values. */
+const UNKNOWN_STYLES: StyleFacts = { sheet: true, cssOnlyInline: true };
 
 /**
  * Whether inline styles become presentation attributes (convertStyleToAttrs, before the sanitizer,
@@ -58,11 +72,12 @@ const UNKNOWN_STYLES: StyleFacts = { sheet: true, inlineTransform: true };
  * element and again for each descendant). On the 16 corpus SVGs: 4.6 % fewer bytes (tango 41 %,
  * oc-goto 35 % fewer; debian-joy 4.7 % more, where svgo then bakes transforms into the paths), and
  * 15 % less svgo time on the mid-sized ones.
- * Not with a sheet (its rules outrank attributes but not inline styles), nor with an inline
- * `transform`, whose CSS syntax (`rotate(45deg)`) the attribute does not read.
+ * Not with a sheet (its rules outrank attributes but not inline styles), nor with CSS-only inline
+ * values ({@link StyleFacts.cssOnlyInline}): librsvg, which verifies the result, reads no `var()`,
+ * so it would render a broken attribute just like the style it came from, where a browser would not.
  */
 function inlineStylesToAttributes(styles: StyleFacts): boolean {
-  return !styles.sheet && !styles.inlineTransform;
+  return !styles.sheet && !styles.cssOnlyInline;
 }
 
 /** Plugins that only remove or rewrite non-geometric content. */
