@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
-import { styleFacts } from '../../../src/engine/codecs/svg/minify.js';
+import { minifyFacts } from '../../../src/engine/codecs/svg/minify-facts.js';
 import { bytes, context, renderScore } from './helpers.js';
 
 /** A document whose shapes carry their paint as Inkscape writes it: every property inline, defaults included. */
@@ -19,22 +19,17 @@ function inkscapeStyled(extraDefs = '', extraStyle = ''): Uint8Array {
 
 describe('SVG inline styles', () => {
   it('reads the facts from the text: a sheet, CSS that only a style attribute takes', () => {
-    assert.deepEqual(styleFacts('<svg><style>.a{fill:red}</style></svg>'), {
-      sheet: true,
-      cssOnlyInline: false,
-    });
-    assert.deepEqual(styleFacts('<svg><svg:style>x</svg:style></svg>'), {
-      sheet: true,
-      cssOnlyInline: false,
-    });
-    const inline = (style: string) => styleFacts(`<svg><g style="${style}"/></svg>`).cssOnlyInline;
+    assert.equal(minifyFacts('<svg><style>.a{fill:red}</style></svg>').sheet, true);
+    assert.equal(minifyFacts('<svg><svg:style>x</svg:style></svg>').sheet, true);
+    assert.equal(minifyFacts('<svg><g style="fill:red"/></svg>').sheet, false);
+    const inline = (style: string) => minifyFacts(`<svg><g style="${style}"/></svg>`).cssOnlyInline;
     assert.equal(inline('text-transform:none;fill:url(#g);stroke:rgb(1,2,3);color:hsla(0,0%,0%,.5)'), false);
     assert.equal(inline('transform:rotate(4deg)'), true);
     assert.equal(inline('fill:red; transform: scale(2)'), true);
     assert.equal(inline('fill:var(--c)'), true);
     assert.equal(inline('stroke-width:calc(1px + 2%)'), true);
     assert.equal(inline('filter:blur(2px)'), true);
-    assert.equal(styleFacts('<g style=\'opacity:.5\' transform="rotate(4)"/>').cssOnlyInline, false);
+    assert.equal(minifyFacts('<g style=\'opacity:.5\' transform="rotate(4)"/>').cssOnlyInline, false);
   });
 
   it('turns inline styles into attributes, where the defaults are dropped, and renders the same', async () => {

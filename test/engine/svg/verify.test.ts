@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
 import { minifyConfig } from '../../../src/engine/codecs/svg/minify.js';
+import { minifyFacts } from '../../../src/engine/codecs/svg/minify-facts.js';
 import { diffRenders, onWhite, onWhiteMosaic } from '../../../src/engine/codecs/svg/render-diff.js';
 import { runSvgo } from '../../../src/engine/codecs/svg/run-svgo.js';
 import {
@@ -15,7 +16,8 @@ import { bytes, context, fixture, renderScore } from './helpers.js';
 
 /** The svgo preset-default output of `input` at `decimals`, as bytes. */
 function minified(input: Uint8Array, decimals: number): Uint8Array {
-  return bytes(runSvgo(new TextDecoder().decode(input), minifyConfig('preset', [], decimals)));
+  const text = new TextDecoder().decode(input);
+  return bytes(runSvgo(text, minifyConfig('preset', [], decimals, minifyFacts(text))));
 }
 
 /** A real render with partly transparent pixels: a fixture drawn by librsvg at 300 px. */

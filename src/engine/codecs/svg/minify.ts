@@ -3,6 +3,7 @@
  * (verify.ts); the codec walks down this ladder when a level changes how the image looks.
  */
 import type { Config, CustomPlugin } from 'svgo';
+import { type MinifyFacts, UNKNOWN_FACTS } from './minify-facts.js';
 
 /**
  * `preset`: preset-default with fixes for what notes/codecs.md §7.6 found, at a given number of
@@ -26,43 +27,38 @@ const PRESET_OVERRIDES = {
   cleanupEnableBackground: false,
 } as const;
 
-/** What a document's CSS allows the minifier to do (see {@link styleFacts}). */
-export interface StyleFacts {
-  /**
-   * The document has a `<style>` sheet. Without one, minifyStyles only runs csso over each `style`
-   * attribute: on the corpus (16 SVGs, none with a sheet) that was 13 % of the preset's CPU time
-   * for 0.2 % of its bytes (2 690 of 1.09 MB saved), so it runs only when a sheet is there to shrink.
-   */
-  sheet: boolean;
-  /**
-   * Some `style` attribute holds CSS that means something else, or nothing, in a presentation
-   * attribute: a `transform` declaration (CSS syntax such as `rotate(0.05turn)`, which the
-   * attribute reads otherwise) or a function other than `url()` and the colour functions
-   * (`var()`, `calc()`, filter and shape functions), which browsers do not all take in attributes.
-   */
-  cssOnlyInline: boolean;
+/**
+ * Plugins left out on animated documents (librsvg draws no animation, so the render check cannot
+ * see what these break): shapes turned into paths lose the `width`/`r`/… an animation changes;
+ * renamed ids break SMIL timing (`begin="spin.end"`) and CSS `#id` rules; removeUnknownsAndDefaults
+ * drops the SVG 2 `href` of `<animate>`, which then animates its parent; hidden elements may be
+ * shown later; merged paths, moved attributes and collapsed groups change what an animation
+ * applies to.
+ */
+const ANIMATION_UNSAFE = {
+  convertShapeToPath: false,
+  convertEllipseToCircle: false,
+  cleanupIds: false,
+  removeUnknownsAndDefaults: false,
+  removeHiddenElems: false,
+  mergePaths: false,
+  collapseGroups: false,
+  moveElemsAttrsToGroup: false,
+  moveGroupAttrsToElems: false,
+  removeEmptyContainers: false,
+} as const;
+
+/** The preset's overrides for a document with these facts. */
+function presetOverrides(facts: MinifyFacts): Record<string, unknown> {
+  return {
+    ...PRESET_OVERRIDES,
+    ...(facts.sheet ? {} : { minifyStyles: false }),
+    ...(facts.animated ? ANIMATION_UNSAFE : {}),
+    // Path data that an animation interpolates must keep its commands (SMIL interpolates only
+    // between paths with the same command list).
+    ...(facts.animatesPathData ? { convertPathData: false } : {}),
+  };
 }
-
-/** `transform:` opening a declaration (not `text-transform:`). */
-const TRANSFORM_DECLARATION = /(?:^|[;\s])transform\s*:/;
-/** A CSS function other than `url()` and the colour functions. */
-const CSS_FUNCTION = /(?<![\w-])(?!(?:url|rgba?|hsla?)\()[a-z-]+\(/i;
-
-/** The {@link StyleFacts} of a document's text (a false "yes" only costs bytes). */
-export function styleFacts(text: string): StyleFacts {
-  let cssOnlyInline = false;
-  for (const match of text.matchAll(/\bstyle\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-    const value = match[1] ?? match[2] ?? '';
-    if (TRANSFORM_DECLARATION.test(value) || CSS_FUNCTION.test(value)) {
-      cssOnlyInline = true;
-      break;
-    }
-  }
-  return { sheet: /<(?:[\w.-]+:)?style[\s>]/.test(text), cssOnlyInline };
-}
-
-/** The conservative facts: a sheet, CSS-only inline values. */
-const UNKNOWN_STYLES: StyleFacts = { sheet: true, cssOnlyInline: true };
 
 /**
  * Whether inline styles become presentation attributes (convertStyleToAttrs, before the sanitizer,
@@ -73,11 +69,12 @@ const UNKNOWN_STYLES: StyleFacts = { sheet: true, cssOnlyInline: true };
  * oc-goto 35 % fewer; debian-joy 4.7 % more, where svgo then bakes transforms into the paths), and
  * 15 % less svgo time on the mid-sized ones.
  * Not with a sheet (its rules outrank attributes but not inline styles), nor with CSS-only inline
- * values ({@link StyleFacts.cssOnlyInline}): librsvg, which verifies the result, reads no `var()`,
- * so it would render a broken attribute just like the style it came from, where a browser would not.
+ * values ({@link MinifyFacts.cssOnlyInline}): librsvg, which verifies the result, reads no `var()`,
+ * so it would render a broken attribute just like the style it came from, where a browser would
+ * not. Nor on animated documents, where what an animation overrides is left as it was.
  */
-function inlineStylesToAttributes(styles: StyleFacts): boolean {
-  return !styles.sheet && !styles.cssOnlyInline;
+function inlineStylesToAttributes(facts: MinifyFacts): boolean {
+  return !facts.sheet && !facts.cssOnlyInline && !facts.animated;
 }
 
 /** Plugins that only remove or rewrite non-geometric content. */
@@ -98,13 +95,13 @@ const STRUCTURAL_PLUGINS = [
  * The svgo config of one level. The leading plugins (sanitizer, analysis) run first, so the
  * minifier never sees unsanitized content (only the conversion of inline styles, a rewrite of
  * text the sanitizer then reads, comes before them); `floatPrecision` is the preset's number of
- * decimals; `styles` says what the document's CSS allows (see {@link StyleFacts}).
+ * decimals; `facts` say what the document needs respected (see {@link MinifyFacts}).
  */
 export function minifyConfig(
   level: MinifyLevel,
   leadingPlugins: readonly CustomPlugin[],
   floatPrecision = 3,
-  styles: StyleFacts = UNKNOWN_STYLES,
+  facts: MinifyFacts = UNKNOWN_FACTS,
 ): Config {
   if (level === 'structural') {
     return { plugins: [...leadingPlugins, ...STRUCTURAL_PLUGINS], js2svg: { indent: 0, pretty: false } };
@@ -113,14 +110,11 @@ export function minifyConfig(
   return {
     multipass: false,
     plugins: [
-      ...(inlineStylesToAttributes(styles) ? (['convertStyleToAttrs'] as const) : []),
+      ...(inlineStylesToAttributes(facts) ? (['convertStyleToAttrs'] as const) : []),
       ...leadingPlugins,
       {
         name: 'preset-default',
-        params: {
-          floatPrecision: precision,
-          overrides: styles.sheet ? PRESET_OVERRIDES : { ...PRESET_OVERRIDES, minifyStyles: false },
-        },
+        params: { floatPrecision: precision, overrides: presetOverrides(facts) },
       },
     ],
   };

@@ -4,7 +4,8 @@ import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { createAnalysisPlugin, type DocumentFacts, type DocumentSize } from './analysis.js';
 import { resolveEntities } from './entities.js';
-import { type MinifyLevel, minifyConfig, type StyleFacts, styleFacts } from './minify.js';
+import { type MinifyLevel, minifyConfig } from './minify.js';
+import { type MinifyFacts, minifyFacts } from './minify-facts.js';
 import { losslessDecimals, userSpaceExtent } from './precision.js';
 import { runSvgo, SvgoRunStopped } from './run-svgo.js';
 import {
@@ -101,12 +102,12 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   const decoded = decodeSvgText(input);
   const resolved = resolveEntities(decoded.text);
   const { rungs, minScore } = ladderFor(ctx, losslessDecimals(userSpaceExtent(resolved.text)));
-  const styles = styleFacts(resolved.text);
+  const textFacts = minifyFacts(resolved.text);
   // With no DOCTYPE and UTF-8 bytes (librsvg reads no other encoding reliably), a document the
   // sanitizer leaves alone renders as the input itself: one svgo parse then sanitizes, checks and
   // minifies the first rung, and the reference render starts mid-pass (see singlePass).
   if (!resolved.hadDoctype && decoded.encoding === 'utf-8') {
-    const single = singlePass(input, resolved.text, ctx, rungs[0]!, styles);
+    const single = singlePass(input, resolved.text, ctx, rungs[0]!, textFacts);
     if (single) {
       const { reference, first, size } = single;
       const fallback = sanitizedFallback(resolved.text, [], false, () => job.size);
@@ -122,10 +123,10 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
         size,
         fallback,
       };
-      return climbLadder(job, styles, first);
+      return climbLadder(job, textFacts, first);
     }
   }
-  return twoPass(input, decoded.encoding, resolved, ctx, rungs, minScore, styles);
+  return twoPass(input, decoded.encoding, resolved, ctx, rungs, minScore, textFacts);
 }
 
 /**
@@ -139,7 +140,7 @@ function singlePass(
   text: string,
   ctx: CodecContext,
   rung: Rung,
-  styles: StyleFacts,
+  textFacts: MinifyFacts,
 ):
   | { reference: PendingReference; first: string; size: { width: number; height: number } | undefined }
   | undefined {
@@ -164,7 +165,7 @@ function singlePass(
         rung.level,
         [createSanitizePlugin(report), createAnalysisPlugin(facts, MAX_REFERENCED_ELEMENTS), start],
         rung.precision,
-        styles,
+        textFacts,
       ),
     );
   } catch (error) {
@@ -211,7 +212,7 @@ async function twoPass(
   ctx: CodecContext,
   rungs: Rung[],
   minScore: number,
-  styles: StyleFacts,
+  textFacts: MinifyFacts,
 ): Promise<Candidate> {
   const report: SanitizeReport = emptySanitizeReport();
   const facts: DocumentFacts = { elements: 0, expanded: 0 };
@@ -255,14 +256,14 @@ async function twoPass(
     size,
     fallback,
   };
-  return climbLadder(job, styles);
+  return climbLadder(job, textFacts);
 }
 
 /**
  * Tries each rung in turn (the first one's output may be given, already minified) and returns the
  * first that renders like the reference, else the sanitized document.
  */
-async function climbLadder(job: Job, styles: StyleFacts, firstOutput?: string): Promise<Candidate> {
+async function climbLadder(job: Job, textFacts: MinifyFacts, firstOutput?: string): Promise<Candidate> {
   const { ctx, minScore } = job;
   const rejected: string[] = [];
   for (const [index, rung] of job.rungs.entries()) {
@@ -273,7 +274,12 @@ async function climbLadder(job: Job, styles: StyleFacts, firstOutput?: string): 
         ? firstOutput
         : runSvgo(
             job.source,
-            minifyConfig(rung.level, [createSanitizePlugin(emptySanitizeReport())], rung.precision, styles),
+            minifyConfig(
+              rung.level,
+              [createSanitizePlugin(emptySanitizeReport())],
+              rung.precision,
+              textFacts,
+            ),
           );
     const bytes = encoder.encode(output);
     if (bytes.length >= job.referenceBytes.length) continue;
