@@ -1,7 +1,8 @@
 /**
  * What a document's text tells the minifier to respect: facts the render check cannot see for
- * itself. librsvg draws one still frame and reads no `var()`, so a minification that breaks an
- * animation, or CSS that only a style attribute takes, renders the same there and would pass.
+ * itself. librsvg draws one still frame, in no media but its own and with no pointer over it, and
+ * reads no `var()`: a minification that breaks an animation, a dark-mode or hover rule, or CSS that
+ * only a style attribute takes, renders the same there and would pass.
  */
 
 /** See {@link minifyFacts}. */
@@ -21,6 +22,11 @@ export interface MinifyFacts {
   cssOnlyInline: boolean;
   /** SMIL animation elements, or CSS animations or transitions. */
   animated: boolean;
+  /**
+   * CSS rules that apply only in some conditions: `@media` (dark mode: `prefers-color-scheme`),
+   * `@supports`, `@container`, or user-action pseudo-classes (`:hover`, `:focus`, …).
+   */
+  conditionalStyles: boolean;
   /** Some animation changes path data (SMIL `attributeName="d"`, CSS `d: path(...)`). */
   animatesPathData: boolean;
 }
@@ -30,6 +36,7 @@ export const UNKNOWN_FACTS: Readonly<MinifyFacts> = Object.freeze({
   sheet: true,
   cssOnlyInline: true,
   animated: true,
+  conditionalStyles: true,
   animatesPathData: true,
 });
 
@@ -41,6 +48,8 @@ const STYLE_ATTRIBUTE = /\bstyle\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const SHEET = /<(?:[\w.-]+:)?style[\s>]/;
 const SMIL_ELEMENT = /<(?:[\w.-]+:)?(?:animate|animateTransform|animateMotion|animateColor|set)[\s/>]/;
 const CSS_ANIMATION = /@(?:-webkit-)?keyframes|\b(?:animation|transition)(?:-[a-z]+)?\s*:/;
+const CONDITIONAL_CSS =
+  /@(?:media|supports|container)\b|:(?:hover|focus|focus-visible|focus-within|active|visited|link|target|checked|enabled|disabled)\b/;
 const PATH_DATA_ANIMATION = /\battributeName\s*=\s*["']\s*d\s*["']|(?:^|[;{\s])d\s*:\s*path\(/;
 
 /** Reads the {@link MinifyFacts} from a document's text; a false "yes" only costs bytes. */
@@ -54,10 +63,12 @@ export function minifyFacts(text: string): MinifyFacts {
     }
   }
   const animated = SMIL_ELEMENT.test(text) || CSS_ANIMATION.test(text);
+  const sheet = SHEET.test(text);
   return {
-    sheet: SHEET.test(text),
+    sheet,
     cssOnlyInline,
     animated,
+    conditionalStyles: sheet && CONDITIONAL_CSS.test(text),
     animatesPathData: animated && PATH_DATA_ANIMATION.test(text),
   };
 }

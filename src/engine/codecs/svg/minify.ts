@@ -28,14 +28,17 @@ const PRESET_OVERRIDES = {
 } as const;
 
 /**
- * Plugins left out on animated documents (librsvg draws no animation, so the render check cannot
- * see what these break): shapes turned into paths lose the `width`/`r`/… an animation changes;
- * renamed ids break SMIL timing (`begin="spin.end"`) and CSS `#id` rules; removeUnknownsAndDefaults
- * drops the SVG 2 `href` of `<animate>`, which then animates its parent; hidden elements may be
- * shown later; merged paths, moved attributes and collapsed groups change what an animation
- * applies to.
+ * Plugins left out where the document changes after it is drawn, by animations or by conditional
+ * CSS (librsvg draws one still frame, in no media but its own and with no pointer over it, so the
+ * render check cannot see what these break): shapes turned into paths lose the `width`/`r`/… an
+ * animation changes and the `rect:hover` rules that name them; renamed ids break SMIL timing
+ * (`begin="spin.end"`); removeUnknownsAndDefaults drops the SVG 2 `href` of `<animate>`, which then
+ * animates its parent; hidden elements may be shown later; merged paths, moved attributes and
+ * collapsed groups change what an animation or a `:hover` applies to; inlineStyles writes the
+ * unconditional rules into `style` attributes, which then outrank the dark-mode and hover rules
+ * (and the rules left matching nothing are dropped).
  */
-const ANIMATION_UNSAFE = {
+const DYNAMIC_UNSAFE = {
   convertShapeToPath: false,
   convertEllipseToCircle: false,
   cleanupIds: false,
@@ -46,6 +49,7 @@ const ANIMATION_UNSAFE = {
   moveElemsAttrsToGroup: false,
   moveGroupAttrsToElems: false,
   removeEmptyContainers: false,
+  inlineStyles: false,
 } as const;
 
 /** The preset's overrides for a document with these facts. */
@@ -53,7 +57,7 @@ function presetOverrides(facts: MinifyFacts): Record<string, unknown> {
   return {
     ...PRESET_OVERRIDES,
     ...(facts.sheet ? {} : { minifyStyles: false }),
-    ...(facts.animated ? ANIMATION_UNSAFE : {}),
+    ...(facts.animated || facts.conditionalStyles ? DYNAMIC_UNSAFE : {}),
     // Path data that an animation interpolates must keep its commands (SMIL interpolates only
     // between paths with the same command list).
     ...(facts.animatesPathData ? { convertPathData: false } : {}),

@@ -16,9 +16,10 @@ async function outputs(text: string): Promise<string[]> {
 
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">';
 
-// librsvg draws one still frame, so the render check passes whatever svgo does to an animation:
-// these documents must come out animated as they went in, which only the configuration ensures.
-describe('SVG animations', () => {
+// librsvg draws one still frame, in no media but its own and with no pointer over it, so the
+// render check passes whatever svgo does to an animation, a dark-mode rule or a hover rule: these
+// documents must come out behaving as they went in, which only the configuration ensures.
+describe('SVG animations and conditional styles', () => {
   it('reads SMIL and CSS animations from the text, and whether they change path data', () => {
     assert.equal(minifyFacts(`${SVG}<rect/></svg>`).animated, false);
     assert.equal(minifyFacts(`${SVG}<settings/><rect/></svg>`).animated, false);
@@ -30,6 +31,30 @@ describe('SVG animations', () => {
       false,
     );
     assert.equal(minifyFacts(`${SVG}<path><animate attributeName="d"/></path></svg>`).animatesPathData, true);
+  });
+
+  it('reads conditional CSS from a sheet: media queries and user-action pseudo-classes', () => {
+    const facts = (sheet: string) =>
+      minifyFacts(`${SVG}<style>${sheet}</style><rect/></svg>`).conditionalStyles;
+    assert.equal(facts('.a{fill:red} :root{color:blue} rect:first-child{fill:red}'), false);
+    assert.equal(facts('@media (prefers-color-scheme: dark){.a{fill:#fff}}'), true);
+    assert.equal(facts('.a:hover{fill:red}'), true);
+    assert.equal(facts('@supports (fill: context-fill){.a{fill:context-fill}}'), true);
+    // Without a sheet, a word like ":hover" in text content is no rule.
+    assert.equal(minifyFacts(`${SVG}<text>a:hover</text></svg>`).conditionalStyles, false);
+  });
+
+  it('keeps dark-mode and hover rules working (no unconditional rule inlined over them)', async () => {
+    for (const text of await outputs(
+      `${SVG}<style>.a{fill:#000000}@media (prefers-color-scheme: dark){.a{fill:#ffffff}}.b{fill:#ff0000}.b:hover{fill:#00ff00}</style>` +
+        '<rect class="a" x="10" y="10" width="40" height="40"/><rect class="b" x="50" y="50" width="40" height="40"/></svg>',
+    )) {
+      assert.match(text, /@media \(prefers-color-scheme: ?dark\)\{\.a\{fill:#fff\}\}/);
+      assert.match(text, /\.b:hover\{fill:#0f0\}/);
+      assert.match(text, /<rect [^>]*class="a"/);
+      assert.match(text, /<rect [^>]*class="b"/);
+      assert.doesNotMatch(text, /style="/);
+    }
   });
 
   it('keeps an animated shape a shape (a path has no width to animate)', async () => {
