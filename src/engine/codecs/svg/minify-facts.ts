@@ -29,6 +29,11 @@ export interface MinifyFacts {
   conditionalStyles: boolean;
   /** Some animation changes path data (SMIL `attributeName="d"`, CSS `d: path(...)`). */
   animatesPathData: boolean;
+  /**
+   * Ids that ARIA attributes name (`aria-labelledby="title desc"`): svgo's cleanupIds counts only
+   * `#id` references, so it would drop them and leave the accessible name pointing nowhere.
+   */
+  ariaIds: string[];
 }
 
 /** The facts that allow the least: used when the text was not read. */
@@ -38,6 +43,7 @@ export const UNKNOWN_FACTS: Readonly<MinifyFacts> = Object.freeze({
   animated: true,
   conditionalStyles: true,
   animatesPathData: true,
+  ariaIds: [],
 });
 
 /** `transform:` opening a declaration (not `text-transform:`). */
@@ -50,6 +56,9 @@ const SMIL_ELEMENT = /<(?:[\w.-]+:)?(?:animate|animateTransform|animateMotion|an
 const CSS_ANIMATION = /@(?:-webkit-)?keyframes|\b(?:animation|transition)(?:-[a-z]+)?\s*:/;
 const CONDITIONAL_CSS =
   /@(?:media|supports|container)\b|:(?:hover|focus|focus-visible|focus-within|active|visited|link|target|checked|enabled|disabled)\b/;
+/** ARIA attributes whose value is a list of ids. */
+const ARIA_ID_REFERENCES =
+  /\baria-(?:labelledby|describedby|controls|owns|flowto|activedescendant|details|errormessage)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const PATH_DATA_ANIMATION = /\battributeName\s*=\s*["']\s*d\s*["']|(?:^|[;{\s])d\s*:\s*path\(/;
 
 /** Reads the {@link MinifyFacts} from a document's text; a false "yes" only costs bytes. */
@@ -64,11 +73,15 @@ export function minifyFacts(text: string): MinifyFacts {
   }
   const animated = SMIL_ELEMENT.test(text) || CSS_ANIMATION.test(text);
   const sheet = SHEET.test(text);
+  const ariaIds = [...text.matchAll(ARIA_ID_REFERENCES)].flatMap((match) =>
+    (match[1] ?? match[2] ?? '').split(/\s+/).filter((id) => id !== ''),
+  );
   return {
     sheet,
     cssOnlyInline,
     animated,
     conditionalStyles: sheet && CONDITIONAL_CSS.test(text),
     animatesPathData: animated && PATH_DATA_ANIMATION.test(text),
+    ariaIds,
   };
 }

@@ -56,6 +56,10 @@ const DYNAMIC_UNSAFE = {
 function presetOverrides(facts: MinifyFacts): Record<string, unknown> {
   return {
     ...PRESET_OVERRIDES,
+    // What assistive technology reads is kept: `role` (svgo drops it by default) and the ids that
+    // ARIA attributes name (cleanupIds would drop them as unreferenced).
+    removeUnknownsAndDefaults: { keepRoleAttr: true },
+    cleanupIds: { preserve: facts.ariaIds },
     ...(facts.sheet ? {} : { minifyStyles: false }),
     ...(facts.animated || facts.conditionalStyles ? DYNAMIC_UNSAFE : {}),
     // Path data that an animation interpolates must keep its commands (SMIL interpolates only
