@@ -73,8 +73,10 @@ export function minifyFacts(text: string): MinifyFacts {
   }
   const animated = SMIL_ELEMENT.test(text) || CSS_ANIMATION.test(text);
   const sheet = SHEET.test(text);
-  const ariaIds = [...text.matchAll(ARIA_ID_REFERENCES)].flatMap((match) =>
-    (match[1] ?? match[2] ?? '').split(/\s+/).filter((id) => id !== ''),
+  const ariaIds = new Set(
+    [...text.matchAll(ARIA_ID_REFERENCES)].flatMap((match) =>
+      (match[1] ?? match[2] ?? '').split(/\s+/).filter((id) => id !== ''),
+    ),
   );
   return {
     sheet,
@@ -82,6 +84,6 @@ export function minifyFacts(text: string): MinifyFacts {
     animated,
     conditionalStyles: sheet && CONDITIONAL_CSS.test(text),
     animatesPathData: animated && PATH_DATA_ANIMATION.test(text),
-    ariaIds,
+    ariaIds: [...ariaIds],
   };
 }
