@@ -114,7 +114,6 @@ export function minifyConfig(
   if (level === 'structural') {
     return { plugins: [...leadingPlugins, ...STRUCTURAL_PLUGINS], js2svg: { indent: 0, pretty: false } };
   }
-  const precision = floatPrecision;
   return {
     multipass: false,
     plugins: [
@@ -122,7 +121,7 @@ export function minifyConfig(
       ...leadingPlugins,
       {
         name: 'preset-default',
-        params: { floatPrecision: precision, overrides: presetOverrides(facts) },
+        params: { floatPrecision, overrides: presetOverrides(facts) },
       },
     ],
   };
