@@ -85,6 +85,12 @@ function inlineStylesToAttributes(facts: MinifyFacts): boolean {
   return !facts.sheet && !facts.cssOnlyInline && !facts.animated;
 }
 
+/**
+ * Plugins left out when `<metadata>` is kept: removeMetadata, and removeEmptyAttrs, which would
+ * drop the RDF's `rdf:about=""` (the statement that the licence is this document's).
+ */
+const KEEP_METADATA = { removeMetadata: false, removeEmptyAttrs: false } as const;
+
 /** Plugins that only remove or rewrite non-geometric content. */
 const STRUCTURAL_PLUGINS = [
   'removeDoctype',
@@ -103,16 +109,22 @@ const STRUCTURAL_PLUGINS = [
  * The svgo config of one level. The leading plugins (sanitizer, analysis) run first, so the
  * minifier never sees unsanitized content (only the conversion of inline styles, a rewrite of
  * text the sanitizer then reads, comes before them); `floatPrecision` is the preset's number of
- * decimals; `facts` say what the document needs respected (see {@link MinifyFacts}).
+ * decimals; `facts` say what the document needs respected (see {@link MinifyFacts});
+ * `keepMetadata` keeps `<metadata>`, where SVG editors write the creator, rights and licence (RDF
+ * with Dublin Core and Creative Commons terms): what the plan's `keep.copyright` asks for.
  */
 export function minifyConfig(
   level: MinifyLevel,
   leadingPlugins: readonly CustomPlugin[],
   floatPrecision = 3,
   facts: MinifyFacts = UNKNOWN_FACTS,
+  keepMetadata = false,
 ): Config {
   if (level === 'structural') {
-    return { plugins: [...leadingPlugins, ...STRUCTURAL_PLUGINS], js2svg: { indent: 0, pretty: false } };
+    const plugins = keepMetadata
+      ? STRUCTURAL_PLUGINS.filter((name) => !(name in KEEP_METADATA))
+      : STRUCTURAL_PLUGINS;
+    return { plugins: [...leadingPlugins, ...plugins], js2svg: { indent: 0, pretty: false } };
   }
   return {
     multipass: false,
@@ -121,7 +133,10 @@ export function minifyConfig(
       ...leadingPlugins,
       {
         name: 'preset-default',
-        params: { floatPrecision, overrides: presetOverrides(facts) },
+        params: {
+          floatPrecision,
+          overrides: { ...presetOverrides(facts), ...(keepMetadata ? KEEP_METADATA : {}) },
+        },
       },
     ],
   };

@@ -166,6 +166,7 @@ function singlePass(
         [createSanitizePlugin(report), createAnalysisPlugin(facts, MAX_REFERENCED_ELEMENTS), start],
         rung.precision,
         textFacts,
+        ctx.plan.keep.copyright === true,
       ),
     );
   } catch (error) {
@@ -279,6 +280,7 @@ async function climbLadder(job: Job, textFacts: MinifyFacts, firstOutput?: strin
               [createSanitizePlugin(emptySanitizeReport())],
               rung.precision,
               textFacts,
+              ctx.plan.keep.copyright === true,
             ),
           );
     const bytes = encoder.encode(output);
