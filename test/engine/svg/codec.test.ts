@@ -22,6 +22,17 @@ describe('SVG codec', () => {
     }
   });
 
+  it('declares the SVG namespace the input left out, which browsers need to show the file', async () => {
+    const input = fixture('oc-star_75pt08step.svg');
+    assert.doesNotMatch(new TextDecoder().decode(input), /xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    for (const result of [
+      await svgOptimizer.lossless(input, context()),
+      await svgOptimizer.lossy(input, context({ lossy: true })),
+    ]) {
+      assert.match(new TextDecoder().decode(result.data), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" /);
+    }
+  });
+
   it('falls back to a more precise level when svgo changes the rendering (oc-goto.svg arcs)', async () => {
     const result = await svgOptimizer.lossless(fixture('oc-goto.svg'), context());
     assert.match(result.method, /6 decimals/);

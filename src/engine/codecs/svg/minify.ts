@@ -4,6 +4,7 @@
  */
 import type { Config, CustomPlugin } from 'svgo';
 import { type MinifyFacts, UNKNOWN_FACTS } from './minify-facts.js';
+import { declareSvgNamespace } from './svg-namespace.js';
 
 /**
  * `preset`: preset-default with fixes for what notes/codecs.md §7.6 found, at a given number of
@@ -124,7 +125,10 @@ export function minifyConfig(
     const plugins = keepMetadata
       ? STRUCTURAL_PLUGINS.filter((name) => !(name in KEEP_METADATA))
       : STRUCTURAL_PLUGINS;
-    return { plugins: [...leadingPlugins, ...plugins], js2svg: { indent: 0, pretty: false } };
+    return {
+      plugins: [...leadingPlugins, ...plugins, declareSvgNamespace],
+      js2svg: { indent: 0, pretty: false },
+    };
   }
   return {
     multipass: false,
@@ -138,6 +142,7 @@ export function minifyConfig(
           overrides: { ...presetOverrides(facts), ...(keepMetadata ? KEEP_METADATA : {}) },
         },
       },
+      declareSvgNamespace,
     ],
   };
 }
