@@ -28,6 +28,7 @@ if [ "${1:-}" = "--test" ]; then
     glusterfs-server glusterfs-client # a shared POSIX mount
     nginx keepalived                # the cluster's load balancer and floating address
     uuid-runtime curl               # uuidgen and curl for the service scripts
+    chromium                        # a real browser: SVG outputs must show there as the inputs do
   )
 fi
 

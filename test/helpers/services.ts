@@ -1,5 +1,5 @@
 /**
- * The real services a test needs (Redis, PostgreSQL, S3 on Ceph radosgw, GlusterFS), found
+ * The real services a test needs (Redis, PostgreSQL, S3 on Ceph radosgw, GlusterFS, Chromium), found
  * through the SQUISH_TEST_* variables that `scripts/with-services.sh` sets. Without them a test
  * is skipped, saying which variable is missing; under `npm test` (SQUISH_TEST_REQUIRE_SERVICES=1)
  * a missing service is a failure, so that CI can never pass by skipping.
@@ -12,6 +12,8 @@ export const SERVICE_VARIABLES = {
   postgres: 'SQUISH_TEST_POSTGRES_URL',
   s3: 'SQUISH_TEST_S3_URL',
   gluster: 'SQUISH_TEST_GLUSTER_DIR',
+  /** Not a server: the path of Debian's Chromium, for the tests that look at SVG in a browser. */
+  chromium: 'SQUISH_TEST_CHROMIUM',
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_VARIABLES;

@@ -17,7 +17,9 @@ export interface MinifyFacts {
    * Some `style` attribute holds CSS that means something else, or nothing, in a presentation
    * attribute: a `transform` declaration (CSS syntax such as `rotate(0.05turn)`, which the
    * attribute reads otherwise) or a function other than `url()` and the colour functions
-   * (`var()`, `calc()`, filter and shape functions), which browsers do not all take in attributes.
+   * (`var()`, `calc()`, filter and shape functions), which SVG 1.1 attributes do not take: Chromium
+   * reads `var()` in an attribute, but librsvg reads it nowhere, so the render check cannot tell
+   * whether a renderer would.
    */
   cssOnlyInline: boolean;
   /** SMIL animation elements, or CSS animations or transitions. */

@@ -78,9 +78,9 @@ function presetOverrides(facts: MinifyFacts): Record<string, unknown> {
  * oc-goto 35 % fewer; debian-joy 4.7 % more, where svgo then bakes transforms into the paths), and
  * 15 % less svgo time on the mid-sized ones.
  * Not with a sheet (its rules outrank attributes but not inline styles), nor with CSS-only inline
- * values ({@link MinifyFacts.cssOnlyInline}): librsvg, which verifies the result, reads no `var()`,
- * so it would render a broken attribute just like the style it came from, where a browser would
- * not. Nor on animated documents, where what an animation overrides is left as it was.
+ * values ({@link MinifyFacts.cssOnlyInline}): what they mean in an attribute, the render check
+ * (librsvg, which reads no `var()` at all) cannot confirm. Nor on animated documents, where what an
+ * animation overrides is left as it was.
  */
 function inlineStylesToAttributes(facts: MinifyFacts): boolean {
   return !facts.sheet && !facts.cssOnlyInline && !facts.animated;
