@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
 import { minifyFacts } from '../../../src/engine/codecs/svg/minify-facts.js';
-import { bytes, context } from './helpers.js';
+import { bothModes, bytes } from './helpers.js';
 
 // What a screen reader reads changes nothing in a render, so the render check cannot guard it.
 describe('SVG accessibility', () => {
@@ -19,10 +18,7 @@ describe('SVG accessibility', () => {
         '<rect x="10.000" y="10.000" width="50" height="50" fill="#ff0000"/>' +
         '<use href="#small-square"/><rect id="small-square" x="60" y="60" width="10" height="10" fill="#0000ff"/></svg>',
     );
-    for (const result of [
-      await svgOptimizer.lossless(input, context()),
-      await svgOptimizer.lossy(input, context({ lossy: true })),
-    ]) {
+    for (const result of await bothModes(input)) {
       const text = new TextDecoder().decode(result.data);
       assert.match(text, /<svg [^>]*role="img"/);
       assert.match(text, /<svg [^>]*aria-labelledby="logo-title logo-desc"/);

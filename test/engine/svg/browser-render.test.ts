@@ -3,20 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
 import { ssimulacra2 } from '../../../src/engine/metric/ssimulacra2.js';
-import type { Candidate } from '../../../src/engine/types.js';
 import { launchChromium, renderInChromium, type SvgView } from '../../helpers/chromium.js';
 import { serviceValue, skipWithout } from '../../helpers/services.js';
-import { bytes, context, fixture } from './helpers.js';
+import { bothModes, bytes, context, fixture } from './helpers.js';
 
 const skip = skipWithout('chromium');
-
-/** The optimizer's lossless and lossy results for one input. */
-async function results(input: Uint8Array): Promise<{ lossless: Candidate; lossy: Candidate }> {
-  return {
-    lossless: await svgOptimizer.lossless(input, context()),
-    lossy: await svgOptimizer.lossy(input, context({ lossy: true })),
-  };
-}
 
 /** The document with the SVG namespace declared, as a file missing it was meant to be. */
 function withNamespace(input: Uint8Array): Uint8Array {
@@ -57,7 +48,7 @@ describe('SVG results in a browser', { skip }, () => {
       const input = fixture(name);
       // oc-star declares no SVG namespace: a browser shows it only once it has one.
       const reference = name.startsWith('oc-star') ? withNamespace(input) : input;
-      const { lossless, lossy } = await results(input);
+      const [lossless, lossy] = await bothModes(input);
       const losslessScore = await browserScore(reference, lossless.data, view);
       assert.ok(losslessScore >= 90, `${name} lossless: SSIMULACRA2 ${losslessScore} in Chromium`);
       const lossyScore = await browserScore(reference, lossy.data, view);
@@ -77,7 +68,7 @@ describe('SVG results in a browser', { skip }, () => {
       '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><g style="--paint:#3366cc;--edge:#aa2200">' +
         '<rect x="10.5" y="10.5" width="60" height="60" style="fill:var(--paint);stroke:var(--edge);stroke-width:4.000"/></g></svg>',
     );
-    const { lossless } = await results(input);
+    const [lossless] = await bothModes(input);
     const score = await browserScore(input, lossless.data, { width: 300, height: 300 });
     assert.ok(score >= 90, `SSIMULACRA2 ${score} in Chromium`);
   });
@@ -88,7 +79,7 @@ describe('SVG results in a browser', { skip }, () => {
         '@media (prefers-color-scheme: dark){.ink{fill:#ffcc00}.sun{fill:#99bbff}}</style>' +
         '<rect class="ink" x="10.000" y="10.000" width="80" height="35"/><circle class="sun" cx="50" cy="70" r="20.000"/></svg>',
     );
-    const { lossless, lossy } = await results(input);
+    const [lossless, lossy] = await bothModes(input);
     for (const output of [lossless.data, lossy.data]) {
       for (const colorScheme of ['light', 'dark'] as const) {
         const score = await browserScore(input, output, { width: 300, height: 300, colorScheme });
@@ -110,7 +101,7 @@ describe('SVG results in a browser', { skip }, () => {
         )
         .join('')}</g></svg>`,
     );
-    const { lossless } = await results(input);
+    const [lossless] = await bothModes(input);
     assert.doesNotMatch(new TextDecoder().decode(lossless.data), /style=/);
     const score = await browserScore(input, lossless.data, { width: 400, height: 200 });
     assert.ok(score >= 90, `SSIMULACRA2 ${score} in Chromium`);

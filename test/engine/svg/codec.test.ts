@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
-import { bytes, context, fixture, renderScore } from './helpers.js';
+import { bothModes, bytes, context, fixture, renderScore } from './helpers.js';
 
 describe('SVG codec', () => {
   it('minifies openclipart files that render the same (SSIMULACRA2 >= 90, checked independently)', async () => {
@@ -25,10 +25,7 @@ describe('SVG codec', () => {
   it('declares the SVG namespace the input left out, which browsers need to show the file', async () => {
     const input = fixture('oc-star_75pt08step.svg');
     assert.doesNotMatch(new TextDecoder().decode(input), /xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    for (const result of [
-      await svgOptimizer.lossless(input, context()),
-      await svgOptimizer.lossy(input, context({ lossy: true })),
-    ]) {
+    for (const result of await bothModes(input)) {
       assert.match(new TextDecoder().decode(result.data), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" /);
     }
   });

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
 import { minifyFacts } from '../../../src/engine/codecs/svg/minify-facts.js';
-import { bytes, context } from './helpers.js';
+import { bothModes, bytes } from './helpers.js';
 
 /** The lossless and the lossy output of a document, as text. */
 async function outputs(text: string): Promise<string[]> {
-  const input = bytes(text);
-  const results = [
-    await svgOptimizer.lossless(input, context()),
-    await svgOptimizer.lossy(input, context({ lossy: true })),
-  ];
-  return results.map((result) => new TextDecoder().decode(result.data));
+  return (await bothModes(bytes(text))).map((result) => new TextDecoder().decode(result.data));
 }
 
 const SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">';

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
+import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
 import { runSvgo } from '../../../src/engine/codecs/svg/run-svgo.js';
 import {
   createSanitizePlugin,
@@ -12,7 +13,7 @@ import {
 } from '../../../src/engine/codecs/svg/sanitize.js';
 import { DEFAULT_LIMITS } from '../../../src/engine/limits.js';
 import { decodeToRgb, ssimulacra2 } from '../../../src/engine/metric/ssimulacra2.js';
-import type { CodecContext } from '../../../src/engine/types.js';
+import type { Candidate, CodecContext } from '../../../src/engine/types.js';
 import { type OptimizePlan, parsePlan } from '../../../src/plan/index.js';
 
 const fixtures = new URL('../../fixtures/svg/', import.meta.url);
@@ -56,4 +57,15 @@ export async function renderScore(reference: Uint8Array, candidate: Uint8Array, 
     decodeToRgb(candidate, { density }),
   ]);
   return ssimulacra2(a, b);
+}
+
+/** The lossless and the lossy (default target) result of `input`, `plan` added to both. */
+export async function bothModes(
+  input: Uint8Array,
+  plan: Partial<OptimizePlan> = {},
+): Promise<[Candidate, Candidate]> {
+  return [
+    await svgOptimizer.lossless(input, context(plan)),
+    await svgOptimizer.lossy(input, context({ ...plan, lossy: true })),
+  ];
 }

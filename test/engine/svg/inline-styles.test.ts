@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
 import { minifyFacts } from '../../../src/engine/codecs/svg/minify-facts.js';
-import { bytes, context, renderScore } from './helpers.js';
+import { bothModes, bytes, context, renderScore } from './helpers.js';
 
 /** A document whose shapes carry their paint as Inkscape writes it: every property inline, defaults included. */
 function inkscapeStyled(extraDefs = '', extraStyle = ''): Uint8Array {
@@ -74,10 +74,7 @@ describe('SVG inline styles', () => {
 
   it('sanitizes what the conversion writes: a quoted external url becomes no reference', async () => {
     const input = inkscapeStyled('', `;fill:'url(http://example.com/paint.svg#p)'`);
-    for (const result of [
-      await svgOptimizer.lossless(input, context()),
-      await svgOptimizer.lossy(input, context({ lossy: true })),
-    ]) {
+    for (const result of await bothModes(input)) {
       assert.doesNotMatch(new TextDecoder().decode(result.data), /example\.com/);
     }
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
-import { context, fixture } from './helpers.js';
+import { bothModes, context, fixture } from './helpers.js';
 
 // oc-star_75pt08step.svg carries Inkscape's RDF: dc:title, the cc:license and its permissions.
 const input = fixture('oc-star_75pt08step.svg');
@@ -14,10 +14,7 @@ describe('SVG metadata', () => {
   });
 
   it('keeps <metadata> (creator, rights, licence) when the plan keeps copyright, and still minifies', async () => {
-    for (const result of [
-      await svgOptimizer.lossless(input, context(keepingRights)),
-      await svgOptimizer.lossy(input, context({ ...keepingRights, lossy: true })),
-    ]) {
+    for (const result of await bothModes(input, keepingRights)) {
       const text = new TextDecoder().decode(result.data);
       assert.match(text, /<metadata>.*<cc:Work rdf:about="">.*<cc:license .*<cc:permits /s);
       assert.ok(result.data.length < input.length * 0.8, `${result.data.length} of ${input.length} bytes`);
