@@ -7,7 +7,7 @@
  */
 import type { CustomPlugin } from 'svgo';
 
-export const SVG_NAMESPACE = 'http://www.w3.org/2000/svg';
+const SVG_NAMESPACE = 'http://www.w3.org/2000/svg';
 
 /** The svgo plugin that adds `xmlns` to an unprefixed root `<svg>` without one. */
 export const declareSvgNamespace: CustomPlugin = {
