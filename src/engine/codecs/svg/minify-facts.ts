@@ -36,6 +36,12 @@ export interface MinifyFacts {
    * `#id` references, so it would drop them and leave the accessible name pointing nowhere.
    */
   ariaIds: string[];
+  /**
+   * Ids of `<symbol>` and `<view>` elements: what other files use (`<use href="icons.svg#home">`,
+   * `icons.svg#zoomed`). Nothing in the document needs them, so svgo would drop the ids and remove
+   * the symbols as unused, and the render check would pass that: symbols do not draw.
+   */
+  exportedIds: string[];
 }
 
 /** The facts that allow the least: used when the text was not read. */
@@ -46,6 +52,7 @@ export const UNKNOWN_FACTS: Readonly<MinifyFacts> = Object.freeze({
   conditionalStyles: true,
   animatesPathData: true,
   ariaIds: [],
+  exportedIds: [],
 });
 
 /** `transform:` opening a declaration (not `text-transform:`). */
@@ -61,6 +68,7 @@ const CONDITIONAL_CSS =
 /** ARIA attributes whose value is a list of ids. */
 const ARIA_ID_REFERENCES =
   /\baria-(?:labelledby|describedby|controls|owns|flowto|activedescendant|details|errormessage)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+const EXPORTED_ID = /<(?:[\w.-]+:)?(?:symbol|view)\s[^>]*?\bid\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const PATH_DATA_ANIMATION = /\battributeName\s*=\s*["']\s*d\s*["']|(?:^|[;{\s])d\s*:\s*path\(/;
 
 /** Reads the {@link MinifyFacts} from a document's text; a false "yes" only costs bytes. */
@@ -87,5 +95,6 @@ export function minifyFacts(text: string): MinifyFacts {
     conditionalStyles: sheet && CONDITIONAL_CSS.test(text),
     animatesPathData: animated && PATH_DATA_ANIMATION.test(text),
     ariaIds: [...ariaIds],
+    exportedIds: [...new Set([...text.matchAll(EXPORTED_ID)].map((match) => match[1] ?? match[2] ?? ''))],
   };
 }

@@ -58,9 +58,11 @@ function presetOverrides(facts: MinifyFacts): Record<string, unknown> {
   return {
     ...PRESET_OVERRIDES,
     // What assistive technology reads is kept: `role` (svgo drops it by default) and the ids that
-    // ARIA attributes name (cleanupIds would drop them as unreferenced).
+    // ARIA attributes name (cleanupIds would drop them as unreferenced); so are the symbols and
+    // views other files use, and their ids (removeHiddenElems removes unreferenced symbols).
     removeUnknownsAndDefaults: { keepRoleAttr: true },
-    cleanupIds: { preserve: facts.ariaIds },
+    cleanupIds: { preserve: [...facts.ariaIds, ...facts.exportedIds] },
+    ...(facts.exportedIds.length > 0 ? { removeHiddenElems: false } : {}),
     ...(facts.sheet ? {} : { minifyStyles: false }),
     ...(facts.animated || facts.conditionalStyles ? DYNAMIC_UNSAFE : {}),
     // Path data that an animation interpolates must keep its commands (SMIL interpolates only

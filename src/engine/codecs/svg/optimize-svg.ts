@@ -1,4 +1,5 @@
 import type { CustomPlugin } from 'svgo';
+import { SquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
@@ -260,6 +261,20 @@ async function twoPass(
   return climbLadder(job, textFacts);
 }
 
+/** `rung`'s minification of the job's source, with the sanitizer again in front as a guard. */
+function minifyRung(job: Job, rung: Rung, textFacts: MinifyFacts): string {
+  return runSvgo(
+    job.source,
+    minifyConfig(
+      rung.level,
+      [createSanitizePlugin(emptySanitizeReport())],
+      rung.precision,
+      textFacts,
+      job.ctx.plan.keep.copyright === true,
+    ),
+  );
+}
+
 /**
  * Tries each rung in turn (the first one's output may be given, already minified) and returns the
  * first that renders like the reference, else the sanitized document.
@@ -269,23 +284,16 @@ async function climbLadder(job: Job, textFacts: MinifyFacts, firstOutput?: strin
   const rejected: string[] = [];
   for (const [index, rung] of job.rungs.entries()) {
     checkDeadline(ctx.deadline);
-    // The sanitizer runs again: cheap, and no minifier config ever goes without it.
-    const output =
-      index === 0 && firstOutput !== undefined
-        ? firstOutput
-        : runSvgo(
-            job.source,
-            minifyConfig(
-              rung.level,
-              [createSanitizePlugin(emptySanitizeReport())],
-              rung.precision,
-              textFacts,
-              ctx.plan.keep.copyright === true,
-            ),
-          );
+    const output = index === 0 && firstOutput !== undefined ? firstOutput : minifyRung(job, rung, textFacts);
     const bytes = encoder.encode(output);
     if (bytes.length >= job.referenceBytes.length) continue;
-    const comparison = await compareWithReference(job.reference, bytes, { deadline: ctx.deadline, minScore });
+    let comparison: Awaited<ReturnType<typeof compareWithReference>>;
+    try {
+      comparison = await compareWithReference(job.reference, bytes, { deadline: ctx.deadline, minScore });
+    } catch (error) {
+      if (error instanceof SquishError && error.code === 'INVALID_SVG') return unrendered(job, textFacts);
+      throw error;
+    }
     job.size ??= roundSize((await job.reference.done).size);
     const { score, identical, measured, psnr } = comparison;
     if (score >= minScore) {
@@ -306,4 +314,26 @@ async function climbLadder(job: Job, textFacts: MinifyFacts, firstOutput?: strin
     );
   }
   return job.fallback(rejected);
+}
+
+/**
+ * The result for a document librsvg cannot render (the input parsed and was sanitized, so it is
+ * no malformed file): the structural cleanup alone, which touches no coordinate, colour, id or
+ * element that draws, and so needs no render to be trusted. The common case is a sprite sheet:
+ * `<symbol>`s that pages draw with `<use href="icons.svg#home">`, and no size of its own, which
+ * was refused as "could not be rendered".
+ */
+function unrendered(job: Job, textFacts: MinifyFacts): Candidate {
+  const data = encoder.encode(minifyRung(job, { level: 'structural' }, textFacts));
+  return {
+    data,
+    method: `${describeRung({ level: 'structural' })}, not rendered`,
+    lossless: true,
+    notes: [
+      ...job.notes,
+      'librsvg cannot render this document (a sprite sheet has no size of its own): only comments, metadata, editor data and whitespace were removed',
+    ],
+    unsafeInput: job.unsafeInput,
+    ...job.size,
+  };
 }
