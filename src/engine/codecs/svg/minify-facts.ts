@@ -1,8 +1,9 @@
 /**
  * What a document's text tells the minifier to respect: facts the render check cannot see for
  * itself. librsvg draws one still frame, in no media but its own and with no pointer over it, and
- * reads no `var()`: a minification that breaks an animation, a dark-mode or hover rule, or CSS that
- * only a style attribute takes, renders the same there and would pass.
+ * reads no `var()`; nothing in a render shows what a screen reader reads or what other files use.
+ * A minification that breaks an animation, a dark-mode or hover rule, CSS that only a style
+ * attribute takes, an accessible name or a sprite's symbols renders the same there and would pass.
  */
 
 /** See {@link minifyFacts}. */
