@@ -1,4 +1,4 @@
-import type { CustomPlugin } from 'svgo';
+import type { Config, CustomPlugin } from 'svgo';
 import { SquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { checkDeadline } from '../../deadline.js';
@@ -83,6 +83,8 @@ interface Job {
   minScore: number;
   /** The text every later rung minifies (with the sanitizer again, as a guard). */
   source: string;
+  /** What the minifier must respect in this document. */
+  textFacts: MinifyFacts;
   /** The bytes the reference render shows; a candidate must be smaller to be tried. */
   referenceBytes: Uint8Array;
   reference: PendingReference;
@@ -117,6 +119,7 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
         rungs,
         minScore,
         source: resolved.text,
+        textFacts,
         referenceBytes: input,
         reference,
         notes: [],
@@ -124,7 +127,7 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
         size,
         fallback,
       };
-      return climbLadder(job, textFacts, first);
+      return climbLadder(job, first);
     }
   }
   return twoPass(input, decoded.encoding, resolved, ctx, rungs, minScore, textFacts);
@@ -162,13 +165,11 @@ function singlePass(
   try {
     first = runSvgo(
       text,
-      minifyConfig(
-        rung.level,
-        [createSanitizePlugin(report), createAnalysisPlugin(facts, MAX_REFERENCED_ELEMENTS), start],
-        rung.precision,
-        textFacts,
-        ctx.plan.keep.copyright === true,
-      ),
+      rungConfig(ctx, rung, textFacts, [
+        createSanitizePlugin(report),
+        createAnalysisPlugin(facts, MAX_REFERENCED_ELEMENTS),
+        start,
+      ]),
     );
   } catch (error) {
     if (error instanceof SvgoRunStopped) return undefined;
@@ -251,6 +252,7 @@ async function twoPass(
     rungs,
     minScore,
     source: sanitized,
+    textFacts,
     referenceBytes,
     reference: startReference(referenceBytes, facts.size, ctx.deadline),
     notes,
@@ -258,20 +260,30 @@ async function twoPass(
     size,
     fallback,
   };
-  return climbLadder(job, textFacts);
+  return climbLadder(job);
+}
+
+/** The svgo config of `rung` for this request, after `leadingPlugins` (the sanitizer first). */
+function rungConfig(
+  ctx: CodecContext,
+  rung: Rung,
+  textFacts: MinifyFacts,
+  leadingPlugins: readonly CustomPlugin[],
+): Config {
+  return minifyConfig(
+    rung.level,
+    leadingPlugins,
+    rung.precision,
+    textFacts,
+    ctx.plan.keep.copyright === true,
+  );
 }
 
 /** `rung`'s minification of the job's source, with the sanitizer again in front as a guard. */
-function minifyRung(job: Job, rung: Rung, textFacts: MinifyFacts): string {
+function minifyRung(job: Job, rung: Rung): string {
   return runSvgo(
     job.source,
-    minifyConfig(
-      rung.level,
-      [createSanitizePlugin(emptySanitizeReport())],
-      rung.precision,
-      textFacts,
-      job.ctx.plan.keep.copyright === true,
-    ),
+    rungConfig(job.ctx, rung, job.textFacts, [createSanitizePlugin(emptySanitizeReport())]),
   );
 }
 
@@ -279,19 +291,19 @@ function minifyRung(job: Job, rung: Rung, textFacts: MinifyFacts): string {
  * Tries each rung in turn (the first one's output may be given, already minified) and returns the
  * first that renders like the reference, else the sanitized document.
  */
-async function climbLadder(job: Job, textFacts: MinifyFacts, firstOutput?: string): Promise<Candidate> {
+async function climbLadder(job: Job, firstOutput?: string): Promise<Candidate> {
   const { ctx, minScore } = job;
   const rejected: string[] = [];
   for (const [index, rung] of job.rungs.entries()) {
     checkDeadline(ctx.deadline);
-    const output = index === 0 && firstOutput !== undefined ? firstOutput : minifyRung(job, rung, textFacts);
+    const output = index === 0 && firstOutput !== undefined ? firstOutput : minifyRung(job, rung);
     const bytes = encoder.encode(output);
     if (bytes.length >= job.referenceBytes.length) continue;
     let comparison: Awaited<ReturnType<typeof compareWithReference>>;
     try {
       comparison = await compareWithReference(job.reference, bytes, { deadline: ctx.deadline, minScore });
     } catch (error) {
-      if (error instanceof SquishError && error.code === 'INVALID_SVG') return unrendered(job, textFacts);
+      if (error instanceof SquishError && error.code === 'INVALID_SVG') return unrendered(job);
       throw error;
     }
     job.size ??= roundSize((await job.reference.done).size);
@@ -323,8 +335,8 @@ async function climbLadder(job: Job, textFacts: MinifyFacts, firstOutput?: strin
  * `<symbol>`s that pages draw with `<use href="icons.svg#home">`, and no size of its own, which
  * was refused as "could not be rendered".
  */
-function unrendered(job: Job, textFacts: MinifyFacts): Candidate {
-  const data = encoder.encode(minifyRung(job, { level: 'structural' }, textFacts));
+function unrendered(job: Job): Candidate {
+  const data = encoder.encode(minifyRung(job, { level: 'structural' }));
   return {
     data,
     method: `${describeRung({ level: 'structural' })}, not rendered`,
