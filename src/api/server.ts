@@ -11,6 +11,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import type { JobService } from './job-service.js';
 import { originFormTarget } from './origin-form.js';
 import { RequestLogController } from './request-log.js';
+import { declaresOversizedUpload } from './upload-size.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 
 export interface ServerDeps {
@@ -83,6 +84,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new RequestLogController(),
   });
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  // Node answers `Expect: 100-continue` by itself unless this event has a listener. A request whose
+  // declared body is larger than any upload gets no 100 Continue: it goes on to its route, which
+  // answers 413 from the headers, and the client never sends the body (RFC 9110, 10.1.1).
+  app.server.on('checkContinue', (request, response) => {
+    if (!declaresOversizedUpload(request.headers, deps.jobs.maxUploadBytes)) response.writeContinue();
+    app.server.emit('request', request, response);
+  });
   // Once shutdown has begun, every answer closes its connection: a keep-alive socket whose request
   // was in flight at close() would otherwise hold the server open until the keep-alive timeout.
   app.addHook('onSend', async (_request, reply) => {

@@ -3,8 +3,9 @@
  * encapsulated Fastify plugin with its own body parsers and error answers. It only talks to the
  * platform through JobService.
  */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { JobService, SubmitJob } from '../../api/job-service.js';
+import { declaresOversizedUpload } from '../../api/upload-size.js';
 import type { Account, JobDelivery, JobRecord } from '../../db/records.js';
 import { SquishError } from '../../errors/index.js';
 import { type JsonObjectParser, jsonObjectParser, registerKrakenBodyParsers } from './body-parsers.js';
@@ -77,7 +78,19 @@ export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (fast
     return reply.code(result.status).send(result.body);
   };
 
-  fastify.post('/v1/upload', async (request, reply) => {
+  /**
+   * An upload whose declared length is over any upload's is answered 413 from its headers, before
+   * its body is read. A client that asked first (`Expect: 100-continue`) never sends the body, and
+   * Node closes the connection; one already sending sees the answer and stops (curl does). The
+   * connection is not closed under a client still sending: the kernel would reset it, and the
+   * client could lose the answer (curl at full speed read nothing); Node reads the rest and drops it.
+   */
+  const refuseDeclaredOversize = async (request: FastifyRequest) => {
+    if (!declaresOversizedUpload(request.headers, jobs.maxUploadBytes)) return;
+    throw new SquishError('INPUT_TOO_LARGE');
+  };
+
+  fastify.post('/v1/upload', { onRequest: refuseDeclaredOversize }, async (request, reply) => {
     if (!request.isMultipart()) {
       // Options without a file: still check the key first, so a wrong key reads as 401.
       await accept(optionsOf(request.body, parseJson));
