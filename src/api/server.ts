@@ -11,6 +11,7 @@ import { registerHealthRoutes } from './health-routes.js';
 import type { JobService } from './job-service.js';
 import { originFormTarget } from './origin-form.js';
 import { RequestLogController } from './request-log.js';
+import { UploadMemory } from './upload-memory.js';
 import { declaresOversizedUpload } from './upload-size.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 
@@ -22,6 +23,8 @@ export interface ServerDeps {
   log: Logger;
   /** Longest a `wait: true` request is held (the socket must not time out before). */
   waitTimeoutMs: number;
+  /** Most upload bytes held in memory at once (api/upload-memory.ts); no bound when absent. */
+  uploadMemoryBytes?: number;
   /** True once shutdown has begun: /readyz answers 503 so load balancers drain the node. */
   isClosing?: () => boolean;
   /** Clock of the download route (tests). */
@@ -113,6 +116,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     db: deps.db,
     redeliver: deps.redeliverWebhook,
   });
-  await app.register(krakenRoutes, { jobs: deps.jobs });
+  await app.register(krakenRoutes, {
+    jobs: deps.jobs,
+    uploadMemory: new UploadMemory(deps.uploadMemoryBytes ?? Number.POSITIVE_INFINITY),
+  });
   return app;
 }

@@ -179,6 +179,7 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
         queue,
         log,
         waitTimeoutMs: config.waitTimeoutSeconds * 1000,
+        uploadMemoryBytes: config.uploadMemoryBytes,
         isClosing: () => jobs.closing,
       });
       await server.listen({ port: config.port, host: config.host });

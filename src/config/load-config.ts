@@ -36,6 +36,16 @@ export function loadConfig(
     }
     (config as Record<string, unknown>)[descriptor.key] = value;
   }
+  if (
+    config.uploadMemoryBytes !== undefined &&
+    config.maxUploadBytes !== undefined &&
+    config.uploadMemoryBytes < config.maxUploadBytes
+  ) {
+    // No upload at the limit could ever be held.
+    problems.push(
+      `SQUISH_UPLOAD_MEMORY_BYTES: must be at least SQUISH_MAX_UPLOAD_BYTES (${config.maxUploadBytes}), got ${config.uploadMemoryBytes}`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config as ServeConfig);
 }

@@ -4,7 +4,7 @@
  * table is this list (a test keeps them in sync). Values are validated once at start; a wrong one
  * stops the start with a message naming the variable.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 
 export const ROLES = ['api', 'worker', 'webhooks', 'janitor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -18,6 +18,7 @@ export interface ServeConfig {
   databaseUrl: string;
   resultTtlSeconds: number;
   maxUploadBytes: number;
+  uploadMemoryBytes: number;
   workerConcurrency: number;
   waitTimeoutSeconds: number;
   allowPrivateNetworks: boolean;
@@ -306,6 +307,16 @@ export const SETTINGS = [
     defaultText: '33554432 (32 MiB)',
     description: 'Largest accepted input, uploaded or fetched; larger ones get 413.',
     parse: integer(1024, 1024 * 1024 * 1024),
+  }),
+  define({
+    key: 'uploadMemoryBytes',
+    env: 'SQUISH_UPLOAD_MEMORY_BYTES',
+    // A quarter of the machine's memory, and room for two uploads at the limit whatever it is.
+    fallback: (config) => Math.max(Math.floor(totalmem() / 4), 2 * (config.maxUploadBytes ?? 0)),
+    defaultText: "a quarter of the machine's memory",
+    description:
+      'Most upload bytes an API process holds at once (uploads in flight, and `wait` uploads until answered); past it, uploads get 503 with Retry-After. At least `SQUISH_MAX_UPLOAD_BYTES`.',
+    parse: integer(1024 * 1024, Number.MAX_SAFE_INTEGER),
   }),
   define({
     key: 'workerConcurrency',

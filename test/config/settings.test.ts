@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, renderSettingsTable } from '../../src/config/index.js';
 
@@ -76,5 +77,20 @@ test('a refused database URL is not echoed: it may hold a password', () => {
       assert.doesNotMatch(error.message, /hunter2/);
       return true;
     },
+  );
+});
+
+test('upload memory: a quarter of the machine by default, never under two uploads at the limit, refused under one', () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.uploadMemoryBytes, Math.max(Math.floor(totalmem() / 4), 2 * defaults.maxUploadBytes));
+  const huge = loadConfig({ SQUISH_MAX_UPLOAD_BYTES: String(1024 ** 3) });
+  assert.equal(huge.uploadMemoryBytes, Math.max(Math.floor(totalmem() / 4), 2 * 1024 ** 3));
+  assert.throws(
+    () =>
+      loadConfig({
+        SQUISH_MAX_UPLOAD_BYTES: String(64 * 1024 ** 2),
+        SQUISH_UPLOAD_MEMORY_BYTES: String(32 * 1024 ** 2),
+      }),
+    /SQUISH_UPLOAD_MEMORY_BYTES: must be at least SQUISH_MAX_UPLOAD_BYTES \(67108864\), got 33554432/,
   );
 });

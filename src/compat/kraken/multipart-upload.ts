@@ -6,6 +6,7 @@
  * memory (bounded by the upload limit) until they arrive.
  */
 import type { Multipart, MultipartFile } from '@fastify/multipart';
+import type { UploadHold } from '../../api/upload-memory.js';
 import { byteLengthOf, type PiecedBytes } from '../../bytes/pieces.js';
 import { SquishError } from '../../errors/index.js';
 import { type JsonObjectParser, OPTIONS_PART_NAMES } from './body-parsers.js';
@@ -24,13 +25,15 @@ const GENERIC_PART_NAMES = new Set(['file', 'upload', 'image']);
 
 /**
  * Consumes every part of the upload and returns what `prepare` made of the options with the image.
- * @throws SquishError INVALID_REQUEST when the options or the image are missing, and whatever
- *   `prepare` throws.
+ * `hold` is charged with each piece of the image as it arrives (api/upload-memory.ts).
+ * @throws SquishError INVALID_REQUEST when the options or the image are missing, UNAVAILABLE
+ *   when `hold` cannot take more, and whatever `prepare` throws.
  */
 export async function readMultipartUpload<T>(
   parts: AsyncIterable<Multipart>,
   parseJson: JsonObjectParser,
   prepare: (options: Record<string, unknown>) => Promise<T>,
+  hold: UploadHold,
 ): Promise<{ prepared: T; image: UploadedImage }> {
   const optionParts = new Map<string, unknown>();
   let prepared: { value: T } | undefined;
@@ -57,7 +60,7 @@ export async function readMultipartUpload<T>(
     const early = options();
     if (early && !prepared) prepared = { value: await prepare(early) };
     const name = part.filename || (GENERIC_PART_NAMES.has(part.fieldname) ? '' : part.fieldname);
-    image = { bytes: await readPieces(part), fileName: safeUploadFileName(name) };
+    image = { bytes: await readPieces(part, hold), fileName: safeUploadFileName(name) };
   }
 
   const late = prepared ? undefined : options();
@@ -78,9 +81,12 @@ export async function readMultipartUpload<T>(
  * megabyte of which brought V8's next full collection closer.
  * @throws SquishError INPUT_TOO_LARGE when the part passed the upload limit (the parser cut it)
  */
-async function readPieces(part: MultipartFile): Promise<Uint8Array[]> {
+async function readPieces(part: MultipartFile, hold: UploadHold): Promise<Uint8Array[]> {
   const pieces: Uint8Array[] = [];
-  for await (const piece of part.file) pieces.push(piece as Uint8Array);
+  for await (const piece of part.file) {
+    hold.take((piece as Uint8Array).length);
+    pieces.push(piece as Uint8Array);
+  }
   if (part.file.truncated) throw new SquishError('INPUT_TOO_LARGE');
   return pieces;
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { JobService, SubmitJob } from '../../api/job-service.js';
+import { UploadMemory } from '../../api/upload-memory.js';
 import { declaresOversizedUpload } from '../../api/upload-size.js';
 import type { Account, JobDelivery, JobRecord } from '../../db/records.js';
 import { SquishError } from '../../errors/index.js';
@@ -17,11 +18,16 @@ import { readCredentials, readDelivery, readSourceUrl } from './request-options.
 import { krakenAcceptedBody, krakenJobAnswer } from './result-body.js';
 import { krakenUserStatus } from './user-status.js';
 
+/** Seconds a 503 (uploads held to the limit, a node shutting down) tells the client to wait. */
+const RETRY_AFTER_SECONDS = 5;
+
 /** The value of `JobRecord.compat.api` for jobs this API accepted. */
 export const KRAKEN_API = 'kraken';
 
 export interface KrakenRoutesOptions {
   jobs: JobService;
+  /** The process's bound on upload bytes held in memory (none when absent). */
+  uploadMemory?: UploadMemory;
 }
 
 /** A request that passed authentication and validation, ready to be submitted. */
@@ -31,13 +37,20 @@ interface AcceptedRequest extends KrakenPlan {
 }
 
 /** Registers the Kraken v1 routes; mount it at the root (`/user_status` has no `/v1`). */
-export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (fastify, { jobs }) => {
+export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (
+  fastify,
+  { jobs, uploadMemory = new UploadMemory(Number.POSITIVE_INFINITY) },
+) => {
   const parseJson = jsonObjectParser(fastify);
   await registerKrakenBodyParsers(fastify, parseJson, jobs.maxUploadBytes);
 
   fastify.setErrorHandler((error, request, reply) => {
     const answer = krakenErrorFromThrown(error, jobs.maxUploadBytes);
-    if (answer.status >= 500) request.log.error({ err: error }, 'kraken request failed');
+    if (answer.status === 503) {
+      // Expected under load or at shutdown: the client is told when to come back.
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      request.log.warn({ code: answer.body.code }, answer.body.message);
+    } else if (answer.status >= 500) request.log.error({ err: error }, 'kraken request failed');
     return reply.code(answer.status).send(answer.body);
   });
 
@@ -99,7 +112,11 @@ export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (fast
         'The upload has no image: /v1/upload takes multipart/form-data with the file and a `data` options part.',
       );
     }
-    const { prepared, image } = await readMultipartUpload(request.parts(), parseJson, accept);
+    // The image's bytes count against the process's upload memory until the answer has gone out
+    // ('close' also fires when the client goes away first).
+    const hold = uploadMemory.hold();
+    reply.raw.once('close', () => hold.release());
+    const { prepared, image } = await readMultipartUpload(request.parts(), parseJson, accept, hold);
     return submitAndRespond(reply, prepared, {
       kind: 'upload',
       bytes: image.bytes,
