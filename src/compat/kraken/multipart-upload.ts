@@ -50,7 +50,11 @@ export async function readMultipartUpload<T>(
   for await (const part of parts) {
     if (part.type === 'field') {
       if (part.valueTruncated) throw new SquishError('INVALID_REQUEST', 'The options part is too large.');
-      if (!optionParts.has(part.fieldname)) optionParts.set(part.fieldname, part.value);
+      // Only the options parts are kept (and counted against the upload memory); any other field
+      // is dropped as it arrives, not held until the end of the upload.
+      if (!isOptionsPart(part.fieldname) || optionParts.has(part.fieldname)) continue;
+      hold.take(typeof part.value === 'string' ? part.value.length : JSON.stringify(part.value).length);
+      optionParts.set(part.fieldname, part.value);
       continue;
     }
     if (image) {
@@ -81,6 +85,10 @@ export async function readMultipartUpload<T>(
  * megabyte of which brought V8's next full collection closer.
  * @throws SquishError INPUT_TOO_LARGE when the part passed the upload limit (the parser cut it)
  */
+function isOptionsPart(name: string): boolean {
+  return (OPTIONS_PART_NAMES as readonly string[]).includes(name);
+}
+
 async function readPieces(part: MultipartFile, hold: UploadHold): Promise<Uint8Array[]> {
   const pieces: Uint8Array[] = [];
   for await (const piece of part.file) {
