@@ -78,17 +78,19 @@ export async function readMultipartUpload<T>(
   return { prepared: prepared ? prepared.value : await prepare(late!), image };
 }
 
-/**
- * The file part's data in the pieces the parser gave, not joined into one buffer (the part's
- * `toBuffer()`): the store writes them and the engine pool sends them as they are, and an
- * upload copied once more per request was the largest allocation left in the server, each
- * megabyte of which brought V8's next full collection closer.
- * @throws SquishError INPUT_TOO_LARGE when the part passed the upload limit (the parser cut it)
- */
+/** Whether a field carries the options (the other fields are dropped). */
 function isOptionsPart(name: string): boolean {
   return (OPTIONS_PART_NAMES as readonly string[]).includes(name);
 }
 
+/**
+ * The file part's data in the pieces the parser gave, not joined into one buffer (the part's
+ * `toBuffer()`): the store writes them and the engine pool sends them as they are, and an
+ * upload copied once more per request was the largest allocation left in the server, each
+ * megabyte of which brought V8's next full collection closer. Each piece is charged to `hold`.
+ * @throws SquishError INPUT_TOO_LARGE when the part passed the upload limit (the parser cut it),
+ *   UNAVAILABLE when `hold` cannot take a piece
+ */
 async function readPieces(part: MultipartFile, hold: UploadHold): Promise<Uint8Array[]> {
   const pieces: Uint8Array[] = [];
   for await (const piece of part.file) {
