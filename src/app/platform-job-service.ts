@@ -83,6 +83,9 @@ export class PlatformJobService implements JobService {
     // short: "no longer stored", or the engine refuses it). A process crash alone loses nothing:
     // the page cache outlives the process. A callback job's input is flushed: the client was
     // told the job is accepted, so it must survive anything.
+    // A callback to a literal private address could never be delivered: refused now, while the
+    // client can still be told, rather than accepted and then failed silently at delivery.
+    if (job.delivery.mode === 'callback') checkCallbackUrl(job.delivery.url, this.#deps.policy);
     const waits = job.delivery.mode === 'wait';
     let source: JobSource;
     if (job.source.kind === 'upload') {
@@ -185,5 +188,23 @@ export class PlatformJobService implements JobService {
   /** Answers every running wait with UNAVAILABLE (their jobs stay queued and finish later). */
   abortWaits(): void {
     for (const controller of this.#waits) controller.abort();
+  }
+}
+
+/**
+ * The network-free checks of a callback URL (checkUrlSyntax), with the refusal naming the URL's
+ * role. Host names are judged when the callback is called, on what DNS then says.
+ * @throws SquishError URL_NOT_ALLOWED
+ */
+function checkCallbackUrl(url: string, policy: OutboundPolicy): void {
+  try {
+    checkUrlSyntax(url, policy);
+  } catch (error) {
+    if (error instanceof SquishError && error.code === 'URL_NOT_ALLOWED') {
+      throw new SquishError('URL_NOT_ALLOWED', `The callback URL cannot be used. ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
   }
 }

@@ -44,6 +44,6 @@ export function refusedAddress(address: string, host?: string): SquishError {
   const what = host && host !== address ? `${host} (${address})` : address;
   return new SquishError(
     'URL_NOT_ALLOWED',
-    `The URL points at ${what}, which is not a public internet address; it is not fetched.`,
+    `The URL points at ${what}, which is not a public internet address; Squish does not connect to it.`,
   );
 }

@@ -92,6 +92,27 @@ test('submit refuses oversized uploads, private literal URLs, and everything onc
       url,
     );
   }
+  // A callback to a literal private address is refused at once, before anything is stored or
+  // queued; a host name is judged when the callback is called.
+  for (const url of ['http://127.0.0.1:9/hook', 'http://[::1]/hook', 'http://169.254.169.254/hook']) {
+    await assert.rejects(
+      jobs.submit({
+        ...base,
+        delivery: { mode: 'callback', url },
+        source: { kind: 'upload', bytes: await png(), fileName: 'x' },
+      }),
+      (error: Error & { code?: string }) =>
+        error.code === 'URL_NOT_ALLOWED' &&
+        /^The callback URL cannot be used\. .*not a public internet address/.test(error.message),
+      url,
+    );
+  }
+  const toHostName = await jobs.submit({
+    ...base,
+    delivery: { mode: 'callback', url: 'http://localhost/hook' },
+    source: { kind: 'upload', bytes: await png(), fileName: 'x' },
+  });
+  assert.equal(toHostName.delivery.mode, 'callback');
   const byUrl = await jobs.submit({
     ...base,
     source: { kind: 'url', url: 'https://images.example/path/My%20Photo.JPG?x=1' },
@@ -109,7 +130,7 @@ test('submit refuses oversized uploads, private literal URLs, and everything onc
       status: 503,
     },
   );
-  assert.equal((await queue.counts('optimize')).waiting, 1);
+  assert.equal((await queue.counts('optimize')).waiting, 2);
 });
 
 test('waitForResult answers with the finished record, and 503 on timeout or shutdown', async (t) => {

@@ -30,7 +30,8 @@ export function readCredentials(options: Record<string, unknown>): KrakenCredent
  * `wait: true` or `callback_url`. When both are sent, `wait` wins: the caller is holding the
  * connection open for the result, and answering it with only an id would lose the result for
  * a client that reads it from the response (the callback receiver simply hears nothing).
- * The callback URL is checked for syntax only; where it points is checked when it is called.
+ * The callback URL is checked for syntax here; a literal address outside the public internet is
+ * refused when the job is submitted (JobService), and where a host name points when it is called.
  * @throws SquishError DELIVERY_MODE_REQUIRED when neither is given, INVALID_OPTION for a bad URL.
  */
 export function readDelivery(options: Record<string, unknown>): JobDelivery {
