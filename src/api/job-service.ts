@@ -41,9 +41,10 @@ export interface JobService {
   submit(job: SubmitJob): Promise<JobRecord>;
   /**
    * The job once it is done or failed. Throws UNAVAILABLE after `timeoutMs` (default: the
-   * configured wait timeout) or when the node shuts down first.
+   * configured wait timeout), when the node shuts down first, or when `clientGone` aborts (the
+   * client closed the request: the job goes on, but nothing is held for the answer any longer).
    */
-  waitForResult(id: string, timeoutMs?: number): Promise<JobRecord>;
+  waitForResult(id: string, timeoutMs?: number, clientGone?: AbortSignal): Promise<JobRecord>;
   /** The download URL of an output: `${publicUrl}/dl/<token>/<fileName>`. */
   downloadUrl(token: string, fileName: string): string;
 }

@@ -137,14 +137,34 @@ export class PlatformJobService implements JobService {
     return record;
   }
 
-  async waitForResult(id: string, timeoutMs = this.#deps.waitTimeoutMs): Promise<JobRecord> {
+  async waitForResult(
+    id: string,
+    timeoutMs = this.#deps.waitTimeoutMs,
+    clientGone?: AbortSignal,
+  ): Promise<JobRecord> {
     const controller = new AbortController();
     this.#waits.add(controller);
     try {
       const shutdown = new Promise<'shutdown'>((resolve) => {
         controller.signal.addEventListener('abort', () => resolve('shutdown'), { once: true });
       });
-      const outcome = await Promise.race([this.#deps.queue.waitFor(OPTIMIZE_QUEUE, id, timeoutMs), shutdown]);
+      // The client that went away needs no answer: the wait ends, and with it the handoff of the
+      // input (below), which would otherwise stay in memory until the job is done.
+      const gone = new Promise<'gone'>((resolve) => {
+        if (clientGone?.aborted) resolve('gone');
+        clientGone?.addEventListener('abort', () => resolve('gone'), { once: true });
+      });
+      const outcome = await Promise.race([
+        this.#deps.queue.waitFor(OPTIMIZE_QUEUE, id, timeoutMs),
+        shutdown,
+        gone,
+      ]);
+      if (outcome === 'gone') {
+        throw new SquishError(
+          'UNAVAILABLE',
+          'The request was closed before the image was processed; the job goes on without it.',
+        );
+      }
       if (outcome === 'shutdown') {
         throw new SquishError(
           'UNAVAILABLE',

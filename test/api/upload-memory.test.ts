@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildServer } from '../../src/api/server.js';
 import { UploadMemory } from '../../src/api/upload-memory.js';
 import { SquishError } from '../../src/errors/index.js';
+import { pendingHandoffs } from '../../src/worker/input-handoff.js';
 import { openBackends } from './backends.js';
 
 test('holds take bytes up to the limit, a refused take takes nothing, and release gives back all once', () => {
@@ -98,4 +99,38 @@ test('past the bound an upload gets 503 with Retry-After, and the bytes come bac
   for (const socket of stalled) socket.destroy();
   await sleep(300);
   assert.equal((await uploadWithUnknownKey(port, 40_000)).status, 401);
+});
+
+test('a wait upload whose client goes away stops holding its input; the job itself stays queued', async (t) => {
+  const backends = await openBackends(t, { maxUploadBytes: MAX_UPLOAD, waitTimeoutMs: 60_000 });
+  const { account, apiSecret } = await backends.db.accounts.create({ name: 'gone', quotaBytes: null });
+  // No worker runs here: the job waits in the queue, as behind a long backlog.
+  const app = await buildServer({ ...backends, waitTimeoutMs: 60_000 });
+  t.after(() => app.close());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+
+  const before = pendingHandoffs();
+  const options = JSON.stringify({ auth: { api_key: account.apiKey, api_secret: apiSecret }, wait: true });
+  const body = Buffer.concat([
+    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="data"\r\n\r\n${options}\r\n`),
+    Buffer.from(filePartHead()),
+    Buffer.alloc(20_000, 3),
+    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+  ]);
+  const socket = connect(port, '127.0.0.1', () => {
+    socket.write(
+      `POST /v1/upload HTTP/1.1\r\nHost: squish.test\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body);
+  });
+  socket.on('error', () => undefined);
+  const until = async (condition: () => boolean) => {
+    for (let i = 0; i < 100 && !condition(); i++) await sleep(50);
+    return condition();
+  };
+  assert.ok(await until(() => pendingHandoffs() === before + 1), 'the upload is offered to a worker');
+  socket.destroy();
+  assert.ok(await until(() => pendingHandoffs() === before), 'the offer ends when the client goes away');
+  assert.equal((await backends.queue.counts('optimize')).waiting, 1);
 });

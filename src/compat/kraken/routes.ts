@@ -86,7 +86,12 @@ export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (
       compat: { api: KRAKEN_API, data: { endpoint: source.kind } },
     });
     if (accepted.delivery.mode === 'callback') return reply.code(200).send(krakenAcceptedBody(job));
-    const done: JobRecord = await jobs.waitForResult(job.id);
+    // A client that closes the request before its answer ends the wait (the job goes on).
+    const clientGone = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) clientGone.abort();
+    });
+    const done: JobRecord = await jobs.waitForResult(job.id, undefined, clientGone.signal);
     const result = krakenJobAnswer(done, (token, name) => jobs.downloadUrl(token, name));
     return reply.code(result.status).send(result.body);
   };
