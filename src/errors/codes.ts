@@ -35,7 +35,10 @@ export const ERROR_CODES = {
     message: 'The URL is not allowed: only http(s) URLs of public addresses can be fetched.',
   },
   FETCH_FAILED: { status: 400, message: 'The image could not be downloaded from the given URL.' },
-  UNAVAILABLE: { status: 503, message: 'The service is shutting down or not ready; try again shortly.' },
+  UNAVAILABLE: {
+    status: 503,
+    message: 'The service is shutting down, not ready or holding all the uploads it can; try again shortly.',
+  },
   CODEC_FAILED: { status: 500, message: 'An image codec failed unexpectedly.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
