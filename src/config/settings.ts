@@ -113,6 +113,15 @@ function roles(raw: string): Role[] {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * The memory this process may use: the machine's, or a container's limit when it is lower. In a
+ * container os.totalmem() reports the host's memory; the cgroup limit is process.constrainedMemory()
+ * (0 when unknown; 2^64 when unlimited).
+ */
+export function availableMemory(total = totalmem(), constrained = process.constrainedMemory()): number {
+  return constrained > 0 && constrained < total ? constrained : total;
+}
+
 function define<K extends keyof ServeConfig>(descriptor: SettingDescriptor<K>): SettingDescriptor<K> {
   return descriptor;
 }
@@ -311,9 +320,9 @@ export const SETTINGS = [
   define({
     key: 'uploadMemoryBytes',
     env: 'SQUISH_UPLOAD_MEMORY_BYTES',
-    // A quarter of the machine's memory, and room for two uploads at the limit whatever it is.
-    fallback: (config) => Math.max(Math.floor(totalmem() / 4), 2 * (config.maxUploadBytes ?? 0)),
-    defaultText: "a quarter of the machine's memory",
+    // A quarter of the memory, and room for two uploads at the limit whatever it is.
+    fallback: (config) => Math.max(Math.floor(availableMemory() / 4), 2 * (config.maxUploadBytes ?? 0)),
+    defaultText: "a quarter of the memory (the container's limit when lower)",
     description:
       'Most upload bytes an API process holds at once (uploads in flight, and `wait` uploads until answered); past it, uploads get 503 with Retry-After. At least `SQUISH_MAX_UPLOAD_BYTES`.',
     parse: integer(1024 * 1024, Number.MAX_SAFE_INTEGER),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { totalmem } from 'node:os';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, renderSettingsTable } from '../../src/config/index.js';
+import { availableMemory } from '../../src/config/settings.js';
 
 test('defaults: port 8080 on 127.0.0.1, ./data, every role, SQLite under the data folder', () => {
   const config = loadConfig({});
@@ -80,11 +80,21 @@ test('a refused database URL is not echoed: it may hold a password', () => {
   );
 });
 
+test('available memory is a container limit when one is lower than the machine, else the machine', () => {
+  const gib = 1024 ** 3;
+  assert.equal(availableMemory(64 * gib, 512 * 1024 ** 2), 512 * 1024 ** 2);
+  assert.equal(availableMemory(64 * gib, 0), 64 * gib, 'unknown');
+  assert.equal(availableMemory(64 * gib, 2 ** 64), 64 * gib, 'unlimited');
+});
+
 test('upload memory: a quarter of the machine by default, never under two uploads at the limit, refused under one', () => {
   const defaults = loadConfig({});
-  assert.equal(defaults.uploadMemoryBytes, Math.max(Math.floor(totalmem() / 4), 2 * defaults.maxUploadBytes));
+  assert.equal(
+    defaults.uploadMemoryBytes,
+    Math.max(Math.floor(availableMemory() / 4), 2 * defaults.maxUploadBytes),
+  );
   const huge = loadConfig({ SQUISH_MAX_UPLOAD_BYTES: String(1024 ** 3) });
-  assert.equal(huge.uploadMemoryBytes, Math.max(Math.floor(totalmem() / 4), 2 * 1024 ** 3));
+  assert.equal(huge.uploadMemoryBytes, Math.max(Math.floor(availableMemory() / 4), 2 * 1024 ** 3));
   assert.throws(
     () =>
       loadConfig({
