@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { largestUploadRequest } from '../../src/api/upload-size.js';
 import { SETTINGS } from '../../src/config/settings.js';
 import {
   DEPLOY_DIR,
@@ -88,6 +89,9 @@ test('nginx: limits fit the service settings, and uploads are never sent twice',
     bodyLimit > maxUpload && bodyLimit <= maxUpload + 2 * 1024 ** 2,
     `client_max_body_size ${bodyLimit}`,
   );
+  // The same ceiling as Squish's refusal from the headers (src/api/upload-size.ts): nginx passes
+  // exactly the bodies Squish reads.
+  assert.equal(bodyLimit, largestUploadRequest(maxUpload));
   assert.ok(nginxSeconds(directive(conf, 'proxy_read_timeout')) > fallback('waitTimeoutSeconds'));
   const nextUpstream = directive(conf, 'proxy_next_upstream').split(/\s+/);
   assert.deepEqual(nextUpstream, ['error', 'timeout', 'http_502', 'http_503']);
