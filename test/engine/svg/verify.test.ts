@@ -9,7 +9,13 @@ import { runSvgo } from '../../../src/engine/codecs/svg/run-svgo.js';
 import {
   compareWithReference,
   LOSSY_METRIC_FREE_REJECT_PSNR,
+  type PendingReference,
+  PREVIEW_ALIKE_PSNR,
+  PREVIEW_MAX_DIFFERENCE,
+  type References,
   startReference,
+  startReferences,
+  verifyCandidate,
 } from '../../../src/engine/codecs/svg/verify.js';
 import { mosaic } from '../../../src/engine/search/sample.js';
 import { bytes, context, fixture, renderScore } from './helpers.js';
@@ -84,5 +90,101 @@ describe('SVG render verification', () => {
       const score = await renderScore(input, result.data, 1024);
       assert.ok(score >= 80, `${name}: independent SSIMULACRA2 ${score}`);
     }
+  });
+
+  it('reports the largest channel difference on white', () => {
+    const white = { data: new Uint8Array(4 * 4 * 4).fill(255), width: 4, height: 4 };
+    const changed = { ...white, data: white.data.slice() };
+    changed.data.set([255, 155, 255, 255], 4 * 5); // one pixel: green 100 lower
+    changed.data.set([0, 0, 0, 0], 4 * 10); // transparent black: white on white, no difference
+    const diff = diffRenders(white, changed, 2, 1);
+    assert.equal(diff.maxDifference, 100);
+    assert.equal(diffRenders(white, white, 2, 1).maxDifference, 0);
+  });
+});
+
+/** startReferences with a preview, counting the full-size renders it starts. */
+function countingReferences(
+  input: Uint8Array,
+  deadline: number,
+): { references: References; fullRenders: () => number } {
+  const references = startReferences(input, undefined, deadline, true);
+  let fullRenders = 0;
+  const full = references.full;
+  return {
+    references: {
+      ...references,
+      full: (size): PendingReference => {
+        fullRenders++;
+        return full(size);
+      },
+    },
+    fullRenders: () => fullRenders,
+  };
+}
+
+describe('SVG render verification with a preview', () => {
+  it('accepts a candidate that renders alike from the preview alone', async () => {
+    // oc-star at 6 decimals renders as the input does, pixel for pixel at 1024 px.
+    const input = fixture('oc-star_75pt08step.svg');
+    const deadline = Date.now() + 60_000;
+    const { references, fullRenders } = countingReferences(input, deadline);
+    const comparison = await verifyCandidate(references, minified(input, 6), { deadline, minScore: 90 });
+    assert.equal(comparison.score, 100);
+    assert.ok(comparison.psnr >= PREVIEW_ALIKE_PSNR, String(comparison.psnr));
+    assert.ok(comparison.maxDifference <= PREVIEW_MAX_DIFFERENCE, String(comparison.maxDifference));
+    assert.equal(fullRenders(), 0);
+  });
+
+  it('renders at full size where the preview cannot tell, and rejects what only shows there', async () => {
+    // oc-goto at 4 decimals: half-arc ellipses moved about a pixel at 1024 px, a quarter of one in
+    // the preview; SSIMULACRA2 58 at full size.
+    const input = fixture('oc-goto.svg');
+    const deadline = Date.now() + 60_000;
+    const { references, fullRenders } = countingReferences(input, deadline);
+    const comparison = await verifyCandidate(references, minified(input, 4), { deadline, minScore: 90 });
+    assert.equal(fullRenders(), 1);
+    assert.ok(comparison.score < 90, String(comparison.score));
+    assert.ok(comparison.maxDifference > PREVIEW_MAX_DIFFERENCE, String(comparison.maxDifference));
+    const independent = await renderScore(input, minified(input, 4), 1024);
+    assert.ok(independent < 90, `independent SSIMULACRA2 ${independent}`);
+  });
+
+  it('renders at full size when one preview pixel changed much, however high the PSNR', async () => {
+    // A black square of 1.5 px at 1024 px inside one preview pixel: a fifth of that pixel's
+    // coverage, about 37 levels, in a preview pair of about 65 dB.
+    const input = fixture('oc-star_75pt08step.svg');
+    const dotted = bytes(
+      new TextDecoder()
+        .decode(minified(input, 6))
+        .replace('</svg>', '<rect x="2" y="2" width=".15" height=".15"/></svg>'),
+    );
+    const deadline = Date.now() + 60_000;
+    const { references, fullRenders } = countingReferences(input, deadline);
+    await verifyCandidate(references, dotted, { deadline, minScore: 90 });
+    assert.equal(fullRenders(), 1);
+  });
+
+  it('rejects a clearly different candidate from the preview alone', async () => {
+    const input = fixture('oc-star_75pt08step.svg');
+    // Half of the 100x100 drawing covered in black.
+    const covered = bytes(
+      new TextDecoder().decode(minified(input, 6)).replace('</svg>', '<rect width="50" height="100"/></svg>'),
+    );
+    const deadline = Date.now() + 60_000;
+    const { references, fullRenders } = countingReferences(input, deadline);
+    const comparison = await verifyCandidate(references, covered, { deadline, minScore: 90 });
+    assert.equal(comparison.score, Number.NEGATIVE_INFINITY);
+    assert.equal(fullRenders(), 0);
+  });
+
+  it('without a preview, compares at full size from the start', async () => {
+    const input = fixture('oc-star_75pt08step.svg');
+    const deadline = Date.now() + 60_000;
+    const references = startReferences(input, undefined, deadline, false);
+    const { reference } = await references.started.done;
+    assert.equal(Math.max(reference.image.width, reference.image.height), 1024);
+    const comparison = await verifyCandidate(references, minified(input, 6), { deadline, minScore: 90 });
+    assert.equal(comparison.score, 100);
   });
 });

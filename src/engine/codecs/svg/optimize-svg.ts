@@ -17,7 +17,7 @@ import {
   type SanitizeReport,
 } from './sanitize.js';
 import { decodeSvgText } from './text.js';
-import { compareWithReference, type PendingReference, startReference } from './verify.js';
+import { type References, type RenderComparison, startReferences, verifyCandidate } from './verify.js';
 
 /** SSIMULACRA2 a lossless-mode result must reach: "visually lossless" on the rasterized pair. */
 export const LOSSLESS_MIN_SCORE = 90;
@@ -87,7 +87,7 @@ interface Job {
   textFacts: MinifyFacts;
   /** The bytes the reference render shows; a candidate must be smaller to be tried. */
   referenceBytes: Uint8Array;
-  reference: PendingReference;
+  references: References;
   notes: string[];
   unsafeInput: boolean;
   size: { width: number; height: number } | undefined;
@@ -112,7 +112,7 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   if (!resolved.hadDoctype && decoded.encoding === 'utf-8') {
     const single = singlePass(input, resolved.text, ctx, rungs[0]!, textFacts);
     if (single) {
-      const { reference, first, size } = single;
+      const { references, first, size } = single;
       const fallback = sanitizedFallback(resolved.text, [], false, () => job.size);
       const job: Job = {
         ctx,
@@ -121,7 +121,7 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
         source: resolved.text,
         textFacts,
         referenceBytes: input,
-        reference,
+        references,
         notes: [],
         unsafeInput: false,
         size,
@@ -146,18 +146,18 @@ function singlePass(
   rung: Rung,
   textFacts: MinifyFacts,
 ):
-  | { reference: PendingReference; first: string; size: { width: number; height: number } | undefined }
+  | { references: References; first: string; size: { width: number; height: number } | undefined }
   | undefined {
   const report = emptySanitizeReport();
   const facts: DocumentFacts = { elements: 0, expanded: 0 };
-  let reference: PendingReference | undefined;
+  let references: References | undefined;
   const start: CustomPlugin = {
     name: 'squishStartReference',
     fn: () => {
       if (removalCount(report) > 0 || facts.expanded - facts.elements > MAX_REFERENCED_ELEMENTS) {
         throw new SvgoRunStopped();
       }
-      reference = startReference(input, facts.size, ctx.deadline);
+      references = startReferences(input, facts.size, ctx.deadline, !ctx.plan.lossy);
       return null;
     },
   };
@@ -175,8 +175,8 @@ function singlePass(
     if (error instanceof SvgoRunStopped) return undefined;
     throw error;
   }
-  if (!reference) throw new Error('svgo skipped the reference plugin');
-  return { reference, first, size: facts.size && roundSize(facts.size) };
+  if (!references) throw new Error('svgo skipped the reference plugin');
+  return { references, first, size: facts.size && roundSize(facts.size) };
 }
 
 /**
@@ -254,7 +254,7 @@ async function twoPass(
     source: sanitized,
     textFacts,
     referenceBytes,
-    reference: startReference(referenceBytes, facts.size, ctx.deadline),
+    references: startReferences(referenceBytes, facts.size, ctx.deadline, !ctx.plan.lossy),
     notes,
     unsafeInput,
     size,
@@ -299,14 +299,14 @@ async function climbLadder(job: Job, firstOutput?: string): Promise<Candidate> {
     const output = index === 0 && firstOutput !== undefined ? firstOutput : minifyRung(job, rung);
     const bytes = encoder.encode(output);
     if (bytes.length >= job.referenceBytes.length) continue;
-    let comparison: Awaited<ReturnType<typeof compareWithReference>>;
+    let comparison: RenderComparison;
     try {
-      comparison = await compareWithReference(job.reference, bytes, { deadline: ctx.deadline, minScore });
+      comparison = await verifyCandidate(job.references, bytes, { deadline: ctx.deadline, minScore });
     } catch (error) {
       if (error instanceof SquishError && error.code === 'INVALID_SVG') return unrendered(job);
       throw error;
     }
-    job.size ??= roundSize((await job.reference.done).size);
+    job.size ??= roundSize((await job.references.started.done).size);
     const { score, identical, measured, psnr } = comparison;
     if (score >= minScore) {
       const candidate: Candidate = {

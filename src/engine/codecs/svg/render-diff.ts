@@ -60,6 +60,8 @@ export interface RenderDiff {
   psnr: number;
   /** Up to `count` equally sized tiles, most squared error first (empty when identical). */
   worstTiles: Rect[];
+  /** The largest difference of one colour channel on white, 0 to 255. */
+  maxDifference: number;
 }
 
 /** The pixels of `data` as 32-bit words (one per RGBA pixel), copied only when unaligned. */
@@ -85,6 +87,7 @@ export function diffRenders(a: RgbaImage, b: RgbaImage, tile: number, count: num
   const wordsA = pixelWords(a.data);
   const wordsB = pixelWords(b.data);
   let total = 0;
+  let largest = 0;
   for (let y = 0; y < a.height; y++) {
     const rowStart = y * a.width;
     const rowEnd = rowStart + a.width;
@@ -119,12 +122,13 @@ export function diffRenders(a: RgbaImage, b: RgbaImage, tile: number, count: num
         const d2 = (a.data[i + 2]! * alphaA + whiteA - b.data[i + 2]! * alphaB - whiteB) / 255;
         const squared = d0 * d0 + d1 * d1 + d2 * d2;
         if (squared === 0) continue;
+        largest = Math.max(largest, Math.abs(d0), Math.abs(d1), Math.abs(d2));
         total += squared;
         errors[rowTiles + Math.min(cols - 1, Math.floor((pixel - rowStart) / side))]! += squared;
       }
     }
   }
-  if (total === 0) return { psnr: Number.POSITIVE_INFINITY, worstTiles: [] };
+  if (total === 0) return { psnr: Number.POSITIVE_INFINITY, worstTiles: [], maxDifference: 0 };
   const psnr = 10 * Math.log10((255 * 255 * 3 * a.width * a.height) / total);
   const ranked = [...errors.keys()].filter((k) => errors[k]! > 0).sort((p, q) => errors[q]! - errors[p]!);
   const worstTiles = ranked.slice(0, count).map((k) => ({
@@ -133,5 +137,5 @@ export function diffRenders(a: RgbaImage, b: RgbaImage, tile: number, count: num
     width: side,
     height: side,
   }));
-  return { psnr, worstTiles };
+  return { psnr, worstTiles, maxDifference: largest };
 }

@@ -5,7 +5,9 @@
  * SVG is only kept when it renders like the sanitized original.
  *
  * Why 1024 and not smaller: rounding that is invisible at 256 px shows when the same document is
- * drawn larger (oc-goto.svg at 4 decimals: SSIMULACRA2 94.4 at 256 px, 75.1 at 1024 px).
+ * drawn larger (oc-goto.svg at 4 decimals: SSIMULACRA2 94.4 at 256 px, 75.1 at 1024 px). A 256 px
+ * preview pair comes first all the same (verifyCandidate): it settles most pairs, judged by rules
+ * that hold at 1024 px, and the full size is rendered only for the others.
  */
 import sharp from 'sharp';
 import { SquishError } from '../../../errors/index.js';
@@ -267,6 +269,8 @@ export interface RenderComparison {
   psnr: number;
   /** Whether SSIMULACRA2 was computed (false on the fast paths). */
   measured: boolean;
+  /** The largest difference of one colour channel on white, 0 to 255. */
+  maxDifference: number;
 }
 
 /**
@@ -280,39 +284,142 @@ export async function compareWithReference(
   candidate: Uint8Array,
   options: CompareOptions,
 ): Promise<RenderComparison> {
+  const { reference, image } = await renderPair(pending, candidate, options.deadline);
+  return compareRenders(reference, image, options);
+}
+
+/** The reference render and the candidate's, rendered alike (alongside the reference when it is still rendering). */
+async function renderPair(
+  pending: PendingReference,
+  candidate: Uint8Array,
+  deadline: number,
+): Promise<{ reference: ReferenceRender; image: RgbaImage | SquishError }> {
   const plan = await pending.plan;
   const [{ reference }, first] = await Promise.all([
     pending.done,
-    rasterizeCandidate(candidate, plan, options.deadline),
+    rasterizeCandidate(candidate, plan, deadline),
   ]);
-  const image = samePlan(plan, reference)
-    ? first
-    : await rasterizeCandidate(candidate, reference, options.deadline);
-  return compareRenders(reference, image, options);
+  const image = samePlan(plan, reference) ? first : await rasterizeCandidate(candidate, reference, deadline);
+  return { reference, image };
 }
+
+/** A pair that cannot be compared: the candidate does not render, or renders at another size. */
+const UNCOMPARABLE: RenderComparison = {
+  score: Number.NEGATIVE_INFINITY,
+  identical: false,
+  psnr: 0,
+  measured: false,
+  maxDifference: 255,
+};
 
 async function compareRenders(
   reference: ReferenceRender,
   image: RgbaImage | SquishError,
   { deadline, minScore }: CompareOptions,
 ): Promise<RenderComparison> {
-  if (image instanceof SquishError)
-    return { score: Number.NEGATIVE_INFINITY, identical: false, psnr: 0, measured: false };
-  if (image.width !== reference.image.width || image.height !== reference.image.height) {
-    return { score: Number.NEGATIVE_INFINITY, identical: false, psnr: 0, measured: false };
-  }
+  if (image instanceof SquishError) return UNCOMPARABLE;
+  if (image.width !== reference.image.width || image.height !== reference.image.height) return UNCOMPARABLE;
   const diff = diffRenders(reference.image, image, METRIC_TILE, METRIC_TILES);
-  const ratio = diff.psnr;
-  if (ratio === Number.POSITIVE_INFINITY)
-    return { score: 100, identical: true, psnr: ratio, measured: false };
-  if (ratio >= METRIC_FREE_PSNR) return { score: 100, identical: false, psnr: ratio, measured: false };
-  if (ratio < rejectBelowPsnr(minScore)) {
-    return { score: Number.NEGATIVE_INFINITY, identical: false, psnr: ratio, measured: false };
-  }
+  const { psnr, maxDifference } = diff;
+  const unmeasured = { identical: false, psnr, measured: false, maxDifference };
+  if (psnr === Number.POSITIVE_INFINITY) return { ...unmeasured, score: 100, identical: true };
+  if (psnr >= METRIC_FREE_PSNR) return { ...unmeasured, score: 100 };
+  if (psnr < rejectBelowPsnr(minScore)) return { ...unmeasured, score: Number.NEGATIVE_INFINITY };
   checkDeadline(deadline);
   // The metric on the tiles that changed most: bounded cost (a 128 px mosaic) and no
   // dilution of a local change by the unchanged rest of the render.
   const tiles = diff.worstTiles;
   const score = await ssimulacra2(onWhiteMosaic(reference.image, tiles), onWhiteMosaic(image, tiles));
-  return { score, identical: false, psnr: ratio, measured: true };
+  return { ...unmeasured, score, measured: true };
+}
+
+/** Longest side of the preview render (see {@link verifyCandidate}). */
+export const PREVIEW_FIT_PX = 256;
+const PREVIEW_RENDER_BOUNDS: Readonly<RenderBounds> = Object.freeze({
+  longestSide: PREVIEW_FIT_PX,
+  maxLongestSide: 2 * PREVIEW_FIT_PX,
+});
+
+/**
+ * A preview pair at least this close (PSNR in dB) and within {@link PREVIEW_MAX_DIFFERENCE} is
+ * accepted without the full-size render. A preview pixel averages 16 pixels of the 1024 px render,
+ * so the preview's squared error is smaller: by 6 dB for an edge moved along its length (half as
+ * many pixels change, each by a quarter as much), by nothing for a change over an area. 62 dB here
+ * is thus {@link METRIC_FREE_PSNR} (56) or better at 1024 px for both. Changes to features smaller
+ * than a preview pixel (up to 12 dB) are bounded by the maximum difference instead.
+ */
+export const PREVIEW_ALIKE_PSNR = 62;
+/**
+ * The largest channel difference an accepted preview pair may have: 16 of 255, an edge of full
+ * contrast moved by 1/16 of a preview pixel (1/4 px at 1024 px), or a dot of 1 px at 1024 px. The
+ * rounding precision.ts allows moves edges 50 times less; what moves them more is a minification
+ * that went wrong somewhere (oc-goto.svg's half-arc ellipses at 4 decimals: 41 here, 164 preview
+ * pixels over 8; every other corpus pair at its lossless precision: 11 at most, 3 pixels over 8).
+ */
+export const PREVIEW_MAX_DIFFERENCE = 16;
+
+/** The reference renders of one document: the first started at once, the full size when needed. */
+export interface References {
+  /** The render started at once: the preview, or the full size when there is no preview. */
+  started: PendingReference;
+  /** Whether `started` is the preview, compared first (see {@link verifyCandidate}). */
+  preview: boolean;
+  /** The full-size render, started on the first call; `size` is the one `started` used. */
+  full(size: DocumentSize): PendingReference;
+}
+
+/**
+ * Starts rendering `reference` (see startReference for `size`): with `preview`, at the preview
+ * size only, for a caller whose candidates are mostly alike (lossless mode); without, at full size,
+ * for one whose candidates mostly need it anyway (lossy rungs, which a preview seldom settles).
+ */
+export function startReferences(
+  reference: Uint8Array,
+  size: DocumentSize | undefined,
+  deadline: number,
+  preview: boolean,
+): References {
+  if (!preview) {
+    const full = startReference(reference, size, deadline);
+    return { started: full, preview, full: () => full };
+  }
+  let full: PendingReference | undefined;
+  return {
+    started: startReference(reference, size, deadline, PREVIEW_RENDER_BOUNDS),
+    preview,
+    full: (known) => {
+      full ??= startReference(reference, known, deadline);
+      return full;
+    },
+  };
+}
+
+/**
+ * Compares `candidate` with the reference. With a preview, at the preview size first, where a
+ * pair that is alike by {@link PREVIEW_ALIKE_PSNR} and {@link PREVIEW_MAX_DIFFERENCE} is
+ * accepted and a pair that is clearly different is rejected (averaging pixels only lowers the
+ * squared error, so a pair under the rejection PSNR here is under it at 1024 px too); every other
+ * pair is compared at full size.
+ */
+export async function verifyCandidate(
+  references: References,
+  candidate: Uint8Array,
+  options: CompareOptions,
+): Promise<RenderComparison> {
+  if (!references.preview) return compareWithReference(references.started, candidate, options);
+  const { reference, image } = await renderPair(references.started, candidate, options.deadline);
+  if (!(image instanceof SquishError) && sameSize(reference.image, image)) {
+    const { psnr, maxDifference } = diffRenders(reference.image, image, METRIC_TILE, 0);
+    const unmeasured = { identical: false, psnr, measured: false, maxDifference };
+    if (psnr >= PREVIEW_ALIKE_PSNR && maxDifference <= PREVIEW_MAX_DIFFERENCE) {
+      return { ...unmeasured, score: 100 };
+    }
+    if (psnr < rejectBelowPsnr(options.minScore)) return { ...unmeasured, score: Number.NEGATIVE_INFINITY };
+  }
+  const { size } = await references.started.done;
+  return compareWithReference(references.full(size), candidate, options);
+}
+
+function sameSize(a: RgbaImage, b: RgbaImage): boolean {
+  return a.width === b.width && a.height === b.height;
 }
