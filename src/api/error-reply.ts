@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERROR_CODES, type ErrorCode, isSquishError } from '../errors/index.js';
+import { ERROR_CODES, type ErrorCode, isSquishError, isStorageFull } from '../errors/index.js';
 
 /** The JSON body of every error the platform's own routes answer. */
 export interface ErrorBody {
@@ -21,8 +21,9 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 
 /**
  * Maps any error to an HTTP status and a JSON body. A SquishError keeps its code, status and
- * public message; a Fastify client error (4xx) keeps its status; anything else is a 500 whose
- * detail stays in the log, never in the answer.
+ * public message; a Fastify client error (4xx) keeps its status; a full disk is a 503
+ * STORAGE_FULL; anything else is a 500. `internal`: the detail belongs in the log (at error
+ * level), never in the answer.
  */
 export function errorReply(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
   if (isSquishError(error)) {
@@ -37,6 +38,11 @@ export function errorReply(error: unknown): { status: number; body: ErrorBody; i
     const code = CODE_BY_STATUS[statusCode] ?? 'INVALID_REQUEST';
     const message = (error as FastifyError).message || ERROR_CODES[code].message;
     return { status: statusCode, body: { success: false, code, message }, internal: false };
+  }
+  if (isStorageFull(error)) {
+    // Logged like an internal error (the cause names the disk), answered as the 503 it is.
+    const { status, message } = ERROR_CODES.STORAGE_FULL;
+    return { status, body: { success: false, code: 'STORAGE_FULL', message }, internal: true };
   }
   return {
     status: 500,

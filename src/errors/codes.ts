@@ -39,6 +39,10 @@ export const ERROR_CODES = {
     status: 503,
     message: 'The service is shutting down, not ready or holding all the uploads it can; try again shortly.',
   },
+  STORAGE_FULL: {
+    status: 503,
+    message: 'The service has no room left to store images; try again later.',
+  },
   CODEC_FAILED: { status: 500, message: 'An image codec failed unexpectedly.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { close, type Dirent, fsync, open as openFd, writeFile, writev } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -16,6 +16,11 @@ export interface LocalFolderStoreOptions {
    * removed by the next `list` that walks past it (default 1 hour; no put takes that long).
    */
   abandonedTempMs?: number;
+  /**
+   * Free space under which `ping` (the readiness probe) fails, so a load balancer sends uploads
+   * to a node that can store them (default 0: only a write that fails counts).
+   */
+  minFreeBytes?: number;
 }
 
 /**
@@ -40,10 +45,12 @@ export class LocalFolderStore implements BlobStore {
   readonly kind = 'local';
   private readonly root: string;
   private readonly abandonedTempMs: number;
+  private readonly minFreeBytes: number;
 
   constructor(options: LocalFolderStoreOptions) {
     this.root = path.resolve(options.root);
     this.abandonedTempMs = options.abandonedTempMs ?? DEFAULT_ABANDONED_TEMP_MS;
+    this.minFreeBytes = options.minFreeBytes ?? 0;
   }
 
   /**
@@ -158,8 +165,19 @@ export class LocalFolderStore implements BlobStore {
     }
   }
 
+  /** Writes and removes a one-byte file, and checks the free space against `minFreeBytes`. */
   async ping(): Promise<void> {
     await mkdir(this.root, { recursive: true });
+    if (this.minFreeBytes > 0) {
+      // What an unprivileged writer may still use (bavail, not bfree: ext4 keeps 5 % for root).
+      const { bavail, bsize } = await statfs(this.root);
+      const free = bavail * bsize;
+      if (free < this.minFreeBytes) {
+        throw new Error(
+          `${free} bytes free under ${this.root}, fewer than the ${this.minFreeBytes} an upload and its results may need`,
+        );
+      }
+    }
     const probe = path.join(this.root, `.ping${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
     await writeNewFile(probe, new Uint8Array([1]), true);
     await unlink(probe);

@@ -5,7 +5,8 @@ import { LocalFolderStore } from './local-folder-store.js';
 import { parseS3Location } from './s3-location.js';
 
 /** The settings that choose the blob store. */
-export type StoreConfig = Pick<ServeConfig, 'storage' | 's3PresignedDownloads'>;
+export type StoreConfig = Pick<ServeConfig, 'storage' | 's3PresignedDownloads'> &
+  Partial<Pick<ServeConfig, 'maxUploadBytes'>>;
 
 /**
  * Opens the blob store `SQUISH_STORAGE` names: `file:<folder>` (a local folder or a shared POSIX
@@ -15,7 +16,12 @@ export type StoreConfig = Pick<ServeConfig, 'storage' | 's3PresignedDownloads'>;
  */
 export function openStore(config: StoreConfig): BlobStore {
   if (config.storage.startsWith('file:')) {
-    return new LocalFolderStore({ root: config.storage.slice('file:'.length).replace(/^\/\/(?=\/)/, '') });
+    return new LocalFolderStore({
+      root: config.storage.slice('file:'.length).replace(/^\/\/(?=\/)/, ''),
+      // Not ready without room for an upload at the limit and a result as large: the node would
+      // take uploads only to answer STORAGE_FULL.
+      minFreeBytes: 2 * (config.maxUploadBytes ?? 0),
+    });
   }
   if (config.storage.startsWith('s3://')) {
     // The AWS SDK is pinned on purpose (later releases need Node 22, see package.json); its

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { SquishDatabase } from '../db/index.js';
 import type { JobOutput, JobRecord } from '../db/records.js';
 import type { EnginePool, EngineResult } from '../engine/index.js';
-import { type ErrorReport, isSquishError, SquishError } from '../errors/index.js';
+import { type ErrorReport, isSquishError, isStorageFull, SquishError } from '../errors/index.js';
 import { enqueueCallback, type JobRef, type QueueBackend, type QueueJob } from '../jobs/index.js';
 import { fetchImage, type OutboundPolicy } from '../net/index.js';
 import { type BlobStore, resultsPrefix } from '../store/index.js';
@@ -68,13 +68,21 @@ export async function runOptimizeJob(
   await db.jobs.markRunning(jobId);
   try {
     return await optimize(deps, record, signal, handed);
-  } catch (error) {
+  } catch (thrown) {
     // Handed back (shutdown) or taken over (lost lease): the job is no longer ours to record.
-    if (signal.aborted) throw error;
-    if (isFinal(error)) return await recordFailure(deps, record, error.toReport());
+    if (signal.aborted) throw thrown;
+    if (isFinal(thrown)) return await recordFailure(deps, record, thrown.toReport());
+    // A full disk is worth more attempts (the janitor frees space), and named when they run out.
+    const error = isStorageFull(thrown)
+      ? new SquishError('STORAGE_FULL', undefined, { cause: thrown })
+      : thrown;
     if (job.attempt >= job.maxAttempts) {
       log.error({ err: error, jobId, attempt: job.attempt }, 'optimize job failed on its last attempt');
-      await recordFailure(deps, record, GAVE_UP);
+      await recordFailure(
+        deps,
+        record,
+        isSquishError(error) && error.code === 'STORAGE_FULL' ? error.toReport() : GAVE_UP,
+      );
     }
     throw error;
   }

@@ -23,3 +23,14 @@ test("a Fastify client error keeps its status; a bug's detail never reaches the 
   assert.equal(bug.internal, true);
   assert.doesNotMatch(bug.body.message, /secret/);
 });
+
+test('a full disk is a 503 STORAGE_FULL, its cause kept for the log only', () => {
+  const full = Object.assign(new Error('ENOSPC: no space left on device, write /srv/data/x'), {
+    code: 'ENOSPC',
+  });
+  const reply = errorReply(full);
+  assert.equal(reply.status, 503);
+  assert.equal(reply.body.code, 'STORAGE_FULL');
+  assert.equal(reply.internal, true);
+  assert.doesNotMatch(reply.body.message, /srv/);
+});

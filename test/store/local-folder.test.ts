@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, statfs, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -147,6 +147,17 @@ describe('LocalFolderStore on a folder', () => {
     const root = freshRoot();
     await new LocalFolderStore({ root }).ping();
     assert.deepEqual(await readdir(root), []);
+  });
+
+  it('ping fails when the file system has less room than minFreeBytes, naming the numbers', async () => {
+    const root = freshRoot();
+    const { bavail, bsize } = await statfs(tmpdir());
+    const free = bavail * bsize;
+    await new LocalFolderStore({ root, minFreeBytes: Math.max(1, free - 64 * 1024 * 1024) }).ping();
+    await assert.rejects(
+      new LocalFolderStore({ root, minFreeBytes: free + 1024 * 1024 * 1024 }).ping(),
+      /bytes free under .*, fewer than the \d+ an upload and its results may need/,
+    );
   });
 });
 

@@ -3,7 +3,13 @@
  * `success: false` and `message` (kraken-node never rejects on HTTP errors; callers see failures
  * only through `success: false`), plus Squish's stable `code`, with the status of that code.
  */
-import { ERROR_CODES, type ErrorCode, type ErrorReport, isSquishError } from '../../errors/index.js';
+import {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorReport,
+  isSquishError,
+  isStorageFull,
+} from '../../errors/index.js';
 
 export interface KrakenErrorBody {
   success: false;
@@ -85,6 +91,10 @@ export function krakenErrorFromThrown(error: unknown, maxUploadBytes: number): K
   // Malformed multipart (busboy) and other client errors carry a 4xx status but no code we know.
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return invalidRequest(error);
+  // The upload could not be stored, or its job recorded: the disk is full (the cause goes to the log).
+  if (isStorageFull(error)) {
+    return krakenErrorFromReport({ code: 'STORAGE_FULL', message: ERROR_CODES.STORAGE_FULL.message });
+  }
   return krakenErrorFromReport({ code: 'INTERNAL', message: KRAKEN_MESSAGES.unexpected });
 }
 

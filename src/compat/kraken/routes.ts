@@ -47,9 +47,11 @@ export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (
   fastify.setErrorHandler((error, request, reply) => {
     const answer = krakenErrorFromThrown(error, jobs.maxUploadBytes);
     if (answer.status === 503) {
-      // Expected under load or at shutdown: the client is told when to come back.
+      // Expected under load, at shutdown or on a full disk: the client is told when to come back.
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      request.log.warn({ code: answer.body.code }, answer.body.message);
+      // A full disk needs an operator, so it is logged as an error, with its cause.
+      if (answer.body.code === 'STORAGE_FULL') request.log.error({ err: error }, answer.body.message);
+      else request.log.warn({ code: answer.body.code }, answer.body.message);
     } else if (answer.status >= 500) request.log.error({ err: error }, 'kraken request failed');
     return reply.code(answer.status).send(answer.body);
   });
@@ -93,6 +95,8 @@ export const krakenRoutes: FastifyPluginAsync<KrakenRoutesOptions> = async (
     });
     const done: JobRecord = await jobs.waitForResult(job.id, undefined, clientGone.signal);
     const result = krakenJobAnswer(done, (token, name) => jobs.downloadUrl(token, name));
+    // A job that failed for want of room (STORAGE_FULL) may succeed later, as any 503.
+    if (result.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return reply.code(result.status).send(result.body);
   };
 

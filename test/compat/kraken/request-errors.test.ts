@@ -115,6 +115,21 @@ describe('krakenErrorFromThrown', () => {
       'File size too large. The maximum file size is 16777216 bytes (16 MB)',
     );
   });
+  test('a full disk is 503 STORAGE_FULL without the path, wherever it was thrown', () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, open /srv/data/inputs/x'), {
+      code: 'ENOSPC',
+    });
+    const expected = {
+      status: 503,
+      body: {
+        success: false,
+        message: 'The service has no room left to store images; try again later.',
+        code: 'STORAGE_FULL',
+      },
+    };
+    assert.deepEqual(krakenErrorFromThrown(full, 1), expected);
+    assert.deepEqual(krakenErrorFromThrown(new Error('commit failed', { cause: full }), 1), expected);
+  });
   test('malformed requests are 400; anything unexpected is 500 without internal detail', () => {
     const busboy = Object.assign(new Error('Unexpected end of form'), { statusCode: 400 });
     assert.equal(krakenErrorFromThrown(busboy, 1).status, 400);
