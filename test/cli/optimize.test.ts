@@ -3,6 +3,7 @@
  * a text file, a PNG with a broken CRC and a symbolic link loop, plus one file given by itself.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import {
   copyFile,
   mkdir,
@@ -211,6 +212,25 @@ describe('squish optimize', () => {
       assert.match(clash.stderr, /would both be written to y\/photo\.jpg/);
     } finally {
       await rm(join(work, 'solo/photo.jpg'));
+    }
+  });
+
+  it('names a full output disk STORAGE_FULL, exits non-zero and leaves no partial file', {
+    skip: process.getuid?.() !== 0 && 'needs root to mount a small tmpfs',
+  }, async () => {
+    const full = join(work, 'full');
+    await mkdir(full);
+    // One page: less than the optimized photo.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', full]);
+    try {
+      const run = await runCli(['optimize', 'in/photo.jpg', '--out', 'full', '--json'], { cwd: work });
+      assert.notEqual(run.code, 0);
+      const record = JSON.parse(run.stdout.trim()) as JsonLine;
+      assert.equal(record.error?.code, 'STORAGE_FULL');
+      assert.match(record.error?.message ?? '', /^Cannot write full\/photo\.jpg: ENOSPC/);
+      assert.deepEqual(await readdir(full), []);
+    } finally {
+      execFileSync('umount', [full]);
     }
   });
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { EnginePool } from '../../engine/index.js';
 import type { EngineResult, ImageFormat } from '../../engine/types.js';
-import { isSquishError, SquishError } from '../../errors/index.js';
+import { isSquishError, isStorageFull, SquishError } from '../../errors/index.js';
 import type { OptimizePlan } from '../../plan/index.js';
 import { EXIT_USAGE, UsageError } from '../usage-error.js';
 import { collectInputs, type InputFile } from './collect-inputs.js';
@@ -165,8 +165,10 @@ async function optimizeFile(
       // Written even when the engine kept the original bytes, so that --out holds every input.
       await writeOutput(join(resolve(options.out), write.name), write.result.data);
     } catch (error) {
+      // A full disk is named as such (the output folder is the user's to free), like any failed write.
+      const code = isStorageFull(error) ? 'STORAGE_FULL' : 'INTERNAL';
       return finish({
-        error: { code: 'INTERNAL', message: `Cannot write ${output}: ${describe(error)}` },
+        error: { code, message: `Cannot write ${output}: ${describe(error)}` },
         unexpected: true,
       });
     }
