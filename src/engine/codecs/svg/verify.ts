@@ -342,11 +342,17 @@ const PREVIEW_RENDER_BOUNDS: Readonly<RenderBounds> = Object.freeze({
 
 /**
  * A preview pair at least this close (PSNR in dB) and within {@link PREVIEW_MAX_DIFFERENCE} is
- * accepted without the full-size render. A preview pixel averages 16 pixels of the 1024 px render,
- * so the preview's squared error is smaller: by 6 dB for an edge moved along its length (half as
- * many pixels change, each by a quarter as much), by nothing for a change over an area. 62 dB here
- * is thus {@link METRIC_FREE_PSNR} (56) or better at 1024 px for both. Changes to features smaller
- * than a preview pixel (up to 12 dB) are bounded by the maximum difference instead.
+ * accepted without the full-size render. A preview pixel covers 16 pixels of the 1024 px render,
+ * so the preview's squared error is smaller: by 6 dB for a moved edge (each changed pixel changes
+ * a quarter as much, in four times the share of pixels), by nothing for a change over an area.
+ * 62 dB here is thus {@link METRIC_FREE_PSNR} (56) or better at 1024 px for both. Changes to
+ * features smaller than a preview pixel (up to 12 dB) are bounded by the maximum difference.
+ * Measured on the corpus and test SVGs at every precision from 0 to the lossless one + 2 (75
+ * pairs): every pair the preview accepted was accepted at 1024 px without the metric too (58.5 dB
+ * there at the least: gnome-help-topbar-battery-charging at 4 decimals, 70.6 dB in the preview).
+ * Near-identical pairs, where 8-bit rounding is most of the difference, can score up to 9 dB
+ * higher at 1024 px than in the preview; pairs that differ more scored lower there (2 to 6 dB lower
+ * for every pair under 50 dB in the preview), which is what the rejection below relies on.
  */
 export const PREVIEW_ALIKE_PSNR = 62;
 /**
