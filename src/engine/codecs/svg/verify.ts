@@ -318,7 +318,7 @@ async function compareRenders(
   { deadline, minScore }: CompareOptions,
 ): Promise<RenderComparison> {
   if (image instanceof SquishError) return UNCOMPARABLE;
-  if (image.width !== reference.image.width || image.height !== reference.image.height) return UNCOMPARABLE;
+  if (!sameSize(reference.image, image)) return UNCOMPARABLE;
   const diff = diffRenders(reference.image, image, METRIC_TILE, METRIC_TILES);
   const { psnr, maxDifference } = diff;
   const unmeasured = { identical: false, psnr, measured: false, maxDifference };
@@ -403,9 +403,9 @@ export function startReferences(
 /**
  * Compares `candidate` with the reference. With a preview, at the preview size first, where a
  * pair that is alike by {@link PREVIEW_ALIKE_PSNR} and {@link PREVIEW_MAX_DIFFERENCE} is
- * accepted and a pair that is clearly different is rejected (averaging pixels only lowers the
- * squared error, so a pair under the rejection PSNR here is under it at 1024 px too); every other
- * pair is compared at full size.
+ * accepted and a pair that is clearly different is rejected (a pair that differs that much
+ * differs more at 1024 px, see {@link PREVIEW_ALIKE_PSNR}); every other pair is compared at full
+ * size.
  */
 export async function verifyCandidate(
   references: References,
