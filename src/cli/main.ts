@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { packageVersion } from '../config/index.js';
-import { isSquishError } from '../errors/index.js';
+import { isSquishError, isStorageFull } from '../errors/index.js';
 import {
   DEFAULT_LOSSY_TARGET,
   GRAVITIES,
@@ -334,6 +334,13 @@ export async function main(argv: string[]): Promise<number> {
     if (isSquishError(error)) {
       // An expected failure (a database that cannot be reached, ...): its message and causes, no stack.
       streams.stderr.write(`error: ${error.message}${causeChain(error.cause)}\n`);
+      return EXIT_USAGE;
+    }
+    if (isStorageFull(error)) {
+      // The operator's to fix (free space, or point --data elsewhere), not a bug: no stack.
+      streams.stderr.write(
+        `error: no room left on the disk; free some space or use another data folder (--data)${causeChain(error)}\n`,
+      );
       return EXIT_USAGE;
     }
     streams.stderr.write(

@@ -4,7 +4,8 @@
  * valid for the grace period. On a real SQLite file in a temp data folder.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -13,6 +14,7 @@ import type { CliStreams } from '../../src/cli/optimize/run-optimize.js';
 import { loadConfig } from '../../src/config/index.js';
 import { openDatabase } from '../../src/db/index.js';
 import { captureStreams, runSquish } from '../e2e/serve-process.js';
+import { runCli } from './run-cli.js';
 
 function tempData(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'squish-keys-'));
@@ -132,4 +134,28 @@ test('keys rotate-signing-secret: a new current secret, the old one kept for the
     { current: newest },
     'a refused command changes nothing',
   );
+});
+
+test('a data folder on a full disk stops `keys create` with a message and exit 2, not a stack trace', {
+  skip: process.getuid?.() !== 0 && 'needs root to mount a small tmpfs',
+}, async (t) => {
+  const full = mkdtempSync(path.join(tmpdir(), 'squish-keys-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+  t.after(() => {
+    execFileSync('umount', [full]);
+    rmSync(full, { recursive: true, force: true });
+  });
+  // Fill every page the tmpfs has, so SQLite cannot create its file.
+  try {
+    writeFileSync(path.join(full, 'filler'), Buffer.alloc(64 * 1024));
+  } catch {
+    // ENOSPC once the last page is taken: what this test wants.
+  }
+  const run = await runCli(['keys', 'create', '--data', path.join(full, 'data')], { cwd: full });
+  assert.equal(run.code, 2);
+  assert.match(
+    run.stderr,
+    /^error: no room left on the disk; free some space or use another data folder \(--data\)\n/,
+  );
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
 });
