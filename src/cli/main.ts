@@ -343,9 +343,24 @@ export async function main(argv: string[]): Promise<number> {
       );
       return EXIT_USAGE;
     }
+    if (isSystemError(error)) {
+      // The file system refused (a data folder under a file, read-only, missing): Node's message
+      // names the call and the path; a stack would only bury it.
+      streams.stderr.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
     streams.stderr.write(
       `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
     return EXIT_USAGE;
   }
+}
+
+/** An error the operating system raised for a call (Node's system errors carry `code` and `syscall`). */
+function isSystemError(error: unknown): error is Error & { code: string; syscall: string } {
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    typeof (error as { syscall?: unknown }).syscall === 'string'
+  );
 }

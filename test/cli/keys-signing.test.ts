@@ -159,3 +159,17 @@ test('a data folder on a full disk stops `keys create` with a message and exit 2
   );
   assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
 });
+
+test('a data folder the file system refuses stops the CLI with its message and exit 2, no stack trace', async (t) => {
+  const dir = tempData(t);
+  const file = path.join(dir, 'a-file');
+  writeFileSync(file, 'not a folder');
+  for (const args of [
+    ['keys', 'create'],
+    ['keys', 'list'],
+  ]) {
+    const run = await runCli([...args, '--data', path.join(file, 'data')], { cwd: dir });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.equal(run.stderr, `error: ENOTDIR: not a directory, mkdir '${path.join(file, 'data')}'\n`);
+  }
+});
