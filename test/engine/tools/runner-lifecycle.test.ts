@@ -194,6 +194,24 @@ test('the runner gets the loader flags of its parent, not its code or test and i
     ]),
     ['--import', 'tsx', '--max-old-space-size=512'],
   );
+  // Test-runner flags whose value is the next argument take it with them (a child given
+  // `node --import tsx "one test" child.js` would load "one test" as its script).
+  assert.deepEqual(
+    inheritableExecArgv([
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter',
+      'spec',
+      '--test-name-pattern',
+      'one test',
+      '--test-concurrency=1',
+      '--inspect-port',
+      '9230',
+      '--conditions=development',
+    ]),
+    ['--import', 'tsx', '--conditions=development'],
+  );
 });
 
 test('the runner ends when its parent is killed, and kills the tool it was running', {
