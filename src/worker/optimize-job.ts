@@ -95,6 +95,7 @@ async function optimize(
   handed: HandedInput | undefined,
 ): Promise<OptimizeOutcome> {
   const { db, store, pool, log } = deps;
+  const timer = stageTimer();
   const input = handed
     ? { bytes: handed.bytes, fileName: record.source.fileName }
     : await readInput(deps, record, signal);
@@ -105,9 +106,11 @@ async function optimize(
     });
   }
   signal.throwIfAborted();
+  const inputMs = timer.lap();
   const result = await pool.run(input.bytes, record.plan).catch((error: unknown) => {
     throw asEngineError(error);
   });
+  const engineMs = timer.lap();
   signal.throwIfAborted();
 
   // Any attempt may follow an unfinished one (a handed-back run keeps its attempt number), except
@@ -120,6 +123,7 @@ async function optimize(
     outputs.push(await storeOutput(store, record, input.fileName, entry));
   }
   signal.throwIfAborted();
+  const storeMs = timer.lap();
   // The usage is counted in the same transaction as the completion, once per job.
   const jobResult = {
     inputFormat: result.inputFormat,
@@ -138,8 +142,23 @@ async function optimize(
   // completion: the handoff is taken by the first run) instead of reading it back.
   if (handed) handBackResult({ ...record, status: 'done', result: jobResult, ...completed });
   await callbackIfAsked(deps, record);
+  const recordMs = timer.lap();
   log.info(
-    { jobId: record.id, ms: result.ms, inputFormat: result.inputFormat, outputs: outputs.length },
+    {
+      jobId: record.id,
+      ms: result.ms,
+      inputFormat: result.inputFormat,
+      outputs: outputs.length,
+      // Where the job's time went, for an operator: waiting in the queue (from its creation to
+      // this attempt), reading the input (0 when handed over in memory), the engine process (its
+      // own work is `ms`; the rest is the pool's queue and the transfer), storing the outputs,
+      // and recording the completion with the usage (and the callback's delivery, if asked).
+      queuedMs: Math.max(0, timer.startedAt - record.createdAt.getTime()),
+      inputMs,
+      engineMs,
+      storeMs,
+      recordMs,
+    },
     'optimize job done',
   );
   return { status: 'done' };
@@ -229,4 +248,19 @@ class FinalError extends SquishError {
 /** Errors that end the job at once: refusals of the input (4xx) and engine failures on the image. */
 function isFinal(error: unknown): error is SquishError {
   return error instanceof FinalError || (isSquishError(error) && error.status < 500);
+}
+
+/** Milliseconds between successive calls of `lap`, from the timer's creation (rounded to 0.1 ms). */
+function stageTimer(): { startedAt: number; lap(): number } {
+  const startedAt = Date.now();
+  let last = performance.now();
+  return {
+    startedAt,
+    lap() {
+      const now = performance.now();
+      const ms = Math.round((now - last) * 10) / 10;
+      last = now;
+      return ms;
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
+import { pino } from 'pino';
 import sharp from 'sharp';
 import { utcDay } from '../../src/db/index.js';
 import type { JobOutput } from '../../src/db/records.js';
@@ -221,6 +222,26 @@ test('a retried job replaces what an earlier attempt stored, and a finished job 
   // A job whose record is gone (expired before a worker got to it) is simply done.
   const ghost = { ...job(1), data: { jobId: 'f'.repeat(32) } };
   assert.deepEqual(await runOptimizeJob(deps, ghost, new AbortController().signal), { status: 'done' });
+});
+
+test("the job's log line says where its time went: queue, input, engine, store, record", async (t) => {
+  const h = await startHarness(t, pool, { startWorker: false });
+  const jobId = await h.submit({ input: hopper, fileName: 'hopper.jpg' });
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const deps = { db: h.db, queue: h.queue, store: h.store, pool: h.pool, policy: h.policy, log };
+  const job = { id: jobId, queue: 'optimize', data: { jobId }, attempt: 1, maxAttempts: 3 };
+  const outcome = await runOptimizeJob(deps, job, new AbortController().signal);
+  assert.deepEqual(outcome, { status: 'done' }, JSON.stringify(lines));
+  const done = lines.find((line) => line.msg === 'optimize job done');
+  assert.ok(done, JSON.stringify(lines));
+  assert.equal(done.jobId, jobId);
+  for (const field of ['queuedMs', 'inputMs', 'engineMs', 'storeMs', 'recordMs']) {
+    const value = done[field];
+    assert.ok(typeof value === 'number' && Number.isFinite(value) && value >= 0, `${field}: ${value}`);
+  }
+  // The engine's wall time in this process includes its own work in the child (`ms`, rounded).
+  assert.ok((done.engineMs as number) + 1 >= (done.ms as number), JSON.stringify(done));
 });
 
 test('an aborted run (handed back at shutdown) records nothing', async (t) => {
