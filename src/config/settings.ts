@@ -395,7 +395,7 @@ export const SETTINGS = [
     flag: 'log-level',
     fallback: 'info',
     defaultText: '`info`',
-    description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on stderr.`,
+    description: `Log level: ${LOG_LEVELS.join(', ')}. Logs are JSON lines on stderr; each finished job's line (\`optimize job done\`) says where its time went: \`queuedMs\`, \`inputMs\`, \`engineMs\` (the engine's own work is \`ms\`), \`storeMs\`, \`recordMs\`.`,
     parse: (raw) => {
       if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
         throw new Error(`expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
