@@ -73,16 +73,13 @@ export async function runOptimizeJob(
     if (signal.aborted) throw thrown;
     if (isFinal(thrown)) return await recordFailure(deps, record, thrown.toReport());
     // A full disk is worth more attempts (the janitor frees space), and named when they run out.
-    const error = isStorageFull(thrown)
+    const storageFull = isStorageFull(thrown)
       ? new SquishError('STORAGE_FULL', undefined, { cause: thrown })
-      : thrown;
+      : undefined;
+    const error = storageFull ?? thrown;
     if (job.attempt >= job.maxAttempts) {
       log.error({ err: error, jobId, attempt: job.attempt }, 'optimize job failed on its last attempt');
-      await recordFailure(
-        deps,
-        record,
-        isSquishError(error) && error.code === 'STORAGE_FULL' ? error.toReport() : GAVE_UP,
-      );
+      await recordFailure(deps, record, storageFull?.toReport() ?? GAVE_UP);
     }
     throw error;
   }

@@ -334,7 +334,7 @@ async function compareRenders(
 }
 
 /** Longest side of the preview render (see {@link verifyCandidate}). */
-export const PREVIEW_FIT_PX = 256;
+const PREVIEW_FIT_PX = 256;
 const PREVIEW_RENDER_BOUNDS: Readonly<RenderBounds> = Object.freeze({
   longestSide: PREVIEW_FIT_PX,
   maxLongestSide: 2 * PREVIEW_FIT_PX,
