@@ -157,7 +157,7 @@ function singlePass(
       if (removalCount(report) > 0 || facts.expanded - facts.elements > MAX_REFERENCED_ELEMENTS) {
         throw new SvgoRunStopped();
       }
-      references = startReferences(input, facts.size, ctx.deadline, !ctx.plan.lossy);
+      references = startReferences(input, facts.size, ctx.deadline);
       return null;
     },
   };
@@ -254,7 +254,7 @@ async function twoPass(
     source: sanitized,
     textFacts,
     referenceBytes,
-    references: startReferences(referenceBytes, facts.size, ctx.deadline, !ctx.plan.lossy),
+    references: startReferences(referenceBytes, facts.size, ctx.deadline),
     notes,
     unsafeInput,
     size,
@@ -306,7 +306,7 @@ async function climbLadder(job: Job, firstOutput?: string): Promise<Candidate> {
       if (error instanceof SquishError && error.code === 'INVALID_SVG') return unrendered(job);
       throw error;
     }
-    job.size ??= roundSize((await job.references.started.done).size);
+    job.size ??= roundSize((await job.references.preview.done).size);
     const { score, identical, measured, psnr } = comparison;
     if (score >= minScore) {
       const candidate: Candidate = {
