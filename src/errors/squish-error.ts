@@ -38,6 +38,21 @@ export function isSquishError(error: unknown): error is SquishError {
 export function invalidOption(name: string, expected: string, received: unknown): SquishError {
   return new SquishError(
     'INVALID_OPTION',
-    `Expected ${expected} for \`${name}\` but received ${JSON.stringify(received) ?? String(received)}`,
+    `Expected ${expected} for \`${name}\` but received ${describeReceived(received)}`,
   );
+}
+
+/**
+ * The longest rendering of a received value in a message: a request is answered (and logged) with
+ * the value it sent, and a 200 KB option value came back whole in the error.
+ */
+export const MAX_RECEIVED_CHARS = 200;
+
+/** The value as JSON, cut after {@link MAX_RECEIVED_CHARS} characters (never inside a surrogate pair). */
+function describeReceived(received: unknown): string {
+  const text = JSON.stringify(received) ?? String(received);
+  if (text.length <= MAX_RECEIVED_CHARS) return text;
+  const highSurrogate = /[\uD800-\uDBFF]/.test(text.charAt(MAX_RECEIVED_CHARS - 1));
+  const kept = text.slice(0, highSurrogate ? MAX_RECEIVED_CHARS - 1 : MAX_RECEIVED_CHARS);
+  return `${kept}… (${text.length} characters)`;
 }
