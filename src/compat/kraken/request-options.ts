@@ -7,6 +7,14 @@ import { invalidOption, SquishError } from '../../errors/index.js';
 import { KRAKEN_MESSAGES } from './error-body.js';
 import { isPlainObject, readFlag } from './lenient-values.js';
 
+/**
+ * The longest `url` or `callback_url` taken: what common servers and proxies accept in a request
+ * line (nginx's default large header buffer). A URL of 100 000 characters was taken, stored in the
+ * job's row and fetched.
+ */
+export const MAX_URL_CHARS = 8192;
+const URL_EXPECTED = `an absolute http(s) URL of at most ${MAX_URL_CHARS} characters`;
+
 export interface KrakenCredentials {
   apiKey: string;
   apiSecret: string;
@@ -40,8 +48,8 @@ export function readDelivery(options: Record<string, unknown>): JobDelivery {
   if (callback === undefined || callback === null || callback === '') {
     throw new SquishError('DELIVERY_MODE_REQUIRED', KRAKEN_MESSAGES.deliveryMode);
   }
-  if (typeof callback !== 'string' || !isHttpUrl(callback)) {
-    throw invalidOption('callback_url', 'an absolute http(s) URL', callback);
+  if (typeof callback !== 'string' || callback.length > MAX_URL_CHARS || !isHttpUrl(callback)) {
+    throw invalidOption('callback_url', URL_EXPECTED, callback);
   }
   // The parsed form, not the raw text: it has no control characters (a NUL, which URL parsing
   // drops, would make PostgreSQL refuse the job's row) and is what the guarded client will call.
@@ -55,8 +63,8 @@ export function readDelivery(options: Record<string, unknown>): JobDelivery {
  */
 export function readSourceUrl(options: Record<string, unknown>): string {
   const url = options.url;
-  if (typeof url !== 'string' || !URL.canParse(url)) {
-    throw invalidOption('url', 'an absolute http(s) URL', url);
+  if (typeof url !== 'string' || url.length > MAX_URL_CHARS || !URL.canParse(url)) {
+    throw invalidOption('url', URL_EXPECTED, url);
   }
   if (!isHttpUrl(url)) throw new SquishError('URL_NOT_ALLOWED');
   return url;

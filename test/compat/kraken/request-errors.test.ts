@@ -5,7 +5,12 @@ import {
   KRAKEN_MESSAGES,
   krakenErrorFromThrown,
 } from '../../../src/compat/kraken/index.js';
-import { readCredentials, readDelivery, readSourceUrl } from '../../../src/compat/kraken/request-options.js';
+import {
+  MAX_URL_CHARS,
+  readCredentials,
+  readDelivery,
+  readSourceUrl,
+} from '../../../src/compat/kraken/request-options.js';
 import { safeUploadFileName } from '../../../src/compat/kraken/upload-file-name.js';
 import { isSquishError, SquishError } from '../../../src/errors/index.js';
 
@@ -73,6 +78,14 @@ describe('readSourceUrl', () => {
     assertCode(() => readSourceUrl({ url: 'example.com/a.jpg' }), 'INVALID_OPTION');
     assertCode(() => readSourceUrl({ url: 'file:///etc/passwd' }), 'URL_NOT_ALLOWED');
     assertCode(() => readSourceUrl({ url: 'gopher://example.com/' }), 'URL_NOT_ALLOWED');
+  });
+  test(`URLs of more than ${MAX_URL_CHARS} characters are invalid options, url and callback_url alike`, () => {
+    const at = (length: number) =>
+      `https://example.com/${'a'.repeat(length - 'https://example.com/'.length)}`;
+    assert.equal(readSourceUrl({ url: at(MAX_URL_CHARS) }).length, MAX_URL_CHARS);
+    assertCode(() => readSourceUrl({ url: at(MAX_URL_CHARS + 1) }), 'INVALID_OPTION');
+    assert.equal(readDelivery({ callback_url: at(MAX_URL_CHARS) }).mode, 'callback');
+    assertCode(() => readDelivery({ callback_url: at(MAX_URL_CHARS + 1) }), 'INVALID_OPTION');
   });
 });
 
