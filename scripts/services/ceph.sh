@@ -4,6 +4,7 @@
 # start is a fresh, empty cluster.
 #
 #   bash scripts/services/ceph.sh start <dir>   # prints SQUISH_TEST_S3_URL, _ACCESS_KEY, _SECRET_KEY
+#                                               # and SQUISH_TEST_S3_FULL_URL (a bucket with a 16 KiB quota)
 #   bash scripts/services/ceph.sh stop <dir>
 #
 # Ports: monitor 6789, radosgw 7480 and the OSD 6800-6849, each plus $SQUISH_SERVICES_PORT_OFFSET
@@ -13,6 +14,10 @@
 set -euo pipefail
 
 BUCKET=squish-test
+# A second bucket of the same user, with a bucket quota of 16 KiB: radosgw refuses a write over it at
+# once with 403 QuotaExceeded, which is how the tests see S3 storage that has no room left.
+FULL_BUCKET=squish-full
+FULL_BUCKET_BYTES=16384
 REGION=us-east-1
 
 usage() {
@@ -195,9 +200,15 @@ EOC
   wait_for 30 "the bucket $BUCKET to be created" s3 -o /dev/null -X PUT "http://127.0.0.1:$RGW_PORT/$BUCKET"
   wait_for 10 "the bucket $BUCKET to be visible" bucket_exists
   log "bucket $BUCKET ready ($(elapsed))"
+  wait_for 30 "the bucket $FULL_BUCKET to be created" s3 -o /dev/null -X PUT "http://127.0.0.1:$RGW_PORT/$FULL_BUCKET"
+  timeout 60 radosgw-admin "${CONF[@]}" quota set --quota-scope=bucket --bucket="$FULL_BUCKET" \
+    --max-size="$FULL_BUCKET_BYTES" >/dev/null
+  timeout 60 radosgw-admin "${CONF[@]}" quota enable --quota-scope=bucket --bucket="$FULL_BUCKET" >/dev/null
+  log "bucket $FULL_BUCKET ready, with a quota of $FULL_BUCKET_BYTES bytes ($(elapsed))"
 
   # Quoted: the URL holds a `&`, and with-services.sh sources these lines as shell.
   echo "SQUISH_TEST_S3_URL='s3://$BUCKET?endpoint=http://127.0.0.1:$RGW_PORT&region=$REGION'"
+  echo "SQUISH_TEST_S3_FULL_URL='s3://$FULL_BUCKET?endpoint=http://127.0.0.1:$RGW_PORT&region=$REGION'"
   echo "SQUISH_TEST_S3_ACCESS_KEY=$ACCESS_KEY"
   echo "SQUISH_TEST_S3_SECRET_KEY=$SECRET_KEY"
 }

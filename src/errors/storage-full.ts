@@ -5,8 +5,11 @@
  * client can come back later or go to another node.
  */
 
-/** POSIX ENOSPC (no space left) and EDQUOT (quota exceeded); SQLite's SQLITE_FULL (better-sqlite3). */
-const FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+/**
+ * POSIX ENOSPC (no space left) and EDQUOT (quota exceeded); SQLite's SQLITE_FULL (better-sqlite3);
+ * and Squish's own STORAGE_FULL, which a store that knows its answer for "no room" throws (S3).
+ */
+const FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL', 'STORAGE_FULL']);
 
 /** How deep a chain of `cause`s is followed (errors wrapped by the queue, a store, the engine). */
 const MAX_CAUSES = 8;

@@ -47,7 +47,8 @@ const PARTIAL_SEGMENT = /^[A-Za-z0-9._-]*$/;
  *
  * A missing key answers undefined; any other failure (refused credentials, a missing bucket, an
  * unreachable server) throws SquishError UNAVAILABLE (503, so jobs retry) with the SDK's error as
- * its cause. A HEAD answer carries no error body, so `stat` reads any 404 as a missing key.
+ * its cause, or STORAGE_FULL (503 too) when the server has no room for a write (a quota). A HEAD
+ * answer carries no error body, so `stat` reads any 404 as a missing key.
  */
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3';
@@ -243,7 +244,24 @@ function storeFailure(operation: string, error: unknown): SquishError {
       : error instanceof Error
         ? ((error as NodeJS.ErrnoException).code ?? error.name)
         : 'unknown error';
+  if (error instanceof S3ServiceException && isNoRoomAnswer(error)) {
+    return new SquishError('STORAGE_FULL', `The S3 storage has no room left (${operation}: ${detail}).`, {
+      cause: error,
+    });
+  }
   return new SquishError('UNAVAILABLE', `The S3 storage failed (${operation}: ${detail}).`, { cause: error });
+}
+
+/**
+ * S3 answers that mean the storage has no room for the write: radosgw's QuotaExceeded (403) over a
+ * user or bucket quota, MinIO's XMinioStorageFull (507) past its free-drive threshold, and any 507
+ * Insufficient Storage. They are STORAGE_FULL, as a full local disk is: retried by jobs, answered
+ * 503 with Retry-After, recorded as such when a job's attempts run out.
+ */
+const NO_ROOM_ERRORS: ReadonlySet<string> = new Set(['QuotaExceeded', 'XMinioStorageFull']);
+
+function isNoRoomAnswer(error: S3ServiceException): boolean {
+  return NO_ROOM_ERRORS.has(error.name) || error.$metadata.httpStatusCode === 507;
 }
 
 /** A list prefix names whole valid segments, then possibly the start of one (`results/ab`). */

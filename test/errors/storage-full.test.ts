@@ -16,6 +16,8 @@ test('a full disk, a quota or a full SQLite file is storage-full, at the top or 
   });
   assert.equal(isStorageFull(wrapped), true);
   assert.equal(isStorageFull(new SquishError('INTERNAL', undefined, { cause: systemError('ENOSPC') })), true);
+  // A store that knows its own "no room" answer (S3's QuotaExceeded) throws STORAGE_FULL itself.
+  assert.equal(isStorageFull(new SquishError('STORAGE_FULL')), true);
 });
 
 test('other errors and non-errors are not', () => {

@@ -11,6 +11,8 @@ export const SERVICE_VARIABLES = {
   sentinels: 'SQUISH_TEST_REDIS_SENTINELS',
   postgres: 'SQUISH_TEST_POSTGRES_URL',
   s3: 'SQUISH_TEST_S3_URL',
+  /** A bucket of the same S3 server with a 16 KiB quota (scripts/services/ceph.sh). */
+  s3Full: 'SQUISH_TEST_S3_FULL_URL',
   gluster: 'SQUISH_TEST_GLUSTER_DIR',
   /** Not a server: the path of Debian's Chromium, for the tests that look at SVG in a browser. */
   chromium: 'SQUISH_TEST_CHROMIUM',

@@ -129,6 +129,30 @@ describe('S3BlobStore on Ceph radosgw', { skip }, () => {
     await assert.rejects(store.ping(), isStoreFailure('InvalidAccessKeyId'));
   });
 
+  it('a write over a quota is STORAGE_FULL, not an unavailable store', async () => {
+    // radosgw refuses it at once with 403 QuotaExceeded; the bucket's small writes still succeed.
+    const store = new S3BlobStore({
+      ...freshOptions(),
+      ...parseS3Location(serviceValue('s3Full')!),
+      prefix: `${runPrefix}/quota/`,
+    });
+    try {
+      await store.put('inputs/small', randomBytes(1024));
+      await assert.rejects(store.put('inputs/large', randomBytes(64 * 1024)), (error: unknown) => {
+        assert.ok(isSquishError(error), String(error));
+        assert.equal(error.code, 'STORAGE_FULL');
+        assert.equal(error.status, 503);
+        assert.equal((error.cause as Error | undefined)?.name, 'QuotaExceeded', error.message);
+        return true;
+      });
+      assert.equal(await store.stat('inputs/large'), undefined);
+      assert.ok(await store.stat('inputs/small'));
+    } finally {
+      await store.delete('inputs/small');
+      await store.close();
+    }
+  });
+
   it('a missing bucket is a failure of the store, not a missing blob', async () => {
     const store = new S3BlobStore(
       freshOptions({ bucket: `squish-missing-${randomBytes(4).toString('hex')}` }),
