@@ -51,6 +51,28 @@ export function errorReply(error: unknown): { status: number; body: ErrorBody; i
   };
 }
 
+/**
+ * The answer to an address the router refuses before any route, hook or error handler runs:
+ * malformed percent-encoding (FST_ERR_BAD_URL) is a 400, a path parameter longer than any address
+ * Squish makes (FST_ERR_MAX_PARAM_LENGTH: a download token and name, a delivery id) names nothing,
+ * so 404. Without this, Fastify answered them in a shape of its own (`{"error": "Bad Request",
+ * "code": "FST_ERR_MAX_PARAM_LENGTH", ...}`, status 414), echoing the whole path.
+ */
+export function frameworkErrorReply(error: FastifyError): { status: number; body: ErrorBody } {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    const message = 'The address is not a valid URL (malformed percent-encoding).';
+    return { status: 400, body: { success: false, code: 'INVALID_REQUEST', message } };
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return {
+      status: 404,
+      body: { success: false, code: 'NOT_FOUND', message: ERROR_CODES.NOT_FOUND.message },
+    };
+  }
+  const { status, body } = errorReply(error);
+  return { status, body };
+}
+
 /** Installs the error and not-found handlers of the routes outside the compat plugins. */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { krakenRoutes } from '../compat/kraken/index.js';
 import type { SquishDatabase } from '../db/database.js';
@@ -6,7 +6,7 @@ import type { WebhookDelivery } from '../db/records.js';
 import type { QueueBackend } from '../jobs/queue-backend.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { registerDownloadRoute } from './download-route.js';
-import { installErrorHandlers } from './error-reply.js';
+import { frameworkErrorReply, installErrorHandlers } from './error-reply.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { JobService } from './job-service.js';
 import { originFormTarget } from './origin-form.js';
@@ -74,6 +74,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Download paths carry the result's file name, up to 200 characters (percent-encoded when not
     // ASCII); Fastify's default of 100 would answer 414 for the longer ones.
     routerOptions: { maxParamLength: 1024 },
+    // What the router refuses before any route: answered in the platform's JSON shape.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = frameworkErrorReply(error);
+      // Fastify types this reply for an empty route schema, which takes no status or body.
+      return (reply as FastifyReply).code(status).type('application/json; charset=utf-8').send(body);
+    },
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // A `wait` request is silent while its job runs: the socket's inactivity limit must outlast it.

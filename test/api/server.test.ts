@@ -174,6 +174,26 @@ test('unknown routes answer JSON with success:false', async (t) => {
   assert.equal(response.json().code, 'NOT_FOUND');
 });
 
+test('addresses the router refuses answer in the same JSON shape: bad percent-encoding, overlong parameters', async (t) => {
+  const backends = await openBackends(t);
+  const app = await server(backends);
+  t.after(() => app.close());
+  const malformed = await app.inject('/dl/%zz/a.png');
+  assert.equal(malformed.statusCode, 400);
+  assert.equal(malformed.json().code, 'INVALID_REQUEST');
+  assert.equal(malformed.json().success, false);
+  // Longer than any token and file name (or webhook delivery id) Squish makes: names nothing.
+  for (const url of [`/dl/${'a'.repeat(5000)}/a.png`, `/squish/v1/webhooks/${'a'.repeat(5000)}`]) {
+    const response = await app.inject(url);
+    assert.equal(response.statusCode, 404, url.slice(0, 30));
+    assert.deepEqual(response.json(), {
+      success: false,
+      code: 'NOT_FOUND',
+      message: 'Nothing was found at this address.',
+    });
+  }
+});
+
 /** Sends one raw HTTP/1.1 request (the target exactly as given) and returns the status line and body. */
 function rawRequest(port: number, requestLine: string): Promise<string> {
   return new Promise((resolve, reject) => {
