@@ -14,10 +14,15 @@ describe('fileNameFromUrl', () => {
   });
 
   it('replaces every run of other characters, including decoded slashes and dots-only names', () => {
-    assert.equal(nameOf('https://x.example/%2E%2E%2Fetc%2Fpasswd'), '.._etc_passwd');
-    assert.equal(nameOf('https://x.example/caf%C3%A9%20cr%C3%A8me.webp'), 'caf_cr_me.webp');
+    assert.equal(nameOf('https://x.example/%2E%2E%2Fetc%2Fpasswd'), 'etc_passwd');
+    assert.equal(nameOf('https://x.example/caf%C3%A9%20cr%C3%A8me.webp'), 'cafe_creme.webp');
     assert.equal(nameOf('https://x.example/a%00b.gif'), 'a_b.gif');
     assert.equal(nameOf('https://x.example/bad%E0%A4%A.png'), 'bad_E0_A4_A.png');
+  });
+
+  it('names a stem with nothing usable left "image", and keeps its extension', () => {
+    assert.equal(nameOf('https://x.example/%D1%84%D0%BE%D1%82%D0%BE.jpg'), 'image.jpg');
+    assert.equal(nameOf('https://x.example/%E7%85%A7%E7%89%87%201.png'), '1.png');
   });
 
   it('falls back to "image" when nothing usable remains', () => {

@@ -171,6 +171,9 @@ describe('safeUploadFileName', () => {
     assert.equal(safeUploadFileName('café crème.png'), 'cafe_creme.png');
     assert.equal(safeUploadFileName('.htaccess'), 'htaccess');
     assert.equal(safeUploadFileName(''), 'image');
+    // Names in other scripts keep their extension under a stem of "image" (it was "jpg").
+    assert.equal(safeUploadFileName('фото.jpg'), 'image.jpg');
+    assert.equal(safeUploadFileName('照片.jpeg'), 'image.jpeg');
     assert.equal(safeUploadFileName(undefined), 'image');
     assert.equal(safeUploadFileName(`${'x'.repeat(300)}.png`).length, 200);
     assert.ok(safeUploadFileName(`${'x'.repeat(300)}.png`).endsWith('.png'));
