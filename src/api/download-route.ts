@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import parseRange from 'range-parser';
 import type { SquishDatabase } from '../db/database.js';
 import { SquishError } from '../errors/index.js';
-import type { BlobStore } from '../store/blob-store.js';
+import type { BlobStore, ByteRange } from '../store/blob-store.js';
 
 /** Tokens are 32 hex (JobOutput.token); anything else cannot exist, so no database query for it. */
 const TOKEN = /^[0-9a-f]{32}$/;
@@ -39,6 +40,26 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 }
 
 /**
+ * The one byte range a GET asks for, checked against the result's size; undefined for the whole
+ * result: no Range header, one that is malformed or not in bytes, several ranges (answering them
+ * whole is allowed, RFC 9110 14.2), or an If-Range naming another version than `etag`.
+ * @throws SquishError RANGE_NOT_SATISFIABLE when the range starts past the end.
+ */
+function requestedRange(request: FastifyRequest, size: number, etag: string): ByteRange | undefined {
+  const header = request.headers.range;
+  if (request.method !== 'GET' || !header) return undefined;
+  // If-Range takes an entity tag, compared strongly, or a date; a result never changes under its
+  // address, but a date cannot prove that to the byte, so only our own ETag keeps the Range.
+  const ifRange = request.headers['if-range'];
+  if (ifRange !== undefined && String(ifRange).trim() !== etag) return undefined;
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -1) throw new SquishError('RANGE_NOT_SATISFIABLE');
+  if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return undefined;
+  const [range] = ranges;
+  return range && { start: range.start, end: range.end };
+}
+
+/**
  * GET /dl/:token/:name serves a stored result, read in place from the blob store. The token is
  * unguessable (128 random bits); the name must be the result's own. A result past its expiry, or
  * whose blob the janitor already deleted, answers 404 RESULT_EXPIRED, so a user can tell "too
@@ -50,7 +71,9 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
  * here first (an expired or deleted result is 404 from Squish). SVG results are always streamed:
  * only Squish can add the Content-Security-Policy that keeps scripts in them from running. A HEAD
  * is streamed too (a presigned GET URL does not answer HEAD), and so is a result with less than
- * PRESIGNED_MIN_SECONDS left.
+ * PRESIGNED_MIN_SECONDS left. One byte range may be asked for (`Range: bytes=...`, 206 with
+ * Content-Range), so that an interrupted download of a large result can resume; a redirected
+ * client sends its Range to the store, which answers it alike.
  */
 export function registerDownloadRoute(
   app: FastifyInstance,
@@ -97,12 +120,21 @@ export function registerDownloadRoute(
       // private: a result belongs to the account that sent the image; shared caches keep out.
       .header('Cache-Control', `private, max-age=${Math.floor(remainingMs / 1000)}`)
       .header('Expires', download.expiresAt.toUTCString())
-      .header('X-Content-Type-Options', 'nosniff');
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Accept-Ranges', 'bytes');
     if (download.format === 'svg') reply.header('Content-Security-Policy', SVG_POLICY);
     if (notModified) return reply.code(304).send();
 
-    const blob = await deps.store.stream(download.blobKey);
+    let range: ByteRange | undefined;
+    try {
+      range = requestedRange(request, info.size, download.etag);
+    } catch (error) {
+      reply.header('Content-Range', `bytes */${info.size}`);
+      throw error;
+    }
+    const blob = await deps.store.stream(download.blobKey, range);
     if (!blob) throw new SquishError('RESULT_EXPIRED');
+    if (range) reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${info.size}`);
     return reply
       .type(download.contentType)
       .header('Content-Length', blob.size)

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
     status: 404,
     message: 'This result has expired and was deleted; optimize the image again.',
   },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range lies outside the result.' },
   DELIVERY_MODE_REQUIRED: { status: 422, message: 'You need to specify either callback_url or wait flag.' },
   QUOTA_EXCEEDED: { status: 429, message: 'The quota of this account is used up.' },
   URL_NOT_ALLOWED: {

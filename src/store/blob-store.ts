@@ -26,6 +26,18 @@ export interface PresignedGetOptions {
   contentDisposition: string;
 }
 
+/** Bytes `start` to `end` of a blob, both included, as an HTTP Range counts them. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** A blob's bytes as a stream; `size` is how many bytes `body` yields. */
+export interface BlobStream {
+  body: Readable;
+  size: number;
+}
+
 export interface PutOptions {
   contentType?: string;
   /**
@@ -44,8 +56,11 @@ export interface BlobStore {
   put(key: string, data: PiecedBytes, options?: PutOptions): Promise<void>;
   /** The whole blob, or undefined when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
-  /** A stream of the blob with its size (for downloads), or undefined. */
-  stream(key: string): Promise<{ body: Readable; size: number } | undefined>;
+  /**
+   * A stream of the blob, or of `range` of it (inside the blob: the caller checked it against the
+   * blob's size), for downloads; undefined when there is no blob.
+   */
+  stream(key: string, range?: ByteRange): Promise<BlobStream | undefined>;
   /** Size and time of a blob, or undefined. */
   stat(key: string): Promise<BlobInfo | undefined>;
   /** Deletes a blob; deleting a missing key is not an error. */

@@ -3,9 +3,15 @@
  * 4.6 MB of heap once loaded: a node on a local folder never pays for it, and a node on S3 loads
  * it with its first blob operation instead of at start.
  */
-import type { Readable } from 'node:stream';
 import type { PiecedBytes } from '../bytes/pieces.js';
-import type { BlobInfo, BlobStore, PresignedGetOptions, PutOptions } from './blob-store.js';
+import type {
+  BlobInfo,
+  BlobStore,
+  BlobStream,
+  ByteRange,
+  PresignedGetOptions,
+  PutOptions,
+} from './blob-store.js';
 
 export class DeferredBlobStore implements BlobStore {
   readonly kind: string;
@@ -43,8 +49,8 @@ export class DeferredBlobStore implements BlobStore {
     return (await this.#loaded()).get(key);
   }
 
-  async stream(key: string): Promise<{ body: Readable; size: number } | undefined> {
-    return (await this.#loaded()).stream(key);
+  async stream(key: string, range?: ByteRange): Promise<BlobStream | undefined> {
+    return (await this.#loaded()).stream(key, range);
   }
 
   async stat(key: string): Promise<BlobInfo | undefined> {

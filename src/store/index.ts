@@ -2,6 +2,8 @@ export {
   assertBlobKey,
   type BlobInfo,
   type BlobStore,
+  type BlobStream,
+  type ByteRange,
   type PresignedGetOptions,
   type PutOptions,
 } from './blob-store.js';

@@ -2,10 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { close, type Dirent, fsync, open as openFd, writeFile, writev } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { type PiecedBytes, piecesOf } from '../bytes/pieces.js';
-import { assertBlobKey, type BlobInfo, type BlobStore, type PutOptions } from './blob-store.js';
+import {
+  assertBlobKey,
+  type BlobInfo,
+  type BlobStore,
+  type BlobStream,
+  type ByteRange,
+  type PutOptions,
+} from './blob-store.js';
 
 /** Options of {@link LocalFolderStore}. */
 export interface LocalFolderStoreOptions {
@@ -101,11 +107,11 @@ export class LocalFolderStore implements BlobStore {
     }
   }
 
-  stream(key: string): Promise<{ body: Readable; size: number } | undefined> {
-    return retryStale(() => this.streamOnce(key));
+  stream(key: string, range?: ByteRange): Promise<BlobStream | undefined> {
+    return retryStale(() => this.streamOnce(key, range));
   }
 
-  private async streamOnce(key: string): Promise<{ body: Readable; size: number } | undefined> {
+  private async streamOnce(key: string, range: ByteRange | undefined): Promise<BlobStream | undefined> {
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(this.pathOf(key), 'r');
@@ -121,7 +127,9 @@ export class LocalFolderStore implements BlobStore {
         await handle.close();
         return undefined;
       }
-      return { body: handle.createReadStream({ autoClose: true }), size: info.size };
+      if (!range) return { body: handle.createReadStream({ autoClose: true }), size: info.size };
+      const { start, end } = range;
+      return { body: handle.createReadStream({ autoClose: true, start, end }), size: end - start + 1 };
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;

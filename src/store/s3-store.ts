@@ -16,6 +16,8 @@ import {
   assertBlobKey,
   type BlobInfo,
   type BlobStore,
+  type BlobStream,
+  type ByteRange,
   type PresignedGetOptions,
   type PutOptions,
 } from './blob-store.js';
@@ -104,10 +106,11 @@ export class S3BlobStore implements BlobStore {
     return this.send('GetObject', () => output.Body!.transformToByteArray());
   }
 
-  async stream(key: string): Promise<{ body: Readable; size: number } | undefined> {
+  async stream(key: string, range?: ByteRange): Promise<BlobStream | undefined> {
     const objectKey = this.objectKey(key);
+    const Range = range && `bytes=${range.start}-${range.end}`;
     const output = await this.sendUnlessMissing('GetObject', () =>
-      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey })),
+      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range })),
     );
     if (!output) return undefined;
     const size = output.ContentLength ?? 0;

@@ -88,6 +88,65 @@ test('a download streams the stored result with type, length, ETag, cache and sa
   assert.equal(head.rawPayload.length, 0);
 });
 
+test('downloads answer one byte range with 206, and a range past the end with 416', async (t) => {
+  const backends = await openBackends(t);
+  const bytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#369' } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+  const { output, path } = await storedResult(backends, {
+    bytes,
+    format: 'png',
+    contentType: 'image/png',
+    fileName: 'ranged.png',
+    width: 64,
+    height: 64,
+  });
+  const app = await server(backends);
+  t.after(() => app.close());
+  const size = bytes.length;
+  const whole = await app.inject(path);
+  assert.equal(whole.headers['accept-ranges'], 'bytes');
+
+  for (const [header, start, end] of [
+    ['bytes=0-9', 0, 9],
+    ['bytes=100-', 100, size - 1],
+    ['bytes=-50', size - 50, size - 1],
+    [`bytes=10-${size + 1000}`, 10, size - 1],
+  ] as const) {
+    const response = await app.inject({ url: path, headers: { range: header } });
+    assert.equal(response.statusCode, 206, header);
+    assert.equal(response.headers['content-range'], `bytes ${start}-${end}/${size}`, header);
+    assert.equal(response.headers['content-length'], String(end - start + 1), header);
+    assert.ok(response.rawPayload.equals(bytes.subarray(start, end + 1)), `${header}: other bytes`);
+    assert.equal(response.headers.etag, output.etag);
+  }
+
+  const past = await app.inject({ url: path, headers: { range: `bytes=${size}-` } });
+  assert.equal(past.statusCode, 416);
+  assert.equal(past.headers['content-range'], `bytes */${size}`);
+  assert.equal(past.json().code, 'RANGE_NOT_SATISFIABLE');
+
+  // Answered whole: several ranges, another unit, nonsense, an If-Range of another version, a HEAD.
+  for (const headers of [
+    { range: 'bytes=0-1,5-6' },
+    { range: 'items=0-1' },
+    { range: 'bytes=x-y' },
+    { range: 'bytes=0-9', 'if-range': '"another-version"' },
+  ]) {
+    const response = await app.inject({ url: path, headers });
+    assert.equal(response.statusCode, 200, JSON.stringify(headers));
+    assert.equal(response.rawPayload.length, size);
+  }
+  const sameVersion = await app.inject({
+    url: path,
+    headers: { range: 'bytes=0-9', 'if-range': output.etag },
+  });
+  assert.equal(sameVersion.statusCode, 206);
+  const head = await app.inject({ method: 'HEAD', url: path, headers: { range: 'bytes=0-9' } });
+  assert.equal(head.statusCode, 200);
+  assert.equal(head.headers['content-length'], String(size));
+});
+
 test('long file names (uploads keep up to 200 characters) are served', async (t) => {
   const backends = await openBackends(t);
   const bytes = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#808080' } })

@@ -213,6 +213,24 @@ export function describeBlobStoreConformance(name: string, open: OpenBlobStore):
       assert.equal(sha256(data), sha256(large));
     });
 
+    it('streams a byte range: the first byte, the last, one inside, and all of them', async () => {
+      const data = randomBytes(100_000);
+      await store.put('range/blob', data);
+      for (const [start, end] of [
+        [0, 0],
+        [99_999, 99_999],
+        [1234, 56_789],
+        [0, 99_999],
+      ] as const) {
+        const streamed = await store.stream('range/blob', { start, end });
+        assert.ok(streamed, `${start}-${end}`);
+        assert.equal(streamed.size, end - start + 1, `${start}-${end}`);
+        const { data: got } = await streamToBuffer(streamed.body);
+        assert.ok(got.equals(data.subarray(start, end + 1)), `${start}-${end}: other bytes`);
+      }
+      assert.equal(await store.stream('range/missing', { start: 0, end: 0 }), undefined);
+    });
+
     it('a stream already open keeps its bytes when the key is replaced', async () => {
       const first = Buffer.alloc(256 * 1024, 7);
       await store.put('replace/while-streaming', first);
