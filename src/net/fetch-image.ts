@@ -1,5 +1,6 @@
 import { SquishError } from '../errors/index.js';
 import { checkUrlSyntax } from './check-url.js';
+import { type DecodedBody, decodedBody } from './decoded-body.js';
 import { fileNameFromUrl } from './file-name.js';
 import { DEFAULT_MAX_REDIRECTS, type OutboundPolicy } from './outbound-policy.js';
 import { isRedirectStatus, redirectTarget } from './redirect.js';
@@ -20,8 +21,9 @@ export interface FetchedImage {
  * Downloads an image for `POST /v1/url` through the guarded client: every URL and redirect target
  * is checked (scheme, credentials, addresses after DNS and at connect time), redirects are
  * followed by hand up to `policy.maxRedirects`, the body is capped at `policy.maxBytes` while it
- * streams, and the whole call, redirects included, ends by `policy.timeoutMs`. Whatever the body
- * is, it is returned: the engine decides whether it is an image.
+ * streams (after undoing a gzip, deflate or br coding the server applied anyway, see decodedBody),
+ * and the whole call, redirects included, ends by `policy.timeoutMs`. Whatever the body is, it is
+ * returned: the engine decides whether it is an image.
  *
  * @throws SquishError URL_NOT_ALLOWED, FETCH_FAILED (network error, timeout, non-2xx status) or
  *   INPUT_TOO_LARGE; the caller's abort reason when `signal` aborts
@@ -60,6 +62,13 @@ export async function fetchImage(
           `The server at ${current.host} answered HTTP ${response.statusCode} for the image URL.`,
         );
       }
+      let decoded: DecodedBody;
+      try {
+        decoded = decodedBody(response);
+      } catch (error) {
+        await discard(response);
+        throw error;
+      }
       const bytes = await readCapped(
         response,
         policy.maxBytes,
@@ -68,7 +77,16 @@ export async function fetchImage(
             'INPUT_TOO_LARGE',
             `The image at the URL is larger than the limit of ${policy.maxBytes} bytes.`,
           ),
-      );
+        decoded.body,
+      ).catch((error: unknown) => {
+        const coding = decoded.failedCoding();
+        if (!coding || error instanceof SquishError) throw error;
+        throw new SquishError(
+          'FETCH_FAILED',
+          `The server sent the image ${coding}-compressed, and the compressed data is corrupt.`,
+          { cause: error },
+        );
+      });
       const contentType = header(response.headers['content-type']);
       return {
         bytes,

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { type Dispatcher, request } from 'undici';
 import { isSquishError, SquishError } from '../errors/index.js';
 import { outboundAgent } from './agents.js';
@@ -51,13 +52,15 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Reads a response body, refusing it as soon as it grows past `maxBytes` (and at once when its
- * Content-Length says it will), so a huge or endless body never fills memory.
+ * Reads a response body (or `body`, a stream made from it, such as its decoded form), refusing it
+ * as soon as it grows past `maxBytes` (and at once when its Content-Length says it will), so a
+ * huge or endless body never fills memory.
  */
 export async function readCapped(
   response: Dispatcher.ResponseData,
   maxBytes: number,
   tooLarge: () => SquishError,
+  body: Readable = response.body,
 ): Promise<Uint8Array> {
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -66,11 +69,12 @@ export async function readCapped(
   }
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of response.body) {
+  for await (const chunk of body) {
     const buffer = chunk as Buffer;
     total += buffer.byteLength;
     if (total > maxBytes) {
       drop(response);
+      if (body !== response.body) body.destroy();
       throw tooLarge();
     }
     chunks.push(buffer);

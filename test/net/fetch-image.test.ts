@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { SquishError } from '../../src/errors/index.js';
 import { closeOutboundAgents, fetchImage, type OutboundPolicy } from '../../src/net/index.js';
@@ -55,6 +56,22 @@ describe('fetchImage', () => {
       '/to-file': (_request, response) => response.writeHead(302, { location: 'file:///etc/passwd' }).end(),
       '/to-credentials': (_request, response) =>
         response.writeHead(302, { location: `http://admin:secret@127.0.0.1:${server.port}/photo.png` }).end(),
+      '/gzipped.png': (_request, response) =>
+        response
+          .writeHead(200, { 'content-type': 'image/png', 'content-encoding': 'gzip' })
+          .end(gzipSync(png)),
+      '/brotli.png': (_request, response) =>
+        response
+          .writeHead(200, { 'content-type': 'image/png', 'content-encoding': 'br' })
+          .end(brotliCompressSync(png)),
+      '/twice.png': (_request, response) =>
+        response.writeHead(200, { 'content-encoding': 'gzip, br' }).end(brotliCompressSync(gzipSync(png))),
+      // 32 MB of zeros in 32 KB: far past the cap once decoded.
+      '/bomb.gz': (_request, response) =>
+        response.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(32 * 1024 * 1024))),
+      '/corrupt.gz': (_request, response) =>
+        response.writeHead(200, { 'content-encoding': 'gzip' }).end(Buffer.from('not gzip at all')),
+      '/zstd': (_request, response) => response.writeHead(200, { 'content-encoding': 'zstd' }).end(png),
       '/missing': (_request, response) => response.writeHead(404).end('no'),
       '/broken': (_request, response) => response.writeHead(500).end('oops'),
       '/declared-huge': (_request, response) => {
@@ -139,6 +156,25 @@ describe('fetchImage', () => {
     assert.equal(Buffer.from(fetched.bytes).toString(), '<html>');
     assert.equal(fetched.contentType, 'text/html');
     assert.equal(fetched.fileName, 'page');
+  });
+
+  it('decodes a body the server compressed anyway (gzip, br, both), as S3 serves a stored .svg.gz', async () => {
+    for (const path of ['/gzipped.png', '/brotli.png', '/twice.png']) {
+      const fetched = await fetchImage(`${server.origin}${path}`, open);
+      assert.ok(Buffer.from(fetched.bytes).equals(png), path);
+    }
+  });
+
+  it('caps the decoded bytes: a compression bomb stops at the cap', async () => {
+    await assert.rejects(fetchImage(`${server.origin}/bomb.gz`, open), failsWith('INPUT_TOO_LARGE', /65536/));
+  });
+
+  it('fails clearly on a corrupt or unknown content coding', async () => {
+    await assert.rejects(
+      fetchImage(`${server.origin}/corrupt.gz`, open),
+      failsWith('FETCH_FAILED', /gzip-compressed.*corrupt/),
+    );
+    await assert.rejects(fetchImage(`${server.origin}/zstd`, open), failsWith('FETCH_FAILED', /zstd/));
   });
 
   it('refuses a Content-Length above the cap before reading the body', async () => {
