@@ -35,6 +35,10 @@ export function decodedBody(response: Dispatcher.ResponseData): DecodedBody {
     .filter((coding) => coding !== '' && coding !== 'identity');
   let failed: string | undefined;
   if (codings.length === 0) return { body: response.body, failedCoding: () => failed };
+  // The pipeline hands an error of the body (a lost connection, the deadline) to every decoder as
+  // well: only an error a decoder raised itself means corrupt data.
+  const fromBody = new Set<unknown>();
+  response.body.on('error', (error) => fromBody.add(error));
   const decoders = codings.reverse().map((coding) => {
     const create = DECODERS[coding];
     if (!create) {
@@ -44,8 +48,8 @@ export function decodedBody(response: Dispatcher.ResponseData): DecodedBody {
       );
     }
     const decoder = create();
-    decoder.once('error', () => {
-      failed ??= coding;
+    decoder.once('error', (error) => {
+      if (!fromBody.has(error)) failed ??= coding;
     });
     return decoder;
   });

@@ -72,6 +72,15 @@ describe('fetchImage', () => {
       '/corrupt.gz': (_request, response) =>
         response.writeHead(200, { 'content-encoding': 'gzip' }).end(Buffer.from('not gzip at all')),
       '/zstd': (_request, response) => response.writeHead(200, { 'content-encoding': 'zstd' }).end(png),
+      '/gzip-trickle': (_request, response) => {
+        const coded = gzipSync(png);
+        response.writeHead(200, { 'content-encoding': 'gzip' });
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (sent < coded.length) response.write(coded.subarray(sent, (sent += 8)));
+        }, 100);
+        response.on('close', () => clearInterval(timer));
+      },
       '/missing': (_request, response) => response.writeHead(404).end('no'),
       '/broken': (_request, response) => response.writeHead(500).end('oops'),
       '/declared-huge': (_request, response) => {
@@ -175,6 +184,13 @@ describe('fetchImage', () => {
       failsWith('FETCH_FAILED', /gzip-compressed.*corrupt/),
     );
     await assert.rejects(fetchImage(`${server.origin}/zstd`, open), failsWith('FETCH_FAILED', /zstd/));
+  });
+
+  it('names the deadline, not corrupt data, when a compressed body is cut short by it', async () => {
+    await assert.rejects(
+      fetchImage(`${server.origin}/gzip-trickle`, { ...open, timeoutMs: 400 }),
+      failsWith('FETCH_FAILED', /0\.4 s/),
+    );
   });
 
   it('refuses a Content-Length above the cap before reading the body', async () => {
