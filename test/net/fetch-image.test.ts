@@ -77,7 +77,9 @@ describe('fetchImage', () => {
         response.writeHead(200, { 'content-encoding': 'gzip' });
         let sent = 0;
         const timer = setInterval(() => {
-          if (sent < coded.length) response.write(coded.subarray(sent, (sent += 8)));
+          if (sent >= coded.length) return;
+          response.write(coded.subarray(sent, sent + 8));
+          sent += 8;
         }, 100);
         response.on('close', () => clearInterval(timer));
       },
