@@ -3,6 +3,7 @@
  * pool goes on serving.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { EnginePool } from '../../src/engine/index.js';
@@ -100,6 +101,58 @@ test('an input given in pieces is optimized as the whole input is', async () => 
     assert.equal(pieced.width, whole.width);
     await assertSamePixels(whole.data, pieced.data, 'the same output from the pieces');
   } finally {
+    await pool.close();
+  }
+});
+
+test('a process is kept from job to job, and replaced after jobsPerProcess jobs', async () => {
+  const pool = new EnginePool({ size: 1, jobsPerProcess: 3 });
+  try {
+    const input = await tiny();
+    const pids: (number | undefined)[] = [];
+    for (let i = 0; i < 4; i++) pids.push((await pool.run(input, parsePlan())).pid);
+    assert.ok(pids[0] !== undefined);
+    assert.deepEqual(pids.slice(0, 3), [pids[0], pids[0], pids[0]], 'the first three jobs share a process');
+    assert.notEqual(pids[3], pids[0], 'the fourth runs in a new one');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a process holding more memory than recycleRssBytes after its job is replaced', async () => {
+  // Every engine process holds more than a byte: each job gets a fresh one, and all succeed.
+  const pool = new EnginePool({ size: 1, recycleRssBytes: 1 });
+  try {
+    const input = await tiny();
+    const pids = new Set<number | undefined>();
+    for (let i = 0; i < 3; i++) pids.add((await pool.run(input, parsePlan())).pid);
+    assert.equal(pids.size, 3);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('engine processes run with two malloc arenas unless the environment sets them', async () => {
+  const arenas = async (pool: EnginePool) => {
+    const { pid } = await pool.run(await tiny(), parsePlan());
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return environ.find((entry) => entry.startsWith('MALLOC_ARENA_MAX='));
+  };
+  const pool = new EnginePool({ size: 1 });
+  const before = process.env.MALLOC_ARENA_MAX;
+  try {
+    delete process.env.MALLOC_ARENA_MAX;
+    assert.equal(await arenas(pool), 'MALLOC_ARENA_MAX=2');
+    process.env.MALLOC_ARENA_MAX = '4';
+    const own = new EnginePool({ size: 1 });
+    try {
+      assert.equal(await arenas(own), 'MALLOC_ARENA_MAX=4');
+    } finally {
+      await own.close();
+    }
+  } finally {
+    if (before === undefined) delete process.env.MALLOC_ARENA_MAX;
+    else process.env.MALLOC_ARENA_MAX = before;
     await pool.close();
   }
 });
