@@ -28,7 +28,8 @@ export interface EnginePoolOptions {
   limits?: Partial<EngineLimits>;
   /**
    * Replace a process whose resident memory is above this many bytes once its job is done,
-   * bounding what fragmentation and leaks keep (default: a third of `limits.maxMemoryBytes`).
+   * bounding what fragmentation and leaks keep (default: a third of `limits.maxMemoryBytes`, at
+   * least {@link MIN_RECYCLE_RSS_BYTES}).
    */
   recycleRssBytes?: number;
   /** Replace a process after this many jobs all the same, a backstop (default 10 000). */
@@ -88,8 +89,16 @@ const PAGE_SIZE = 4096;
 const ENGINE_HEAP_FLAG = '--initial-heap-size=64';
 
 /**
+ * The least default recycleRssBytes. An engine process holds 85-110 MB when idle after its first
+ * job (a 2K photo, an SVG, a 12 MP JPEG) and 100-185 MB after ten more of the same: a lower bound
+ * would replace it after nearly every job under a small memory limit. Above it, a third of the
+ * limit leaves every job at least two thirds of its memory.
+ */
+export const MIN_RECYCLE_RSS_BYTES = 256 * 1024 * 1024;
+
+/**
  * Jobs after which a process is replaced even though its memory stayed low. Replacing costs: a
- * process took about 850 ms to start on this 2-core machine, and its first dozen jobs ran 10-30 %
+ * process took 600-850 ms to start on this 2-core machine, and its first dozen jobs ran 10-30 %
  * slower than a warm one's (V8 compiles as it goes). At the former fixed 200 jobs that was 4-6 ms
  * a job, more than doubling a 32x32 icon's round trip through the pool (4 to 10 ms). Memory is
  * what replacement guards, and the RSS check after each job watches it; the count only bounds
@@ -124,7 +133,8 @@ export class EnginePool {
     this.size = Math.max(1, options.size ?? availableParallelism());
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
     this.#jobsPerProcess = options.jobsPerProcess ?? DEFAULT_JOBS_PER_PROCESS;
-    this.#recycleRssBytes = options.recycleRssBytes ?? Math.floor(this.limits.maxMemoryBytes / 3);
+    this.#recycleRssBytes =
+      options.recycleRssBytes ?? Math.max(MIN_RECYCLE_RSS_BYTES, Math.floor(this.limits.maxMemoryBytes / 3));
     this.#execArgv = [ENGINE_HEAP_FLAG, ...(options.execArgv ?? inheritableExecArgv())];
     this.#slots = new Array(this.size).fill(undefined);
   }
