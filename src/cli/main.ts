@@ -194,8 +194,13 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       setStatus(await runServe(flags, streams));
     });
 
-  const keys = program.command('keys').description('Manage API key pairs (stored in the data folder).');
   const dataOption = () => new Option('--data <dir>', 'data folder [SQUISH_DATA_DIR, default ./data]');
+  // `--data` is taken before the subcommand too (`squish keys --data d create`): the actions read
+  // it with optsWithGlobals, where the subcommand's own, when given, wins.
+  const keys = program
+    .command('keys')
+    .description('Manage API key pairs (stored in the data folder).')
+    .addOption(dataOption());
   keys
     .command('create')
     .description('Create a key pair and its webhook signing secret; the api_secret is shown only once.')
@@ -207,8 +212,13 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     )
     .option('--json', 'print {"api_key","api_secret","signing_secret"}')
     .addOption(dataOption())
-    .action(async (flags: KeysFlags & { name?: string; quota?: number }) => {
-      setStatus(await runKeysCreate(flags, streams));
+    .action(async (_flags: unknown, command: Command) => {
+      setStatus(
+        await runKeysCreate(
+          command.optsWithGlobals<KeysFlags & { name?: string; quota?: number }>(),
+          streams,
+        ),
+      );
     });
   keys
     .command('list')
@@ -219,8 +229,10 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       'show the webhook signing secret of each key (and the previous one in its grace)',
     )
     .addOption(dataOption())
-    .action(async (flags: KeysFlags & { showSigningSecret?: boolean }) => {
-      setStatus(await runKeysList(flags, streams));
+    .action(async (_flags: unknown, command: Command) => {
+      setStatus(
+        await runKeysList(command.optsWithGlobals<KeysFlags & { showSigningSecret?: boolean }>(), streams),
+      );
     });
   keys
     .command('rotate-signing-secret')
@@ -235,8 +247,14 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     )
     .option('--json', 'print {"api_key","signing_secret"}')
     .addOption(dataOption())
-    .action(async (apiKey: string, flags: KeysFlags & { graceHours?: number }) => {
-      setStatus(await runKeysRotateSigningSecret(apiKey, flags, streams));
+    .action(async (apiKey: string, _flags: unknown, command: Command) => {
+      setStatus(
+        await runKeysRotateSigningSecret(
+          apiKey,
+          command.optsWithGlobals<KeysFlags & { graceHours?: number }>(),
+          streams,
+        ),
+      );
     });
   for (const action of ['revoke', 'suspend', 'activate'] as const) {
     keys
@@ -250,8 +268,8 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       )
       .argument('<api_key>', 'the public key')
       .addOption(dataOption())
-      .action(async (apiKey: string, flags: KeysFlags) => {
-        setStatus(await runKeysChange(action, apiKey, flags, streams));
+      .action(async (apiKey: string, _flags: unknown, command: Command) => {
+        setStatus(await runKeysChange(action, apiKey, command.optsWithGlobals<KeysFlags>(), streams));
       });
   }
 
@@ -259,7 +277,8 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     .command('webhooks')
     .description(
       'Inspect and re-send webhook (callback) deliveries (in the data folder or SQUISH_DATABASE_URL).',
-    );
+    )
+    .addOption(dataOption());
   webhooks
     .command('list')
     .description('List webhook deliveries, newest first, with every attempt (HTTP status, latency, error).')
@@ -276,8 +295,8 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     )
     .option('--json', 'print one JSON object per delivery (JSON lines), as the API shows them')
     .addOption(dataOption())
-    .action(async (flags: WebhooksListFlags) => {
-      setStatus(await runWebhooksList(flags, streams));
+    .action(async (_flags: unknown, command: Command) => {
+      setStatus(await runWebhooksList(command.optsWithGlobals<WebhooksListFlags>(), streams));
     });
   webhooks
     .command('redeliver')
@@ -296,8 +315,14 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       'after',
       '\nExit status: 0 when the delivery was queued again (with --wait: and delivered), 1 when there is no\nsuch delivery, 3 with --wait when the attempt failed or was not made in time.',
     )
-    .action(async (id: string, flags: { data?: string; json?: boolean; wait?: number }) => {
-      setStatus(await runWebhooksRedeliver(id, flags, streams));
+    .action(async (id: string, _flags: unknown, command: Command) => {
+      setStatus(
+        await runWebhooksRedeliver(
+          id,
+          command.optsWithGlobals<{ data?: string; json?: boolean; wait?: number }>(),
+          streams,
+        ),
+      );
     });
 
   return program;

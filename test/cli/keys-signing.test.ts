@@ -173,3 +173,25 @@ test('a data folder the file system refuses stops the CLI with its message and e
     assert.equal(run.stderr, `error: ENOTDIR: not a directory, mkdir '${path.join(file, 'data')}'\n`);
   }
 });
+
+test('--data is taken before the subcommand too, and the subcommand’s own wins', async (t) => {
+  const dir = tempData(t);
+  const data = path.join(dir, 'data');
+  const other = path.join(dir, 'other');
+  const created = await runCli(['keys', '--data', data, 'create', '--json'], { cwd: dir });
+  assert.equal(created.code, 0, created.stderr);
+  const { api_key: apiKey } = JSON.parse(created.stdout) as { api_key: string };
+  const listed = await runCli(['keys', '--data', data, 'list', '--json'], { cwd: dir });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(
+    (JSON.parse(listed.stdout) as ListedKey[]).map((key) => key.api_key),
+    [apiKey],
+  );
+  // The subcommand's --data names another folder, with no keys.
+  const own = await runCli(['keys', '--data', data, 'list', '--json', '--data', other], { cwd: dir });
+  assert.equal(own.code, 0, own.stderr);
+  assert.deepEqual(JSON.parse(own.stdout), []);
+  const deliveries = await runCli(['webhooks', '--data', data, 'list', '--json'], { cwd: dir });
+  assert.equal(deliveries.code, 0, deliveries.stderr);
+  assert.equal(deliveries.stdout, '');
+});
