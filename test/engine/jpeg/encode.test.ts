@@ -23,3 +23,20 @@ test('encodeJpeg takes a sharp pipeline or raw RGB and honours quality and subsa
   assert.equal((await sharp(smaller).metadata()).chromaSubsampling, '4:2:0');
   assert.ok(smaller.length < fromRaw.length);
 });
+
+test('without the scan search the pixels are the same and only the bytes grow (what the probes rely on)', async () => {
+  const rgb = await decodeToRgb(fixture('kodim05-q92.jpg'));
+  for (const quality of [35, 80, 95]) {
+    for (const quantisationTable of [1, 2, 5]) {
+      for (const chromaSubsampling of ['4:2:0', '4:4:4'] as const) {
+        const options = { quality, quantisationTable, chromaSubsampling };
+        const searched = await encodeJpeg(rgb, options);
+        const plain = await encodeJpeg(rgb, { ...options, optimiseScans: false });
+        const label = JSON.stringify(options);
+        const [a, b] = await Promise.all([decodeRaw(searched), decodeRaw(plain)]);
+        assert.equal(countDifferentPixels(a, b), 0, label);
+        assert.notDeepEqual(plain, searched, `${label}: the scan search was skipped`);
+      }
+    }
+  }
+});

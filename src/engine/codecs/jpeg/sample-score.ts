@@ -54,6 +54,12 @@ export function metricSample(image: RgbImage): MetricSample {
 }
 
 /**
+ * Probe encodes skip mozjpeg's scan search: the decoded pixels, so the score, are the same with it
+ * (encode.ts), and the bytes are compared only with other probes' bytes, measured alike.
+ */
+const PROBE: Pick<EncodeJpegOptions, 'optimiseScans'> = { optimiseScans: false };
+
+/**
  * Bytes and SSIMULACRA2 score of the sample encoded with `options`. Each tile is encoded on its
  * own, then the decoded tiles are packed like the reference: encoding the mosaic itself would let
  * 4:2:0 chroma upsampling blend the colours of unrelated neighbouring tiles at every seam, which
@@ -64,16 +70,19 @@ export async function scoreSample(
   sample: MetricSample,
   options: EncodeJpegOptions,
 ): Promise<{ score: number; bytes: number }> {
-  const encoded = await Promise.all(sample.tiles.map((tile) => encodeJpeg(tile, options)));
+  const encoded = await Promise.all(sample.tiles.map((tile) => encodeJpeg(tile, { ...options, ...PROBE })));
   const decoded = await Promise.all(encoded.map((bytes) => decodeToRgb(bytes)));
   const distorted = sample.whole ? decoded[0]! : packLikeReference(decoded);
   const score = await ssimulacra2(sample.reference, distorted);
   return { score, bytes: encoded.reduce((sum, bytes) => sum + bytes.length, 0) };
 }
 
-/** Bytes of the sample's tiles encoded with `options` (no metric): to compare settings' cost. */
+/**
+ * Bytes of the sample's tiles encoded with `options` (no metric): to compare settings' cost, with
+ * each other and with scoreSample's bytes (measured alike, without the scan search).
+ */
 export async function sampleBytes(sample: MetricSample, options: EncodeJpegOptions): Promise<number> {
-  const encoded = await Promise.all(sample.tiles.map((tile) => encodeJpeg(tile, options)));
+  const encoded = await Promise.all(sample.tiles.map((tile) => encodeJpeg(tile, { ...options, ...PROBE })));
   return encoded.reduce((sum, bytes) => sum + bytes.length, 0);
 }
 
