@@ -194,13 +194,15 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       setStatus(await runServe(flags, streams));
     });
 
+  // `--data` belongs to `keys` and `webhooks` themselves, so it may come before or after the
+  // subcommand (`squish keys --data d create`, `squish keys create --data d`; the last one given
+  // wins). The actions read it with optsWithGlobals; each subcommand's help lists it.
   const dataOption = () => new Option('--data <dir>', 'data folder [SQUISH_DATA_DIR, default ./data]');
-  // `--data` is taken before the subcommand too (`squish keys --data d create`): the actions read
-  // it with optsWithGlobals, where the subcommand's own, when given, wins.
   const keys = program
     .command('keys')
     .description('Manage API key pairs (stored in the data folder).')
-    .addOption(dataOption());
+    .addOption(dataOption())
+    .configureHelp({ showGlobalOptions: true });
   keys
     .command('create')
     .description('Create a key pair and its webhook signing secret; the api_secret is shown only once.')
@@ -211,7 +213,6 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       integerIn(0, Number.MAX_SAFE_INTEGER),
     )
     .option('--json', 'print {"api_key","api_secret","signing_secret"}')
-    .addOption(dataOption())
     .action(async (_flags: unknown, command: Command) => {
       setStatus(
         await runKeysCreate(
@@ -228,7 +229,6 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       '--show-signing-secret',
       'show the webhook signing secret of each key (and the previous one in its grace)',
     )
-    .addOption(dataOption())
     .action(async (_flags: unknown, command: Command) => {
       setStatus(
         await runKeysList(command.optsWithGlobals<KeysFlags & { showSigningSecret?: boolean }>(), streams),
@@ -246,7 +246,6 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       integerIn(0, MAX_GRACE_HOURS),
     )
     .option('--json', 'print {"api_key","signing_secret"}')
-    .addOption(dataOption())
     .action(async (apiKey: string, _flags: unknown, command: Command) => {
       setStatus(
         await runKeysRotateSigningSecret(
@@ -267,7 +266,6 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
         }[action],
       )
       .argument('<api_key>', 'the public key')
-      .addOption(dataOption())
       .action(async (apiKey: string, _flags: unknown, command: Command) => {
         setStatus(await runKeysChange(action, apiKey, command.optsWithGlobals<KeysFlags>(), streams));
       });
@@ -278,7 +276,8 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     .description(
       'Inspect and re-send webhook (callback) deliveries (in the data folder or SQUISH_DATABASE_URL).',
     )
-    .addOption(dataOption());
+    .addOption(dataOption())
+    .configureHelp({ showGlobalOptions: true });
   webhooks
     .command('list')
     .description('List webhook deliveries, newest first, with every attempt (HTTP status, latency, error).')
@@ -294,7 +293,6 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       new Option('--limit <n>', 'deliveries shown at most').default(50).argParser(integerIn(1, 100_000)),
     )
     .option('--json', 'print one JSON object per delivery (JSON lines), as the API shows them')
-    .addOption(dataOption())
     .action(async (_flags: unknown, command: Command) => {
       setStatus(await runWebhooksList(command.optsWithGlobals<WebhooksListFlags>(), streams));
     });
@@ -310,7 +308,6 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       integerIn(1, 3600),
     )
     .option('--json', 'print the delivery as JSON')
-    .addOption(dataOption())
     .addHelpText(
       'after',
       '\nExit status: 0 when the delivery was queued again (with --wait: and delivered), 1 when there is no\nsuch delivery, 3 with --wait when the attempt failed or was not made in time.',

@@ -174,7 +174,7 @@ test('a data folder the file system refuses stops the CLI with its message and e
   }
 });
 
-test('--data is taken before the subcommand too, and the subcommand’s own wins', async (t) => {
+test('--data is taken before the subcommand too, and the last one given wins', async (t) => {
   const dir = tempData(t);
   const data = path.join(dir, 'data');
   const other = path.join(dir, 'other');
@@ -187,7 +187,7 @@ test('--data is taken before the subcommand too, and the subcommand’s own wins
     (JSON.parse(listed.stdout) as ListedKey[]).map((key) => key.api_key),
     [apiKey],
   );
-  // The subcommand's --data names another folder, with no keys.
+  // A later --data names another folder, with no keys.
   const own = await runCli(['keys', '--data', data, 'list', '--json', '--data', other], { cwd: dir });
   assert.equal(own.code, 0, own.stderr);
   assert.deepEqual(JSON.parse(own.stdout), []);
