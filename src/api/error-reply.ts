@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERROR_CODES, type ErrorCode, isSquishError, isStorageFull } from '../errors/index.js';
+import { ERROR_CODES, type ErrorCode, isSquishError, isStorageFull, SquishError } from '../errors/index.js';
 
 /** The JSON body of every error the platform's own routes answer. */
 export interface ErrorBody {
@@ -59,18 +59,15 @@ export function errorReply(error: unknown): { status: number; body: ErrorBody; i
  * "code": "FST_ERR_MAX_PARAM_LENGTH", ...}`, status 414), echoing the whole path.
  */
 export function frameworkErrorReply(error: FastifyError): { status: number; body: ErrorBody } {
-  if (error.code === 'FST_ERR_BAD_URL') {
-    const message = 'The address is not a valid URL (malformed percent-encoding).';
-    return { status: 400, body: { success: false, code: 'INVALID_REQUEST', message } };
-  }
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return {
-      status: 404,
-      body: { success: false, code: 'NOT_FOUND', message: ERROR_CODES.NOT_FOUND.message },
-    };
-  }
-  const { status, body } = errorReply(error);
+  const { status, body } = errorReply(squishErrorFor(error));
   return { status, body };
+}
+
+function squishErrorFor(error: FastifyError): unknown {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return new SquishError('INVALID_REQUEST', 'The address is not a valid URL (malformed percent-encoding).');
+  }
+  return error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new SquishError('NOT_FOUND') : error;
 }
 
 /** Installs the error and not-found handlers of the routes outside the compat plugins. */
