@@ -70,7 +70,7 @@ export async function scoreSample(
   sample: MetricSample,
   options: EncodeJpegOptions,
 ): Promise<{ score: number; bytes: number }> {
-  const encoded = await Promise.all(sample.tiles.map((tile) => encodeJpeg(tile, { ...options, ...PROBE })));
+  const encoded = await encodeTiles(sample, options);
   const decoded = await Promise.all(encoded.map((bytes) => decodeToRgb(bytes)));
   const distorted = sample.whole ? decoded[0]! : packLikeReference(decoded);
   const score = await ssimulacra2(sample.reference, distorted);
@@ -82,8 +82,13 @@ export async function scoreSample(
  * each other and with scoreSample's bytes (measured alike, without the scan search).
  */
 export async function sampleBytes(sample: MetricSample, options: EncodeJpegOptions): Promise<number> {
-  const encoded = await Promise.all(sample.tiles.map((tile) => encodeJpeg(tile, { ...options, ...PROBE })));
+  const encoded = await encodeTiles(sample, options);
   return encoded.reduce((sum, bytes) => sum + bytes.length, 0);
+}
+
+/** Each tile of the sample encoded on its own with `options`, as a probe (see {@link PROBE}). */
+function encodeTiles(sample: MetricSample, options: EncodeJpegOptions): Promise<Uint8Array[]> {
+  return Promise.all(sample.tiles.map((tile) => encodeJpeg(tile, { ...options, ...PROBE })));
 }
 
 /** Equal-sized tiles stacked into one column, then laid out by mosaic() exactly as the reference. */
