@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
+import { createAnalysisPlugin, type DocumentFacts } from '../../../src/engine/codecs/svg/analysis.js';
 import { svgOptimizer } from '../../../src/engine/codecs/svg/index.js';
 import { minifyConfig } from '../../../src/engine/codecs/svg/minify.js';
 import { minifyFacts } from '../../../src/engine/codecs/svg/minify-facts.js';
+import { referenceOptions } from '../../../src/engine/codecs/svg/optimize-svg.js';
 import { diffRenders, onWhite, onWhiteMosaic } from '../../../src/engine/codecs/svg/render-diff.js';
 import { runSvgo } from '../../../src/engine/codecs/svg/run-svgo.js';
 import {
@@ -201,5 +203,39 @@ describe('SVG render verification with a preview', () => {
     const comparison = await verifyCandidate(references, covered, { deadline, minScore: 90 });
     assert.equal(comparison.score, Number.NEGATIVE_INFINITY);
     assert.equal(fullRenders(), 0);
+  });
+});
+
+describe('SVG full-size reference rendered ahead of need', () => {
+  it('starts the full-size render with the preview, sized as the document is', async () => {
+    const input = fixture('oc-star_75pt08step.svg');
+    const deadline = Date.now() + 60_000;
+    const eager = startReferences(input, undefined, deadline, { eagerFull: true });
+    // The size a later call gives is not used: the render is already under way at the document's size.
+    const other = { width: 50, height: 50 };
+    const { size } = await eager.full(other).done;
+    assert.deepEqual(size, (await eager.preview.done).size);
+    assert.notDeepEqual(size, other);
+    const lazy = startReferences(input, undefined, deadline);
+    assert.deepEqual((await lazy.full(other).done).size, other);
+  });
+
+  it('is asked for by lossy ladders of documents without per-pixel elements only', () => {
+    const count = (body: string): DocumentFacts => {
+      const facts: DocumentFacts = { elements: 0, expanded: 0, pixelBound: 0 };
+      runSvgo(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">${body}</svg>`, {
+        plugins: [createAnalysisPlugin(facts, 100)],
+      });
+      return facts;
+    };
+    const plain = count('<rect width="5" height="5"/><g><path d="M0 0h5"/></g>');
+    const costly = count(
+      '<defs><filter id="f"><feGaussianBlur stdDeviation="2"/></filter><mask id="m"/><pattern id="p"/></defs><g><image href="data:image/png;base64,AA=="/></g>',
+    );
+    assert.equal(plain.pixelBound, 0);
+    assert.equal(costly.pixelBound, 4);
+    assert.equal(referenceOptions(context({ lossy: true }), plain).eagerFull, true);
+    assert.equal(referenceOptions(context({ lossy: true }), costly).eagerFull, false);
+    assert.equal(referenceOptions(context({ lossy: false }), plain).eagerFull, false);
   });
 });

@@ -392,20 +392,39 @@ export interface References {
   full(size: DocumentSize): PendingReference;
 }
 
+/** How {@link startReferences} renders. */
+export interface ReferenceOptions {
+  /**
+   * Start the full-size render with the preview's, for ladders whose candidates mostly need the
+   * full size: lossy ones, whose coarse rungs are seldom alike in the preview. The reference then
+   * renders while svgo makes the first candidate, and a candidate that needs the full size finds
+   * it done, and renders alone rather than beside it. When every candidate is settled by its
+   * preview the render is wasted, so this is for documents whose full-size render costs little
+   * more than the preview's.
+   */
+  eagerFull?: boolean;
+}
+
 /**
  * Starts rendering `reference` at the preview size (see startReference for `size`); the full size
- * starts when a candidate first needs it. Lossy ladders too start with the preview: their coarse
- * rungs are mostly rejected there, and the full-size render of a document whose filters or
- * blurs cost more than its parse (adwaita's icon: 400 ms at 1024 px) is then often never needed.
+ * starts when a candidate first needs it, or at once with `eagerFull`. Lossless ladders start with
+ * the preview alone: their candidates are mostly settled there, and the full-size render of a
+ * document whose filters or blurs cost more than its parse (adwaita's icon: 400 ms at 1024 px) is
+ * then often never needed.
  */
 export function startReferences(
   reference: Uint8Array,
   size: DocumentSize | undefined,
   deadline: number,
+  { eagerFull = false }: ReferenceOptions = {},
 ): References {
-  let full: PendingReference | undefined;
+  const preview = startReference(reference, size, deadline, PREVIEW_RENDER_BOUNDS);
+  // Started here, not when the preview is done: that callback would wait for the svgo run the
+  // caller starts next on this thread, which the render is meant to overlap. Both renders are
+  // given the same size, so the full one is the render `full` would start.
+  let full = eagerFull ? startReference(reference, size, deadline) : undefined;
   return {
-    preview: startReference(reference, size, deadline, PREVIEW_RENDER_BOUNDS),
+    preview,
     full: (known) => {
       full ??= startReference(reference, known, deadline);
       return full;
