@@ -115,6 +115,8 @@ interface BlurScratch {
   padded: Float32Array;
   /** A row of zeros, for the rows above and below the image. */
   zeros: Float32Array;
+  /** A row the vertical pass writes its priming rows to (before the image's first). */
+  discard: Float32Array;
   /** Per column, each filter's previous and second-previous output (vertical pass). */
   state: Float32Array[];
 }
@@ -124,6 +126,7 @@ function blurScratch(width: number): BlurScratch {
   return {
     padded: new Float32Array(width + 3 * radius),
     zeros: new Float32Array(width),
+    discard: new Float32Array(width),
     state: Array.from({ length: 6 }, () => new Float32Array(width)),
   };
 }
@@ -196,8 +199,8 @@ function verticalPass(
     const bottom = n + radius - 1;
     const above = top >= 0 ? input.subarray(top * width, top * width + width) : scratch.zeros;
     const below = bottom < height ? input.subarray(bottom * width, bottom * width + width) : scratch.zeros;
-    const outRow = n * width;
-    const write = n >= 0;
+    // Rows before the first only prime the filters' state: the output row is then a scratch one.
+    const out = n >= 0 ? output.subarray(n * width, n * width + width) : scratch.discard;
     for (let x = 0; x < width; x++) {
       const sum = fround(above[x]! + below[x]!);
       const out1 = fround(sum * n1 - fround(prev1[x]! * e1 + before1[x]!));
@@ -206,7 +209,7 @@ function verticalPass(
       before1[x] = out1;
       before3[x] = out3;
       before5[x] = out5;
-      if (write) output[outRow + x] = fround(out1 + out3) + out5;
+      out[x] = fround(out1 + out3) + out5;
     }
     [prev1, before1] = [before1, prev1];
     [prev3, before3] = [before3, prev3];
@@ -470,10 +473,12 @@ function scaleFeatures(reference: ReferenceScale, buffers: DistortedBuffers): nu
     let artifactPow4 = 0;
     let lostSum = 0;
     let lostPow4 = 0;
-    for (let i = 0; i < pixels; i++) {
-      const m1 = mu1[i]!;
-      const m2 = mu2[i]!;
-      if (ssim) {
+    // Two loops rather than one with both maps behind per-pixel tests: most channels and scales
+    // need only one of them (see NEEDED).
+    if (ssim) {
+      for (let i = 0; i < pixels; i++) {
+        const m1 = mu1[i]!;
+        const m2 = mu2[i]!;
         const diff = fround(m1 - m2);
         const mu12 = fround(m1 * m2);
         const numM = fround(1 - fround(diff * diff));
@@ -486,16 +491,18 @@ function scaleFeatures(reference: ReferenceScale, buffers: DistortedBuffers): nu
         const errSq = err * err;
         ssimPow4 += errSq * errSq;
       }
-      if (!edges) continue;
-      const edge = (1 + Math.abs(fround(p2[i]! - m2))) / (1 + Math.abs(fround(p1[i]! - m1))) - 1;
-      if (edge > 0) {
-        artifactSum += edge;
+    }
+    if (edges) {
+      for (let i = 0; i < pixels; i++) {
+        const edge = (1 + Math.abs(fround(p2[i]! - mu2[i]!))) / (1 + Math.abs(fround(p1[i]! - mu1[i]!))) - 1;
         const sq = edge * edge;
-        artifactPow4 += sq * sq;
-      } else {
-        lostSum -= edge;
-        const sq = edge * edge;
-        lostPow4 += sq * sq;
+        if (edge > 0) {
+          artifactSum += edge;
+          artifactPow4 += sq * sq;
+        } else {
+          lostSum -= edge;
+          lostPow4 += sq * sq;
+        }
       }
     }
     const perPixel = 1 / pixels;
