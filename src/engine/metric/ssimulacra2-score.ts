@@ -220,11 +220,8 @@ function verticalPass(
 /** Three planes of 32-bit floats. */
 type Planes = [Float32Array, Float32Array, Float32Array];
 
-function linearPlanes(
-  rgb: Uint8Array,
-  pixels: number,
-  planes: Planes = [new Float32Array(pixels), new Float32Array(pixels), new Float32Array(pixels)],
-): Planes {
+function linearPlanes(rgb: Uint8Array, pixels: number): Planes {
+  const planes: Planes = [new Float32Array(pixels), new Float32Array(pixels), new Float32Array(pixels)];
   for (let i = 0, p = 0; i < pixels; i++, p += 3) {
     planes[0][i] = SRGB_TO_LINEAR[rgb[p]!]!;
     planes[1][i] = SRGB_TO_LINEAR[rgb[p + 1]!]!;
@@ -233,15 +230,12 @@ function linearPlanes(
   return planes;
 }
 
-/**
- * Halves both sides by averaging 2x2 blocks in linear light; odd edges repeat their last pixel.
- * Writes into `into` when given (planes of at least the halved size), else into new planes.
- */
-function downscale(planes: Planes, width: number, height: number, into?: Planes): Planes {
+/** Halves both sides by averaging 2x2 blocks in linear light; odd edges repeat their last pixel. */
+function downscale(planes: Planes, width: number, height: number): Planes {
   const outWidth = Math.ceil(width / 2);
   const outHeight = Math.ceil(height / 2);
-  return planes.map((plane, c) => {
-    const out = into ? into[c]!.subarray(0, outWidth * outHeight) : new Float32Array(outWidth * outHeight);
+  return planes.map((plane) => {
+    const out = new Float32Array(outWidth * outHeight);
     for (let oy = 0; oy < outHeight; oy++) {
       const row0 = oy * 2 * width;
       const row1 = Math.min(oy * 2 + 1, height - 1) * width;
@@ -384,12 +378,6 @@ export function prepareReference(reference: Uint8Array, width: number, height: n
 
 /** Work planes of the distorted image, sized for the first scale and used as prefixes by the others. */
 class DistortedBuffers {
-  readonly width: number;
-  readonly height: number;
-  /** Linear light at the first scale, then at every other scale (the halvings alternate between these two). */
-  readonly linear: Planes;
-  /** Linear light at the second scale, then at every other scale. */
-  readonly halved: Planes;
   readonly xyb: Planes;
   readonly product: Float32Array;
   readonly scratch: Float32Array;
@@ -398,13 +386,8 @@ class DistortedBuffers {
   readonly square: Float32Array;
   readonly cross: Float32Array;
   constructor(width: number, height: number) {
-    this.width = width;
-    this.height = height;
     const pixels = width * height;
     const plane = () => new Float32Array(pixels);
-    const half = () => new Float32Array(Math.ceil(width / 2) * Math.ceil(height / 2));
-    this.linear = [plane(), plane(), plane()];
-    this.halved = [half(), half(), half()];
     this.xyb = [plane(), plane(), plane()];
     this.product = plane();
     this.scratch = plane();
@@ -413,21 +396,6 @@ class DistortedBuffers {
     this.square = plane();
     this.cross = plane();
   }
-}
-
-/**
- * The work planes of the last size scored, kept for the next score: a search scores many
- * candidates of one size, and allocating 11 planes each time (3.3 MB for the JPEG search's
- * 74 kpx sample) made the garbage collector about a tenth of a search's main-thread time. One set
- * per thread is enough: a score runs to its end without yielding.
- */
-let lastBuffers: DistortedBuffers | undefined;
-
-function distortedBuffers(width: number, height: number): DistortedBuffers {
-  if (lastBuffers?.width !== width || lastBuffers.height !== height) {
-    lastBuffers = new DistortedBuffers(width, height);
-  }
-  return lastBuffers;
 }
 
 const C2 = fround(0.0009);
@@ -611,14 +579,14 @@ function scaleCount(width: number, height: number): number {
  */
 export function ssimulacra2Against(reference: PreparedReference, distorted: Uint8Array): number {
   const { width, height } = reference;
-  const buffers = distortedBuffers(width, height);
+  const buffers = new DistortedBuffers(width, height);
   const scales: number[][][] = [];
-  let linear = linearPlanes(distorted, width * height, buffers.linear);
+  let linear = linearPlanes(distorted, width * height);
   let w = width;
   let h = height;
   for (const [scale, atScale] of reference.scales.entries()) {
     if (scale > 0) {
-      linear = downscale(linear, w, h, scale % 2 === 1 ? buffers.halved : buffers.linear);
+      linear = downscale(linear, w, h);
       w = Math.ceil(w / 2);
       h = Math.ceil(h / 2);
     }
