@@ -395,8 +395,8 @@ export interface References {
 /** How {@link startReferences} renders. */
 export interface ReferenceOptions {
   /**
-   * Start the full-size render with the preview's, for ladders whose candidates mostly need the
-   * full size: lossy ones, whose coarse rungs are seldom alike in the preview. The reference then
+   * Start the full-size render with the preview's, for ladders that usually reach the full size:
+   * lossy ones, whose coarse rungs are seldom alike in the preview. The reference then
    * renders while svgo makes the first candidate, and a candidate that needs the full size finds
    * it done, and renders alone rather than beside it. When every candidate is settled by its
    * preview the render is wasted, so this is for documents whose full-size render costs little
