@@ -278,11 +278,12 @@ export class EnginePool {
     if (!task || task.id !== message.id) return;
     this.#release(slot);
     const { pid } = slot.child;
-    const peakRssBytes = pid === undefined ? undefined : peakRss(pid);
-    if (message.type === 'done') task.resolve({ ...message.result, peakRssBytes, pid });
+    // One read of /proc gives both the job's peak and what the process keeps now.
+    const memory = pid === undefined ? { rss: undefined, peak: undefined } : memoryAfterJob(pid);
+    if (message.type === 'done') task.resolve({ ...message.result, peakRssBytes: memory.peak, pid });
     else task.reject(SquishError.fromReport(message.error));
     slot.jobs++;
-    if (this.#worn(slot)) {
+    if (this.#worn(slot, memory.rss)) {
       this.#retire(index, slot);
       // The replacement starts now rather than when the next job comes, which would wait for it.
       if (!this.#closed) this.#spawn(index);
@@ -290,10 +291,12 @@ export class EnginePool {
     this.#dispatch();
   }
 
-  /** Whether a process that just finished a job should be replaced (see recycleRssBytes). */
-  #worn(slot: Slot): boolean {
+  /**
+   * Whether a process that just finished a job, holding `rss` bytes, should be replaced (see
+   * recycleRssBytes).
+   */
+  #worn(slot: Slot, rss: number | undefined): boolean {
     if (slot.jobs >= this.#jobsPerProcess) return true;
-    const rss = slot.child.pid === undefined ? undefined : currentRss(slot.child.pid);
     return rss !== undefined && rss > this.#recycleRssBytes;
   }
 
@@ -339,11 +342,23 @@ function resetPeakRss(pid: number): void {
   }
 }
 
-function peakRss(pid: number): number | undefined {
+const VM_RSS = /VmRSS:\s+(\d+) kB/;
+const VM_HWM = /VmHWM:\s+(\d+) kB/;
+
+/**
+ * The process's resident memory now (VmRSS, as statm's resident pages) and its peak since the last
+ * resetPeakRss (VmHWM), in bytes; undefined where /proc does not tell.
+ */
+function memoryAfterJob(pid: number): { rss: number | undefined; peak: number | undefined } {
+  let status = '';
   try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
-    return undefined;
+    // not Linux, or the process is gone
   }
+  const kilobytes = (field: RegExp): number | undefined => {
+    const match = field.exec(status);
+    return match ? Number(match[1]) * 1024 : undefined;
+  };
+  return { rss: kilobytes(VM_RSS), peak: kilobytes(VM_HWM) };
 }
