@@ -3,7 +3,8 @@ import { SquishError } from '../../../errors/index.js';
 import { DEFAULT_LOSSY_TARGET } from '../../../plan/index.js';
 import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
-import { createAnalysisPlugin, type DocumentFacts, type DocumentSize } from './analysis.js';
+import { createAnalysisPlugin, type DocumentFacts, type DocumentSize, readDocumentSize } from './analysis.js';
+import { EMBEDDED_DATA_SHARE, embeddedDataShare } from './embedded-data.js';
 import { resolveEntities } from './entities.js';
 import { type MinifyLevel, minifyConfig } from './minify.js';
 import { type MinifyFacts, minifyFacts } from './minify-facts.js';
@@ -122,8 +123,10 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   checkDeadline(ctx.deadline);
   const decoded = decodeSvgText(input);
   const resolved = resolveEntities(decoded.text);
-  const { rungs, minScore } = ladderFor(ctx, losslessDecimals(userSpaceExtent(resolved.text)));
   const textFacts = minifyFacts(resolved.text);
+  const embedded = embeddedDataShare(resolved.text);
+  if (embedded >= EMBEDDED_DATA_SHARE) return mostlyEmbeddedData(resolved, ctx, textFacts, embedded);
+  const { rungs, minScore } = ladderFor(ctx, losslessDecimals(userSpaceExtent(resolved.text)));
   // With no DOCTYPE and UTF-8 bytes (librsvg reads no other encoding reliably), a document the
   // sanitizer leaves alone renders as the input itself: one svgo parse then sanitizes, checks and
   // minifies the first rung, and the reference render starts mid-pass (see singlePass).
@@ -354,16 +357,65 @@ async function climbLadder(job: Job, firstOutput?: string): Promise<Candidate> {
  * was refused as "could not be rendered".
  */
 function unrendered(job: Job): Candidate {
-  const data = encoder.encode(minifyRung(job, { level: 'structural' }));
-  return {
-    data,
-    method: `${describeRung({ level: 'structural' })}, not rendered`,
-    lossless: true,
-    notes: [
+  return structuralResult(
+    minifyRung(job, { level: 'structural' }),
+    [
       ...job.notes,
       'librsvg cannot render this document (a sprite sheet has no size of its own): only comments, metadata, editor data and whitespace were removed',
     ],
-    unsafeInput: job.unsafeInput,
-    ...job.size,
+    job.unsafeInput,
+    job.size,
+  );
+}
+
+/**
+ * The result for a document made mostly of embedded data (see EMBEDDED_DATA_SHARE), in lossless
+ * and lossy mode alike: one svgo pass sanitizes it and runs the structural cleanup, which needs no
+ * render to be trusted (see {@link unrendered}), so neither the document nor a candidate is drawn.
+ */
+function mostlyEmbeddedData(
+  resolved: ReturnType<typeof resolveEntities>,
+  ctx: CodecContext,
+  textFacts: MinifyFacts,
+  share: number,
+): Candidate {
+  const report = emptySanitizeReport();
+  let size: DocumentSize | undefined;
+  const readSize: CustomPlugin = {
+    name: 'squishReadSize',
+    fn: (root) => {
+      size = readDocumentSize(root);
+      return null;
+    },
+  };
+  const output = runSvgo(
+    resolved.text,
+    rungConfig(ctx, { level: 'structural' }, textFacts, [createSanitizePlugin(report), readSize]),
+  );
+  return structuralResult(
+    output,
+    [
+      ...describeRemovals(report),
+      `embedded data (data: URIs) make up ${Math.round(share * 100)} % of this document, which minifying the rest could shrink little: only comments, metadata, editor data and whitespace were removed, without a render check`,
+    ],
+    removalCount(report) > 0 || resolved.hadInternalSubset,
+    size && roundSize(size),
+  );
+}
+
+/** A structural cleanup's output as the result: lossless, and trusted without a render. */
+function structuralResult(
+  output: string,
+  notes: string[],
+  unsafeInput: boolean,
+  size: { width: number; height: number } | undefined,
+): Candidate {
+  return {
+    data: encoder.encode(output),
+    method: `${describeRung({ level: 'structural' })}, not rendered`,
+    lossless: true,
+    notes,
+    unsafeInput,
+    ...size,
   };
 }
