@@ -29,6 +29,28 @@ describe('SVG DOCTYPE guard', () => {
     assert.ok(score >= 90, `SSIMULACRA2 ${score}`);
   });
 
+  it('never offers back an input whose internal subset it expanded, in either mode', async () => {
+    const input = fixture('oc-user_frederic_moser_01.svg');
+    for (const lossy of [false, true]) {
+      const result = await (lossy ? svgOptimizer.lossy : svgOptimizer.lossless)(input, context({ lossy }));
+      assert.match(result.method, /verified by rendering/);
+      assert.equal(result.unsafeInput, true, 'a viewer of the input would apply its entities');
+    }
+  });
+
+  it('minifies a document with an external DOCTYPE alone, which renders the same and may be kept', async () => {
+    const input = bytes(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' +
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><!-- c --><circle cx="20.000" cy="20.000" r="15.000" fill="#ff0000"/></svg>',
+    );
+    const result = await svgOptimizer.lossless(input, context());
+    const text = new TextDecoder().decode(result.data);
+    assert.match(result.method, /verified by rendering/);
+    assert.doesNotMatch(text, /DOCTYPE|w3\.org\/Graphics/);
+    assert.equal(result.unsafeInput, false);
+    assert.ok((await renderScore(input, result.data)) >= 90);
+  });
+
   it('expands simple entities in text and attributes, escaping quotes, not inside CDATA or comments', () => {
     const resolved = resolveEntities(
       withSubset(

@@ -127,24 +127,29 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
   const embedded = embeddedDataShare(resolved.text);
   if (embedded >= EMBEDDED_DATA_SHARE) return mostlyEmbeddedData(resolved, ctx, textFacts, embedded);
   const { rungs, minScore } = ladderFor(ctx, losslessDecimals(userSpaceExtent(resolved.text)));
-  // With no DOCTYPE and UTF-8 bytes (librsvg reads no other encoding reliably), a document the
-  // sanitizer leaves alone renders as the input itself: one svgo parse then sanitizes, checks and
-  // minifies the first rung, and the reference render starts mid-pass (see singlePass).
-  if (!resolved.hadDoctype && decoded.encoding === 'utf-8') {
-    const single = singlePass(input, resolved.text, ctx, rungs[0]!, textFacts);
+  // With UTF-8 bytes (librsvg reads no other encoding reliably), a document the sanitizer leaves
+  // alone renders as its text after the DOCTYPE guard: the input itself when it has no DOCTYPE,
+  // else the guard's output (DOCTYPE removed, plain-text entities expanded), so librsvg never
+  // reads a DOCTYPE. One svgo parse then sanitizes, checks and minifies the first rung, and the
+  // reference render starts mid-pass (see singlePass).
+  if (decoded.encoding === 'utf-8') {
+    const reference = resolved.hadDoctype ? encoder.encode(resolved.text) : input;
+    const single = singlePass(reference, resolved.text, ctx, rungs[0]!, textFacts);
     if (single) {
       const { references, first, size } = single;
-      const fallback = sanitizedFallback(resolved.text, [], false, () => job.size);
+      // A viewer of the input would apply its internal subset, which only this codec's parse vetted.
+      const unsafeInput = resolved.hadInternalSubset;
+      const fallback = sanitizedFallback(resolved.text, [], unsafeInput, () => job.size);
       const job: Job = {
         ctx,
         rungs,
         minScore,
         source: resolved.text,
         textFacts,
-        referenceBytes: input,
+        referenceBytes: reference,
         references,
         notes: [],
-        unsafeInput: false,
+        unsafeInput,
         size,
         fallback,
       };
@@ -156,12 +161,13 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
 
 /**
  * The first rung's svgo run with the sanitizer and the analysis in front: when the sanitizer
- * removed nothing and the references do not expand too far, the reference render of `input`
- * starts from inside the pass (libvips renders on its own thread while svgo minifies). Returns
- * undefined when the pass was left: the document needs the two-pass path.
+ * removed nothing and the references do not expand too far, the render of `reference` (the bytes
+ * of `text`, or the input they were decoded from) starts from inside the pass (libvips renders on
+ * its own thread while svgo minifies). Returns undefined when the pass was left: the document
+ * needs the two-pass path.
  */
 function singlePass(
-  input: Uint8Array,
+  reference: Uint8Array,
   text: string,
   ctx: CodecContext,
   rung: Rung,
@@ -178,7 +184,7 @@ function singlePass(
       if (removalCount(report) > 0 || facts.expanded - facts.elements > MAX_REFERENCED_ELEMENTS) {
         throw new SvgoRunStopped();
       }
-      references = startReferences(input, facts.size, ctx.deadline, referenceOptions(ctx, facts));
+      references = startReferences(reference, facts.size, ctx.deadline, referenceOptions(ctx, facts));
       return null;
     },
   };
@@ -225,7 +231,7 @@ function sanitizedFallback(
 }
 
 /**
- * Documents the single pass does not take (something removed, a DOCTYPE, another encoding, or
+ * Documents the single pass does not take (something removed, another encoding than UTF-8, or
  * references that expand too far): a sanitize-only svgo pass makes the reference document, whose
  * render overlaps the first rung's svgo run.
  */
