@@ -5,7 +5,7 @@ import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { createAnalysisPlugin, type DocumentFacts, type DocumentSize, readDocumentSize } from './analysis.js';
 import { EMBEDDED_DATA_SHARE, embeddedDataShare } from './embedded-data.js';
-import { resolveEntities } from './entities.js';
+import { type ResolvedDocument, resolveEntities } from './entities.js';
 import { type MinifyLevel, minifyConfig } from './minify.js';
 import { type MinifyFacts, minifyFacts } from './minify-facts.js';
 import { losslessDecimals, userSpaceExtent } from './precision.js';
@@ -137,7 +137,7 @@ export async function optimizeSvg(input: Uint8Array, ctx: CodecContext): Promise
     const single = singlePass(reference, resolved.text, ctx, rungs[0]!, textFacts);
     if (single) {
       const { references, first, size } = single;
-      // A viewer of the input would apply its internal subset, which only this codec's parse vetted.
+      // The sanitizer removed nothing (or the pass would have been left): see isUnsafeInput.
       const unsafeInput = resolved.hadInternalSubset;
       const fallback = sanitizedFallback(resolved.text, [], unsafeInput, () => job.size);
       const job: Job = {
@@ -238,7 +238,7 @@ function sanitizedFallback(
 async function twoPass(
   input: Uint8Array,
   encoding: string,
-  resolved: ReturnType<typeof resolveEntities>,
+  resolved: ResolvedDocument,
   ctx: CodecContext,
   rungs: Rung[],
   minScore: number,
@@ -258,10 +258,7 @@ async function twoPass(
   // (librsvg reads no other encoding reliably), the input itself renders the same.
   const untouched = removalCount(report) === 0 && !resolved.hadDoctype && encoding === 'utf-8';
   const referenceBytes = untouched ? input : encoder.encode(sanitized);
-  // The engine returns the input when no candidate is smaller; it must not when the input held
-  // anything the sanitizer removed, or a DOCTYPE internal subset (a viewer would apply its entities
-  // and attribute defaults, which the guard vetted only for this codec's own parse).
-  const unsafeInput = removalCount(report) > 0 || resolved.hadInternalSubset;
+  const unsafeInput = isUnsafeInput(report, resolved);
   const size = facts.size && roundSize(facts.size);
   let job: Job | undefined;
   const fallback = sanitizedFallback(sanitized, notes, unsafeInput, () => job?.size ?? size, true);
@@ -288,6 +285,16 @@ async function twoPass(
     fallback,
   };
   return climbLadder(job);
+}
+
+/**
+ * Whether the engine must not return the input itself when no candidate is smaller
+ * (Candidate.unsafeInput): the input held something the sanitizer removed, or a DOCTYPE internal
+ * subset, whose entities and attribute defaults a viewer would apply though the guard vetted them
+ * only for this codec's own parse.
+ */
+function isUnsafeInput(report: SanitizeReport, resolved: ResolvedDocument): boolean {
+  return removalCount(report) > 0 || resolved.hadInternalSubset;
 }
 
 /** The svgo config of `rung` for this request, after `leadingPlugins` (the sanitizer first). */
@@ -380,7 +387,7 @@ function unrendered(job: Job): Candidate {
  * render to be trusted (see {@link unrendered}), so neither the document nor a candidate is drawn.
  */
 function mostlyEmbeddedData(
-  resolved: ReturnType<typeof resolveEntities>,
+  resolved: ResolvedDocument,
   ctx: CodecContext,
   textFacts: MinifyFacts,
   share: number,
@@ -404,7 +411,7 @@ function mostlyEmbeddedData(
       ...describeRemovals(report),
       `embedded data (data: URIs) make up ${Math.round(share * 100)} % of this document, which minifying the rest could shrink little: only comments, metadata, editor data and whitespace were removed, without a render check`,
     ],
-    removalCount(report) > 0 || resolved.hadInternalSubset,
+    isUnsafeInput(report, resolved),
     size && roundSize(size),
   );
 }
