@@ -71,6 +71,19 @@ function presetOverrides(facts: MinifyFacts): Record<string, unknown> {
   };
 }
 
+/** A `<style>` element left in svgo's output (inlineStyles moves a sheet's rules out when it can). */
+const STYLE_ELEMENT = /<style[\s>]/;
+
+/**
+ * Whether another preset pass over `output` (this document's minification) would remove ids that
+ * nothing refers to: cleanupIds is off where the document changes after it is drawn
+ * ({@link DYNAMIC_UNSAFE}), and svgo leaves every id alone while a `<style>` sheet, whose
+ * selectors may name them, is still there.
+ */
+export function removesUnreferencedIds(facts: MinifyFacts, output: string): boolean {
+  return !facts.animated && !facts.conditionalStyles && !STYLE_ELEMENT.test(output);
+}
+
 /**
  * Whether inline styles become presentation attributes (convertStyleToAttrs, before the sanitizer,
  * which then checks the attributes as written). Inkscape writes every property of every element

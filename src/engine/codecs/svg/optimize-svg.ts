@@ -6,8 +6,9 @@ import type { Candidate, CodecContext } from '../../types.js';
 import { createAnalysisPlugin, type DocumentFacts, type DocumentSize, readDocumentSize } from './analysis.js';
 import { EMBEDDED_DATA_SHARE, embeddedDataShare } from './embedded-data.js';
 import { type ResolvedDocument, resolveEntities } from './entities.js';
-import { type MinifyLevel, minifyConfig } from './minify.js';
+import { type MinifyLevel, minifyConfig, removesUnreferencedIds } from './minify.js';
 import { type MinifyFacts, minifyFacts } from './minify-facts.js';
+import { hasOrphanedIds } from './orphaned-ids.js';
 import { losslessDecimals, userSpaceExtent } from './precision.js';
 import { runSvgo, SvgoRunStopped } from './run-svgo.js';
 import {
@@ -34,6 +35,8 @@ export const MAX_REFERENCED_ELEMENTS = 50_000;
 const LOSSY_DECIMAL_STEPS = [2, 1] as const;
 /** Decimals added for the second lossless rung (fixes arcs convertPathData flips, oc-goto.svg). */
 const PRECISE_EXTRA_DECIMALS = 2;
+/** svgo passes a rung's output may get after its first while it defines ids nothing refers to. */
+const MAX_ORPHAN_PASSES = 3;
 
 interface Rung {
   level: MinifyLevel;
@@ -313,12 +316,30 @@ function rungConfig(
   );
 }
 
-/** `rung`'s minification of the job's source, with the sanitizer again in front as a guard. */
-function minifyRung(job: Job, rung: Rung): string {
+/** `rung`'s minification of `text` (the job's source), with the sanitizer again in front as a guard. */
+function minifyRung(job: Job, rung: Rung, text = job.source): string {
   return runSvgo(
-    job.source,
+    text,
     rungConfig(job.ctx, rung, job.textFacts, [createSanitizePlugin(emptySanitizeReport())]),
   );
+}
+
+/**
+ * `output` (a preset rung's minification) minified again while it still defines ids that nothing
+ * refers to, and the pass shrinks it: svgo removes what became unreferenced during its own pass
+ * only on the next one (orphaned-ids.ts). Ids kept on purpose (ARIA, exported) do not count.
+ */
+function withoutOrphanedDefinitions(job: Job, rung: Rung, output: string): string {
+  if (rung.level !== 'preset' || !removesUnreferencedIds(job.textFacts, output)) return output;
+  const kept = new Set([...job.textFacts.ariaIds, ...job.textFacts.exportedIds]);
+  let result = output;
+  for (let pass = 0; pass < MAX_ORPHAN_PASSES && hasOrphanedIds(result, kept); pass++) {
+    checkDeadline(job.ctx.deadline);
+    const again = minifyRung(job, rung, result);
+    if (again.length >= result.length) break;
+    result = again;
+  }
+  return result;
 }
 
 /**
@@ -330,7 +351,11 @@ async function climbLadder(job: Job, firstOutput?: string): Promise<Candidate> {
   const rejected: string[] = [];
   for (const [index, rung] of job.rungs.entries()) {
     checkDeadline(ctx.deadline);
-    const output = index === 0 && firstOutput !== undefined ? firstOutput : minifyRung(job, rung);
+    const output = withoutOrphanedDefinitions(
+      job,
+      rung,
+      index === 0 && firstOutput !== undefined ? firstOutput : minifyRung(job, rung),
+    );
     const bytes = encoder.encode(output);
     if (bytes.length >= job.referenceBytes.length) continue;
     let comparison: RenderComparison;
