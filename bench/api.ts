@@ -147,9 +147,9 @@ async function benchPlatform(
         photos.map((photo, index) => multipartBody(options, photo, `${variant.input}-${index}`)),
       );
       const upload = krakenUploader(squish.url, bodies);
-      // Warm-up: every engine process started (one request per client at once: one after
-      // another, they all went to the first process, and the others started inside the timed
-      // run, about 5 ms of start-up CPU per request in a 15 s run) and every photo seen once.
+      // Warm-up: every engine process (started with the node) has run a job, one request per
+      // client at once (one after another, they all went to the first process, whose first jobs
+      // run slower while V8 compiles), and every photo has been seen once.
       await Promise.all(Array.from({ length: clients }, (_, index) => upload(index)));
       for (let index = 0; index < photos.length; index++) await upload(index);
       process.stderr.write(`squish serve, ${variant.name}...\n`);

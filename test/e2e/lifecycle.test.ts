@@ -1,10 +1,11 @@
 /**
  * The node's life: a graceful SIGTERM answers the wait request it holds before exiting, and a
  * node killed (SIGKILL) in the middle of a job loses nothing: restarted on the same data folder,
- * it runs the job again and delivers the callback.
+ * it runs the job again and delivers the callback. Its engine processes start with it, so its
+ * first request does not wait for them.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -45,6 +46,23 @@ after(async () => {
   await Promise.all(running.map((node) => node.stop('SIGKILL')));
   await receiver.close();
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The command lines of the processes `pid` started (Linux: each thread's children in /proc). */
+function childCommands(pid: number): string[] {
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((thread) =>
+    readFileSync(`/proc/${pid}/task/${thread}/children`, 'utf8').split(' ').filter(Boolean),
+  );
+  return children.map((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').replaceAll('\0', ' '));
+}
+
+test('the engine processes are running when the node says it listens, before any job', async () => {
+  const node = await serve(dataFolder());
+  const engines = childCommands(node.child.pid!).filter((command) =>
+    /engine\/pool\/child\.(ts|js)/.test(command),
+  );
+  assert.equal(engines.length, 1, 'one engine process for --concurrency 1');
+  await node.stop();
 });
 
 test('SIGTERM with a wait request in flight: the request gets its result, then the node exits 0', async () => {

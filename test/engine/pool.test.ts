@@ -156,3 +156,20 @@ test('engine processes run with two malloc arenas unless the environment sets th
     await pool.close();
   }
 });
+
+test('processes start with the first job that needs them, or at once with prestart', async () => {
+  const lazy = new EnginePool({ size: 2 });
+  const eager = new EnginePool({ size: 2, prestart: true });
+  try {
+    assert.deepEqual(lazy.processIds, []);
+    assert.equal(eager.processIds.length, 2);
+    for (const pid of eager.processIds) process.kill(pid, 0); // throws when there is no such process
+    const started = [...eager.processIds];
+    const { pid } = await eager.run(await tiny(), parsePlan());
+    assert.ok(started.includes(pid!), 'the job ran on a process started ahead of it');
+    assert.deepEqual(eager.processIds, started);
+  } finally {
+    await lazy.close();
+    await eager.close();
+  }
+});
