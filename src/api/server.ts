@@ -7,7 +7,7 @@ import type { QueueBackend } from '../jobs/queue-backend.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { registerDownloadRoute } from './download-route.js';
 import { frameworkErrorReply, installErrorHandlers } from './error-reply.js';
-import { registerHealthRoutes } from './health-routes.js';
+import { type ReadinessCheck, registerHealthRoutes } from './health-routes.js';
 import type { JobService } from './job-service.js';
 import { originFormTarget } from './origin-form.js';
 import { RequestLogController } from './request-log.js';
@@ -27,6 +27,11 @@ export interface ServerDeps {
   uploadMemoryBytes?: number;
   /** True once shutdown has begun: /readyz answers 503 so load balancers drain the node. */
   isClosing?: () => boolean;
+  /**
+   * Backends of this node's other roles that /readyz also asks, after the database, the queue and
+   * the store: the worker's engine processes, when the node runs jobs.
+   */
+  readinessChecks?: readonly ReadinessCheck[];
   /** Clock of the download route (tests). */
   now?: () => Date;
   /** Load balancers whose X-Forwarded-For is believed (SQUISH_TRUST_PROXY); none by default. */
@@ -113,6 +118,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       { name: 'database', ping: () => deps.db.ping() },
       { name: 'queue', ping: () => deps.queue.ping() },
       { name: 'store', ping: () => deps.store.ping() },
+      ...(deps.readinessChecks ?? []),
     ],
     isClosing,
   );

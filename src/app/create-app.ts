@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
+import type { ReadinessCheck } from '../api/health-routes.js';
 import type { JobService } from '../api/job-service.js';
 import { buildServer } from '../api/server.js';
 import { krakenResponder } from '../compat/kraken/index.js';
@@ -183,6 +184,10 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
         waitTimeoutMs: config.waitTimeoutSeconds * 1000,
         uploadMemoryBytes: config.uploadMemoryBytes,
         isClosing: () => jobs.closing,
+        // A node that runs jobs is not ready until its engine processes are: its first requests
+        // would wait for them to start, and a node whose engine cannot start would take work
+        // only to fail it.
+        readinessChecks: engineReadiness(pool),
       });
       await server.listen({ port: config.port, host: config.host });
       url = listeningUrl(server, config.host);
@@ -224,4 +229,9 @@ function publicUrlWithPort(publicUrl: string, server: FastifyInstance): string {
   const url = new URL(publicUrl);
   url.port = String(typeof address === 'object' && address ? address.port : 0);
   return url.href.replace(/\/+$/, '');
+}
+
+/** The engine processes as a readiness check, for a node that runs jobs. */
+function engineReadiness(pool: EnginePool | undefined): ReadinessCheck[] {
+  return pool ? [{ name: 'engine', ping: () => pool.ping() }] : [];
 }

@@ -44,6 +44,32 @@ test('/readyz names a backend that cannot be reached', async (t) => {
   assert.match(response.json().checks.queue, /^error: /);
 });
 
+test('/readyz asks the checks the node adds for its other roles, and names one that fails', async (t) => {
+  const backends = await openBackends(t);
+  let engineUp = true;
+  const app = await buildServer({
+    ...backends,
+    waitTimeoutMs: 5000,
+    readinessChecks: [
+      {
+        name: 'engine',
+        ping: async () => {
+          if (!engineUp) throw new Error('engine process exited (1)');
+        },
+      },
+    ],
+  });
+  t.after(() => app.close());
+  const ready = await app.inject('/readyz');
+  assert.equal(ready.statusCode, 200);
+  assert.deepEqual(ready.json().checks, { database: 'ok', queue: 'ok', store: 'ok', engine: 'ok' });
+  engineUp = false;
+  const down = await app.inject('/readyz');
+  assert.equal(down.statusCode, 503);
+  assert.deepEqual(down.json().failed, ['engine']);
+  assert.equal(down.json().checks.engine, 'error: engine process exited (1)');
+});
+
 test('a download streams the stored result with type, length, ETag, cache and safety headers', async (t) => {
   const backends = await openBackends(t);
   const bytes = await sharp({ create: { width: 10, height: 10, channels: 4, background: '#10e0a080' } })

@@ -248,7 +248,9 @@ test('hostile files fail with a clear error, and the server keeps serving', asyn
     assert.ok(typeof body.message === 'string' && body.message.length > 10, `${name}: ${body.message}`);
   }
   assert.equal((await fetch(`${serve.url}/healthz`)).status, 200);
-  assert.equal((await fetch(`${serve.url}/readyz`)).status, 200);
+  const ready = await fetch(`${serve.url}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.equal(((await ready.json()) as { checks: Record<string, string> }).checks.engine, 'ok');
   const client = krakenClient(key, serve.url);
   const ok = plain(
     await client.upload({ file: { value: fixture('pil-hopper.jpg'), filename: 'h.jpg' }, wait: true }),

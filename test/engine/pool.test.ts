@@ -173,3 +173,19 @@ test('processes start with the first job that needs them, or at once with presta
     await eager.close();
   }
 });
+
+test('ping starts the processes and resolves once they run, and rejects when they cannot start', async () => {
+  const pool = new EnginePool({ size: 2 });
+  // A Node flag that makes every engine process exit as it starts.
+  const broken = new EnginePool({ size: 1, execArgv: ['--require', '/nonexistent/squish-preload.cjs'] });
+  try {
+    assert.deepEqual(pool.processIds, []);
+    await pool.ping();
+    assert.equal(pool.processIds.length, 2);
+    await assert.rejects(broken.ping(), /engine process exited/);
+  } finally {
+    await pool.close();
+    await broken.close();
+  }
+  await assert.rejects(pool.ping(), { code: 'INTERNAL' });
+});

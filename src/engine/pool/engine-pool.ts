@@ -164,6 +164,17 @@ export class EnginePool {
     return this.#slots.flatMap((slot) => (slot?.child.pid === undefined ? [] : [slot.child.pid]));
   }
 
+  /**
+   * Resolves once every process of the pool has started (starting any that is not running), and
+   * rejects when one fails to: what the readiness check of a node that runs jobs asks. A process
+   * being replaced after its job is waited for, a process that died idle is started again.
+   */
+  async ping(): Promise<void> {
+    if (this.#closed) throw new SquishError('INTERNAL', 'The engine pool is closed.');
+    const slots = this.#slots.map((slot, index) => slot ?? this.#spawn(index));
+    await Promise.all(slots.map((slot) => slot.ready));
+  }
+
   /** Jobs waiting for a free process. */
   get pending(): number {
     return this.#queue.length;
