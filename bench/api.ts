@@ -122,20 +122,56 @@ async function benchEngine(
   }
 }
 
+/** How a node comes up, in ms from its spawn (see {@link measureStart}). */
+interface StartTimes {
+  /** The "listening" line. */
+  listening: number;
+  /** /readyz first answers 200 (its engine processes have started). */
+  ready: number;
+  /** The first request, sent once ready, and the one after it (latency each). */
+  firstRequest: number;
+  secondRequest: number;
+}
+
+/**
+ * The node's start as a load balancer sees it: the listening line, /readyz polled every 10 ms
+ * until it answers 200, then two requests one after the other.
+ */
+async function measureStart(
+  spawnedAt: number,
+  url: string,
+  upload: (index: number) => Promise<void>,
+): Promise<StartTimes> {
+  const listening = performance.now() - spawnedAt;
+  while ((await fetch(`${url}/readyz`)).status !== 200) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const ready = performance.now() - spawnedAt;
+  const timed = async () => {
+    const start = performance.now();
+    await upload(0);
+    return performance.now() - start;
+  };
+  const firstRequest = await timed();
+  return { listening, ready, firstRequest, secondRequest: await timed() };
+}
+
 async function benchPlatform(
   inputs: Inputs,
   clients: number,
   seconds: number,
   variants: readonly Variant[],
-): Promise<Map<Variant, LoadResult>> {
+): Promise<{ results: Map<Variant, LoadResult>; start: StartTimes }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'squish-bench-api-'));
   const key = createKey(dataDir);
+  const spawnedAt = performance.now();
   const squish = await startSquish({
     dataDir,
     concurrency: clients,
     env: { ...process.env, SQUISH_LOG_LEVEL: 'warn' },
   });
   const results = new Map<Variant, LoadResult>();
+  let start: StartTimes | undefined;
   try {
     for (const variant of variants) {
       const photos = inputs[variant.input];
@@ -147,6 +183,7 @@ async function benchPlatform(
         photos.map((photo, index) => multipartBody(options, photo, `${variant.input}-${index}`)),
       );
       const upload = krakenUploader(squish.url, bodies);
+      start ??= await measureStart(spawnedAt, squish.url, upload);
       // Warm-up: every engine process (started with the node) has run a job, one request per
       // client at once (one after another, they all went to the first process, whose first jobs
       // run slower while V8 compiles), and every photo has been seen once.
@@ -155,7 +192,7 @@ async function benchPlatform(
       process.stderr.write(`squish serve, ${variant.name}...\n`);
       results.set(variant, await runLoad(clients, seconds, upload, squish.child.pid));
     }
-    return results;
+    return { results, start: start! };
   } finally {
     await squish.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -211,7 +248,7 @@ async function main(): Promise<void> {
     process.stderr.write(`engine pool, ${variant.name}...\n`);
     engine.set(variant, await benchEngine(inputs, clients, seconds, variant));
   }
-  const platform = await benchPlatform(inputs, clients, seconds, variants);
+  const { results: platform, start } = await benchPlatform(inputs, clients, seconds, variants);
 
   const lines = [
     '# Squish API benchmark',
@@ -242,7 +279,10 @@ async function main(): Promise<void> {
       row(`squish serve, Kraken upload wait:true, ${variant.name}`, platform.get(variant)!, reference),
     );
   }
-  lines.push('');
+  lines.push(
+    '',
+    `- Start of \`squish serve\` (${variants[0]!.name}): listening ${start.listening.toFixed(0)} ms after its spawn, \`/readyz\` 200 (engine processes started) at ${start.ready.toFixed(0)} ms; the first request sent then took ${start.firstRequest.toFixed(0)} ms, the next ${start.secondRequest.toFixed(0)} ms.`,
+  );
   for (const variant of variants) {
     const served = platform.get(variant)!;
     const pooled = engine.get(variant)!;
@@ -285,7 +325,7 @@ async function main(): Promise<void> {
   const base = path.join(resultsDir, `api-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
   writeFileSync(
     `${base}.json`,
-    `${JSON.stringify({ startedAt, seconds, clients, width: WIDTH, box: BOX, sharpQuality: SHARP_QUALITY, photos: PHOTOS, loadBefore, runs: Object.fromEntries(all) }, null, 2)}\n`,
+    `${JSON.stringify({ startedAt, seconds, clients, width: WIDTH, box: BOX, sharpQuality: SHARP_QUALITY, photos: PHOTOS, loadBefore, start, runs: Object.fromEntries(all) }, null, 2)}\n`,
   );
   writeFileSync(`${base}.md`, `${report}\n`);
   process.stderr.write(`written: ${base}.json\n`);
