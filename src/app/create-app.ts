@@ -81,7 +81,7 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
 
   mkdirSync(config.dataDir, { recursive: true });
   const db = await openDatabase(config.databaseUrl);
-  const queue: QueueBackend = openQueue(config, log);
+  const queue: QueueBackend = await openQueue(config, log);
   const store: BlobStore = openStore(config);
   const jobs = new PlatformJobService({
     db,

@@ -170,9 +170,6 @@ function signingSecretText(secrets: SigningSecrets | undefined): string {
   return secrets.previous ? `${secrets.current}\n(${secrets.previous})` : secrets.current;
 }
 
-/** Hours a rotated-out signing secret stays valid, at most: a month. */
-export const MAX_GRACE_HOURS = 24 * 30;
-
 /**
  * `keys rotate-signing-secret <api_key> [--grace-hours N] [--json]`: makes a new signing secret
  * current and prints it. Callbacks carry a signature with the old secret too for the grace period

@@ -9,21 +9,25 @@ import {
   RESIZE_STRATEGIES,
   SMART_GRAVITIES,
 } from '../plan/index.js';
-import { runDoctor } from './doctor.js';
-import {
-  type KeysFlags,
-  MAX_GRACE_HOURS,
-  runKeysChange,
-  runKeysCreate,
-  runKeysList,
-  runKeysRotateSigningSecret,
-} from './keys.js';
+import type { KeysFlags } from './keys.js';
+import { MAX_GRACE_HOURS } from './keys-limits.js';
 import { buildPlan, type PlanFlags } from './optimize/build-plan.js';
 import { readPlanFile } from './optimize/plan-file.js';
-import { type CliStreams, runOptimize } from './optimize/run-optimize.js';
-import { runServe, type ServeFlags } from './serve.js';
+import type { CliStreams } from './optimize/run-optimize.js';
+import type { ServeFlags } from './serve.js';
 import { EXIT_USAGE, UsageError } from './usage-error.js';
-import { runWebhooksList, runWebhooksRedeliver, type WebhooksListFlags } from './webhooks.js';
+import type { WebhooksListFlags } from './webhooks.js';
+
+// Each command's module is imported when that command runs, not with the program: `doctor` probes
+// every codec (so its module loads the whole engine, sharp and svgo with it), `optimize` its
+// progress bar and tables, `serve` the server. Imported up front they made every command start
+// as slowly as the slowest: `squish --version` and `keys list` took 0.9 s, and `serve` loaded the
+// engine it runs in other processes.
+const doctor = () => import('./doctor.js');
+const keysCommands = () => import('./keys.js');
+const optimizeCommand = () => import('./optimize/run-optimize.js');
+const serveCommand = () => import('./serve.js');
+const webhooksCommands = () => import('./webhooks.js');
 
 interface OptimizeFlags extends Omit<PlanFlags, 'keepIcc' | 'keepOrientation'> {
   out: string;
@@ -161,6 +165,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     .addHelpText('after', OPTIMIZE_HELP)
     .action(async (paths: string[], flags: OptimizeFlags, command: Command) => {
       const plan = await planFromFlags(flags, command);
+      const { runOptimize } = await optimizeCommand();
       setStatus(
         await runOptimize(
           { paths, out: flags.out, plan, json: Boolean(flags.json), concurrency: flags.concurrency },
@@ -177,6 +182,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     .option('--json', 'print the list as one JSON object')
     .addHelpText('after', '\nExit status: 0 when every component is present, 1 when something is missing.')
     .action(async (flags: { json?: boolean }) => {
+      const { runDoctor } = await doctor();
       setStatus(await runDoctor({ json: Boolean(flags.json) }, streams.stdout));
     });
 
@@ -191,6 +197,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     .option('--concurrency <n>', 'images optimized at once [SQUISH_WORKER_CONCURRENCY, default cores]')
     .option('--log-level <level>', 'log level of the JSON logs on stderr [SQUISH_LOG_LEVEL, default info]')
     .action(async (flags: ServeFlags) => {
+      const { runServe } = await serveCommand();
       setStatus(await runServe(flags, streams));
     });
 
@@ -214,6 +221,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     )
     .option('--json', 'print {"api_key","api_secret","signing_secret"}')
     .action(async (_flags: unknown, command: Command) => {
+      const { runKeysCreate } = await keysCommands();
       setStatus(
         await runKeysCreate(
           command.optsWithGlobals<KeysFlags & { name?: string; quota?: number }>(),
@@ -230,6 +238,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       'show the webhook signing secret of each key (and the previous one in its grace)',
     )
     .action(async (_flags: unknown, command: Command) => {
+      const { runKeysList } = await keysCommands();
       setStatus(
         await runKeysList(command.optsWithGlobals<KeysFlags & { showSigningSecret?: boolean }>(), streams),
       );
@@ -247,6 +256,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     )
     .option('--json', 'print {"api_key","signing_secret"}')
     .action(async (apiKey: string, _flags: unknown, command: Command) => {
+      const { runKeysRotateSigningSecret } = await keysCommands();
       setStatus(
         await runKeysRotateSigningSecret(
           apiKey,
@@ -267,6 +277,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       )
       .argument('<api_key>', 'the public key')
       .action(async (apiKey: string, _flags: unknown, command: Command) => {
+        const { runKeysChange } = await keysCommands();
         setStatus(await runKeysChange(action, apiKey, command.optsWithGlobals<KeysFlags>(), streams));
       });
   }
@@ -294,6 +305,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
     )
     .option('--json', 'print one JSON object per delivery (JSON lines), as the API shows them')
     .action(async (_flags: unknown, command: Command) => {
+      const { runWebhooksList } = await webhooksCommands();
       setStatus(await runWebhooksList(command.optsWithGlobals<WebhooksListFlags>(), streams));
     });
   webhooks
@@ -313,6 +325,7 @@ function buildProgram(streams: CliStreams, setStatus: (status: number) => void):
       '\nExit status: 0 when the delivery was queued again (with --wait: and delivered), 1 when there is no\nsuch delivery, 3 with --wait when the attempt failed or was not made in time.',
     )
     .action(async (id: string, _flags: unknown, command: Command) => {
+      const { runWebhooksRedeliver } = await webhooksCommands();
       setStatus(
         await runWebhooksRedeliver(
           id,

@@ -169,7 +169,7 @@ export function runWebhooksRedeliver(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   return withDatabase(flags, streams, env, async (db, config) => {
-    const queue = openQueue(config, pino({ level: 'warn' }, pino.destination(2)));
+    const queue = await openQueue(config, pino({ level: 'warn' }, pino.destination(2)));
     let delivery: WebhookDelivery | undefined;
     try {
       delivery = /^[0-9a-f]{32}$/.test(id) ? await redeliverWebhook({ db, queue }, id) : undefined;

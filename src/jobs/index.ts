@@ -1,6 +1,7 @@
-/** The job queue: its contract, the retry policy, the embedded (SQLite) and the BullMQ (Redis) implementations. */
-export { BullMqQueue, type BullMqQueueOptions } from './bullmq/bullmq-queue.js';
-export { parseSentinels, type RedisTarget, redisConnectionOptions } from './bullmq/redis-connection.js';
+/** The job queue: its contract, the retry policy, the embedded (SQLite) implementation and how the queue is chosen. */
+// The BullMQ backend (bullmq/bullmq-queue.js) is not exported here: importing it loads BullMQ and
+// ioredis, which openQueue does only for a node that uses Redis.
+export { parseSentinels, type RedisTarget } from './bullmq/redis-target.js';
 export { EmbeddedQueue, type EmbeddedQueueOptions } from './embedded/embedded-queue.js';
 export { openQueue, type QueueConfig, redisTarget } from './open-queue.js';
 export type {

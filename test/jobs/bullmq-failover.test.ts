@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import pino from 'pino';
-import { BullMqQueue, type JobOutcome } from '../../src/jobs/index.js';
+import { BullMqQueue } from '../../src/jobs/bullmq/bullmq-queue.js';
+import type { JobOutcome } from '../../src/jobs/index.js';
 import { skipWithout } from '../helpers/services.js';
 import { startRedisTopology } from './redis-topology.js';
 

@@ -11,15 +11,10 @@ import { createInterface } from 'node:readline';
 import { describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { BullMqQueue } from '../../src/jobs/bullmq/bullmq-queue.js';
 import { decodeFailure, encodeFailure } from '../../src/jobs/bullmq/job-failure.js';
 import { fromBullId, toBullId } from '../../src/jobs/bullmq/job-ids.js';
-import {
-  BullMqQueue,
-  openQueue,
-  parseSentinels,
-  type QueueBackend,
-  type RedisTarget,
-} from '../../src/jobs/index.js';
+import { openQueue, parseSentinels, type QueueBackend, type RedisTarget } from '../../src/jobs/index.js';
 import { serviceValue, skipWithout } from '../helpers/services.js';
 import { describeQueueConformance } from './conformance.js';
 import { openRedisQueue, type RedisBackendArg } from './redis-backend.js';
@@ -215,13 +210,13 @@ describe('BullMQ queue on Redis', { skip: skipWithout('redis') }, () => {
       databaseUrl: 'sqlite:unused.db',
       dataDir: '.',
     };
-    const byUrl = openQueue({ ...base, redisUrl: url }, log);
+    const byUrl = await openQueue({ ...base, redisUrl: url }, log);
     t.after(() => byUrl.close());
     assert.equal(byUrl.kind, 'bullmq');
     await byUrl.ping();
     if (sentinels) {
       // A wrong URL beside the Sentinels: the Sentinels must be the ones used.
-      const bySentinels = openQueue(
+      const bySentinels = await openQueue(
         { ...base, redisUrl: 'redis://127.0.0.1:1', redisSentinels: sentinels.split(',') },
         log,
       );

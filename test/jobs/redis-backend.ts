@@ -3,7 +3,8 @@
  * that the suite kills (which imports this module by name). Each test run uses its own key
  * prefix, so runs on one Redis never see each other's jobs.
  */
-import { BullMqQueue, type RedisTarget } from '../../src/jobs/index.js';
+import { BullMqQueue } from '../../src/jobs/bullmq/bullmq-queue.js';
+import type { RedisTarget } from '../../src/jobs/index.js';
 
 export interface RedisBackendArg {
   redis: RedisTarget;

@@ -26,7 +26,8 @@ import { BullMqConsumer } from './bullmq-consumer.js';
 import { decodeFailure } from './job-failure.js';
 import { toBullId } from './job-ids.js';
 import { type ErrorSink, rateLimitedErrorLog } from './rate-limited-log.js';
-import { createRedis, type RedisTarget, redisConnectionOptions, whenReady } from './redis-connection.js';
+import { createRedis, redisConnectionOptions, whenReady } from './redis-connection.js';
+import type { RedisTarget } from './redis-target.js';
 
 export interface BullMqQueueOptions {
   /** Where Redis is. */

@@ -7,10 +7,7 @@
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 
-/** Where Redis is: a URL, or Sentinels and the name of the master they watch. */
-export type RedisTarget =
-  | { url: string }
-  | { sentinels: readonly { host: string; port: number }[]; masterName: string };
+import type { RedisTarget } from './redis-target.js';
 
 /** Options for one ioredis connection, as BullMQ takes them (with an optional `url`). */
 export type RedisConnectionOptions = RedisOptions;
@@ -62,15 +59,6 @@ export function redisConnectionOptions(
     failoverDetector: behaviour.failoverDetector,
     sentinelRetryStrategy: reconnectDelay,
   };
-}
-
-/** Parses `host:port` items (as SQUISH_REDIS_SENTINELS lists them; IPv6 hosts in brackets). */
-export function parseSentinels(items: readonly string[]): { host: string; port: number }[] {
-  return items.map((item) => {
-    const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(item.trim());
-    if (!match?.[1] || !match[2]) throw new TypeError(`expected host:port, got ${JSON.stringify(item)}`);
-    return { host: match[1], port: Number(match[2]) };
-  });
 }
 
 /** An ioredis connection from options that may carry a `url`. */
