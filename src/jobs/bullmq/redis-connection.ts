@@ -6,7 +6,6 @@
  */
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-
 import type { RedisTarget } from './redis-target.js';
 
 /** Options for one ioredis connection, as BullMQ takes them (with an optional `url`). */
