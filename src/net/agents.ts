@@ -1,5 +1,12 @@
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { guardedLookup } from './guarded-lookup.js';
+
+/**
+ * undici, imported with the first outbound request: a node that makes none (an API node taking
+ * uploads, a worker without URL jobs) does not load it, about a tenth of a second of a start of
+ * `squish serve` here.
+ */
+export const loadUndici = () => import('undici');
 
 /** Longest wait for a TCP/TLS connection; the call's overall deadline may cut it shorter. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -13,12 +20,13 @@ let unguarded: Agent | undefined;
  * connection resolves its host through {@link guardedLookup} (literal IP hosts do not resolve and
  * are checked by `checkUrlSyntax` before the request).
  */
-export function outboundAgent(allowPrivateNetworks: boolean): Agent {
+export async function outboundAgent(allowPrivateNetworks: boolean): Promise<Agent> {
+  const undici = await loadUndici();
   if (allowPrivateNetworks) {
-    unguarded ??= new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS } });
+    unguarded ??= new undici.Agent({ connect: { timeout: CONNECT_TIMEOUT_MS } });
     return unguarded;
   }
-  guarded ??= new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS, lookup: guardedLookup } });
+  guarded ??= new undici.Agent({ connect: { timeout: CONNECT_TIMEOUT_MS, lookup: guardedLookup } });
   return guarded;
 }
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { isSquishError, SquishError } from '../errors/index.js';
-import { outboundAgent } from './agents.js';
+import { loadUndici, outboundAgent } from './agents.js';
 import { assertPublicHost } from './guarded-lookup.js';
 import { DEFAULT_USER_AGENT, type OutboundPolicy } from './outbound-policy.js';
 
@@ -25,9 +25,10 @@ export async function send(url: URL, options: SendOptions): Promise<Dispatcher.R
   if (!policy.allowPrivateNetworks) {
     await untilAborted(assertPublicHost(url.hostname.replace(/^\[|\]$/g, '')), signal);
   }
+  const { request } = await loadUndici();
   return request(url, {
     method: options.method,
-    dispatcher: outboundAgent(policy.allowPrivateNetworks),
+    dispatcher: await outboundAgent(policy.allowPrivateNetworks),
     headers: {
       'user-agent': policy.userAgent ?? DEFAULT_USER_AGENT,
       // Bytes as stored: a compressed transfer would hide the real size from the cap.

@@ -48,7 +48,7 @@ describe('guardedLookup', () => {
   it('refuses at connect time: a request given straight to the guarded pool never reaches the server', async () => {
     const path = probePath('/');
     await assert.rejects(
-      request(`http://localhost:${server.port}${path}`, { dispatcher: outboundAgent(false) }),
+      request(`http://localhost:${server.port}${path}`, { dispatcher: await outboundAgent(false) }),
       (error: unknown) => {
         let current = error;
         while (current && !(current instanceof SquishError)) current = (current as { cause?: unknown }).cause;
@@ -58,7 +58,7 @@ describe('guardedLookup', () => {
     assert.equal(reached(server, path), false);
     // The same request through the open pool does reach it: the refusal came from the guard.
     const response = await request(`http://localhost:${server.port}${path}`, {
-      dispatcher: outboundAgent(true),
+      dispatcher: await outboundAgent(true),
     });
     assert.equal(await response.body.text(), 'reached');
     assert.equal(reached(server, path), true);
