@@ -136,10 +136,10 @@ export async function createApp(config: Readonly<ServeConfig>, overrides: AppOve
     if (roles.has('worker')) {
       // The engine's byte limit follows the service's: an input the API accepted is never
       // refused by the engine for its size.
-      // Started with the node, so that its first requests do not wait for the processes.
       pool = new EnginePool({
         size: config.workerConcurrency,
         limits: { maxInputBytes: config.maxUploadBytes, ...overrides.engineLimits },
+        // Started with the node, so that its first requests do not wait for the processes.
         prestart: true,
       });
       const worker = startWorker({
