@@ -75,3 +75,21 @@ test('line art gets 4:4:4 with the flat table and still reaches the target on th
   const score = await ssimulacra2(rgb, await decodeToRgb(result.data));
   assert.ok(score >= 78, `full-image score ${score}`);
 });
+
+test('photos try the alternate quantisation table at the lossy target, not at the visually lossless one', async () => {
+  // pil-flower scaled to cover 512x512: table 5 makes the smaller tiles at both targets, and it is
+  // kept where the search looks at it (see PHOTO_ALTERNATE_MAX_TARGET in search.ts).
+  const rgb = rawView(
+    await sharp(new URL('../../fixtures/e2e/pil-flower.jpg', import.meta.url).pathname)
+      .resize(512, 512, { fit: 'cover' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+  );
+  const lossy = await jpegLossyFromPixels(rgb, { target: 80, deadline: Date.now() + 60_000 });
+  assert.deepEqual([lossy.chroma, lossy.table], ['4:2:0', 5]);
+  const visuallyLossless = await jpegLossyFromPixels(rgb, { target: 90, deadline: Date.now() + 60_000 });
+  assert.deepEqual([visuallyLossless.chroma, visuallyLossless.table], ['4:2:0', 2]);
+  const score = await ssimulacra2(rgb, await decodeToRgb(visuallyLossless.data));
+  assert.ok(score >= 88, `full-image score ${score}`);
+});
