@@ -79,7 +79,12 @@ export async function runTool(
       return { exitCode: outcome.exitCode, stdout: asBuffer(outcome.stdout), stderr: outcome.stderr };
     case 'timeout':
     case 'runner-unresponsive':
-      throw new SquishError('PROCESSING_TIMEOUT', `${name} did not finish within ${options.timeoutMs} ms`);
+      // Callers give the tool what is left of the job's time, so this is the job's limit (a
+      // message naming only the tool's last few hundred ms read as the tool's own fault).
+      throw new SquishError(
+        'PROCESSING_TIMEOUT',
+        `Processing the image took longer than the time limit (${name} was stopped after ${options.timeoutMs} ms).`,
+      );
     case 'output-too-large':
       throw new SquishError('CODEC_FAILED', `${name} wrote more than ${request.maxOutputBytes} bytes`);
     case 'start-failed':
