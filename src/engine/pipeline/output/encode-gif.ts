@@ -62,8 +62,8 @@ export async function encodeGifOutput(
  * machine: a 42-frame animation (pil-iss634-anim) enlarged to 900x900, 34 MP, ran out of the 60 s
  * job time at effort 10. Measured on that animation at 500x500 (10.5 MP): 15.3 s at effort 10,
  * 9.3 s at 7, 3.3 s at 4; after gifsicle -O3, 0.03 % and 14.5 % more bytes than at 10. Over the
- * corpus GIFs resized to 80 % and to 2x, effort 7 took 31 % less time with 0.08 % more bytes and the
- * same first-frame SSIMULACRA2 but on two 2x enlargements (0.8 lower), so small images keep 10.
+ * corpus GIFs resized to 80 % and to 2x, effort 7 took 31 % less time for 0.08 % more bytes, with the
+ * same first-frame SSIMULACRA2 except on two 2x enlargements (0.8 lower): small images keep 10.
  */
 export function quantiserEffort(pixels: number): number {
   if (pixels <= 2 ** 21) return 10;
@@ -71,8 +71,8 @@ export function quantiserEffort(pixels: number): number {
 }
 
 /**
- * cgif settings (effort: see {@link quantiserEffort}). Reusing the previous frame's palette is what keeps animations small: with a
- * fresh local palette per frame, the chi animation of the corpus resized to 80 % came out of
+ * cgif settings (effort: see {@link quantiserEffort}). Reusing the previous frame's palette is what
+ * keeps animations small: with a fresh local palette per frame, the chi animation of the corpus resized to 80 % came out of
  * gifsicle -O3 at 19.9 kB, with `reuse` and interPaletteMaxError 8 at 12.1 kB (20: 11.6 kB); in
  * lossy mode also letting pixels within 4 of the previous frame stay transparent (interFrameMaxError)
  * and reusing palettes up to error 40 gave 6.2 kB (gifsicle's logo animation: 32.4 -> 18.4 kB).
