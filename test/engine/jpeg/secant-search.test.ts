@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { expectedSlope } from '../../../src/engine/codecs/jpeg/search.js';
 import { secantSearch } from '../../../src/engine/codecs/jpeg/secant-search.js';
 import { SquishError } from '../../../src/errors/index.js';
 
@@ -108,4 +109,32 @@ test('stops with PROCESSING_TIMEOUT past the deadline', async () => {
     }),
     (error: unknown) => error instanceof SquishError && error.code === 'PROCESSING_TIMEOUT',
   );
+});
+
+test('near the visually lossless target the steeper expected slope brackets it with two probes', async () => {
+  // mozjpeg's tile scores gain about 1.45 per quality step near 94 (search.ts expectedSlope).
+  const steep = (q: number) => Math.min(100, 100 - 1.45 * (98 - q));
+  const probesWith = async (slope: number) => {
+    const tried: number[] = [];
+    const result = await secantSearch({
+      min: 20,
+      max: 98,
+      target: 93.5,
+      start: 88,
+      slope,
+      deadline: far(),
+      evaluate: async (q) => {
+        tried.push(q);
+        return steep(q);
+      },
+    });
+    return { tried, result };
+  };
+  const { tried, result } = await probesWith(expectedSlope(93.5, '4:2:0'));
+  assert.equal(tried.length, 2, tried.join(', '));
+  assert.ok(Math.abs(result.quality - lowestReaching(steep, 93.5)!) <= 1, `q${result.quality}`);
+  // The default lossy search's slope overshoots there and needs a third probe.
+  assert.equal((await probesWith(0.75)).tried.length, 3);
+  assert.equal(expectedSlope(84.5, '4:2:0'), 0.75);
+  assert.equal(expectedSlope(93.5, '4:4:4'), 0.75);
 });
