@@ -24,21 +24,28 @@ function lowestReaching(
   return undefined;
 }
 
+/** secantSearch over `curve` (qualities 20 to 98), with the qualities it probed, in order. */
+async function probedSearch(
+  curve: (q: number) => number,
+  options: { target: number; start: number; slope: number },
+) {
+  const tried: number[] = [];
+  const result = await secantSearch({
+    min: 20,
+    max: 98,
+    ...options,
+    deadline: far(),
+    evaluate: async (q) => {
+      tried.push(q);
+      return curve(q);
+    },
+  });
+  return { tried, result };
+}
+
 test('two probes land within a quality of the exhaustive answer on a linear stretch', async () => {
   for (const start of [60, 72, 80, 90]) {
-    const tried: number[] = [];
-    const result = await secantSearch({
-      min: 20,
-      max: 98,
-      target: 84.5,
-      start,
-      slope: 0.75,
-      deadline: far(),
-      evaluate: async (q) => {
-        tried.push(q);
-        return stepped(q);
-      },
-    });
+    const { tried, result } = await probedSearch(stepped, { target: 84.5, start, slope: 0.75 });
     const exact = lowestReaching(stepped, 84.5)!;
     assert.ok(tried.length <= 3, `start ${start}: ${tried.join(', ')}`);
     assert.ok(Math.abs(result.quality - exact) <= 1, `start ${start}: q${result.quality} vs q${exact}`);
@@ -51,19 +58,7 @@ test('a crossing far outside the probes costs a third probe instead of a long ex
   // Flat at first (the second probe barely moves), then steep: a line through the first two
   // probes would overshoot far above the answer.
   const bent = (q: number) => (q < 70 ? 60 + 0.1 * q : 67 + 1.5 * (q - 70));
-  const tried: number[] = [];
-  const result = await secantSearch({
-    min: 20,
-    max: 98,
-    target: 80,
-    start: 60,
-    slope: 0.75,
-    deadline: far(),
-    evaluate: async (q) => {
-      tried.push(q);
-      return bent(q);
-    },
-  });
+  const { tried, result } = await probedSearch(bent, { target: 80, start: 60, slope: 0.75 });
   assert.equal(tried.length, 3);
   assert.equal(result.quality, lowestReaching(bent, 80));
 });
@@ -114,22 +109,7 @@ test('stops with PROCESSING_TIMEOUT past the deadline', async () => {
 test('near the visually lossless target the steeper expected slope brackets it with two probes', async () => {
   // mozjpeg's tile scores gain about 1.45 per quality step near 94 (search.ts expectedSlope).
   const steep = (q: number) => Math.min(100, 100 - 1.45 * (98 - q));
-  const probesWith = async (slope: number) => {
-    const tried: number[] = [];
-    const result = await secantSearch({
-      min: 20,
-      max: 98,
-      target: 93.5,
-      start: 88,
-      slope,
-      deadline: far(),
-      evaluate: async (q) => {
-        tried.push(q);
-        return steep(q);
-      },
-    });
-    return { tried, result };
-  };
+  const probesWith = (slope: number) => probedSearch(steep, { target: 93.5, start: 88, slope });
   const { tried, result } = await probesWith(expectedSlope(93.5, '4:2:0'));
   assert.equal(tried.length, 2, tried.join(', '));
   assert.ok(Math.abs(result.quality - lowestReaching(steep, 93.5)!) <= 1, `q${result.quality}`);

@@ -72,8 +72,8 @@ export function quantiserEffort(pixels: number): number {
 
 /**
  * cgif settings (effort: see {@link quantiserEffort}). Reusing the previous frame's palette is what
- * keeps animations small: with a fresh local palette per frame, the chi animation of the corpus resized to 80 % came out of
- * gifsicle -O3 at 19.9 kB, with `reuse` and interPaletteMaxError 8 at 12.1 kB (20: 11.6 kB); in
+ * keeps animations small: with a fresh local palette per frame, the chi animation of the corpus
+ * resized to 80 % came out of gifsicle -O3 at 19.9 kB, with `reuse` and interPaletteMaxError 8 at 12.1 kB (20: 11.6 kB); in
  * lossy mode also letting pixels within 4 of the previous frame stay transparent (interFrameMaxError)
  * and reusing palettes up to error 40 gave 6.2 kB (gifsicle's logo animation: 32.4 -> 18.4 kB).
  * Exact palettes are not dithered (nothing to dither); quantised ones lightly (gradients).
