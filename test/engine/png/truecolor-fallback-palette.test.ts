@@ -16,9 +16,9 @@ describe('quantize settings', () => {
 
   for (const quantizer of ['pngquant', 'sharp'] as const) {
     it(`${quantizer}: speed and dithering reach the tool and give a valid palette`, async () => {
-      const standard = await quantize(input, 100, quantizer, deadline());
-      const fine = await quantize(input, 100, quantizer, deadline(), { speed: 1, dither: 1 });
-      const undithered = await quantize(input, 100, quantizer, deadline(), { dither: 0 });
+      const standard = (await quantize(input, 100, quantizer, deadline())).png;
+      const fine = (await quantize(input, 100, quantizer, deadline(), { speed: 1, dither: 1 })).png;
+      const undithered = (await quantize(input, 100, quantizer, deadline(), { dither: 0 })).png;
       for (const png of [standard, fine, undithered]) {
         assert.equal((await sharp(png).metadata()).isPalette, true);
       }

@@ -15,6 +15,7 @@ import { type PngChunk, readPngChunks, writePng } from './chunks.js';
 import { hasAtMostColours } from './colours.js';
 import { recompress } from './lossless.js';
 import { oxipng } from './oxipng.js';
+import { FINEST_QUALITY, PaletteEncodes } from './palette-encodes.js';
 import { type PaletteScorer, paletteScorer } from './palette-score.js';
 import { decodeRgba8, hasTranslucency, maxSampleError, onBackground, type Rgba8 } from './pixels.js';
 import { type PreparedPng, preparePng } from './prepare.js';
@@ -23,7 +24,7 @@ import { chooseTruecolor } from './truecolor-choice.js';
 
 /** Quantizer qualities searched. Below 20 palettes get posterised whatever the image. */
 const MIN_QUALITY = 20;
-const MAX_QUALITY = 100;
+const MAX_QUALITY = FINEST_QUALITY;
 /** Typical SSIMULACRA2 gain per quantizer quality step, measured on the corpus (0.3 to 0.8). */
 const SCORE_PER_QUALITY = 0.5;
 /** Quality steps above the best miss tried when the search's own tries all missed. */
@@ -90,22 +91,17 @@ export async function optimizeLossy(input: Uint8Array, ctx: CodecContext): Promi
   const quantizer = availableQuantizer();
   const notes = [...prepared.notes];
   if (quantizer === 'sharp') notes.push('pngquant is not installed: used the sharp palette writer');
-  const encodes = new Map<number, Promise<Uint8Array>>();
-  const encodeAt = (quality: number): Promise<Uint8Array> => {
-    let encoded = encodes.get(quality);
-    if (!encoded) {
-      checkDeadline(ctx.deadline);
-      encoded = quantize(bare, quality, quantizer, ctx.deadline);
-      encodes.set(quality, encoded);
-    }
-    return encoded;
-  };
+  const palettes = new PaletteEncodes(
+    (quality) => quantize(bare, quality, quantizer, ctx.deadline),
+    ctx.deadline,
+  );
 
   let choice: PaletteChoice | undefined;
   try {
     // A slower, finer palette for translucent images whose default palette misses (see rescuePalette).
-    const encodeFine = () => quantize(bare, MAX_QUALITY, quantizer, ctx.deadline, FINE_SETTINGS);
-    choice = await choosePalette(original, encodeAt, encodeFine, ctx);
+    const encodeFine = async () =>
+      (await quantize(bare, MAX_QUALITY, quantizer, ctx.deadline, FINE_SETTINGS)).png;
+    choice = await choosePalette(original, palettes, encodeFine, ctx);
   } catch (error) {
     // A quantizer that crashes on an odd file must not fail the job: lossless still works.
     if (!(isSquishError(error) && error.code === 'CODEC_FAILED')) throw error;
@@ -117,7 +113,7 @@ export async function optimizeLossy(input: Uint8Array, ctx: CodecContext): Promi
   }
   if (!choice) return truecolorOrLossless(original, extras, prepared, ctx, notes);
   checkDeadline(ctx.deadline);
-  const palette = withChunks(choice.png ?? (await encodeAt(choice.quality)), extras);
+  const palette = withChunks(choice.png ?? (await palettes.at(choice.quality)), extras);
   const data = await oxipng(palette, { level: 2, optimizeAlpha: true });
   const candidate: Candidate = {
     data,
@@ -183,7 +179,7 @@ interface PaletteChoice {
 /** The quality to quantize at, or undefined when no palette is good enough. */
 async function choosePalette(
   original: Rgba8,
-  encodeAt: (quality: number) => Promise<Uint8Array>,
+  palettes: PaletteEncodes,
   encodeFine: () => Promise<Uint8Array>,
   ctx: CodecContext,
 ): Promise<PaletteChoice | undefined> {
@@ -191,7 +187,7 @@ async function choosePalette(
 
   if (original.width < MIN_METRIC_SIDE || original.height < MIN_METRIC_SIDE) {
     // SSIMULACRA2 is erratic this small: accept only a palette that is nearly exact.
-    const candidate = await decodeRgba8(await encodeAt(MAX_QUALITY));
+    const candidate = await decodeRgba8(await palettes.at(MAX_QUALITY));
     return maxSampleError(original, candidate) <= SMALL_IMAGE_MAX_ERROR
       ? { quality: MAX_QUALITY }
       : undefined;
@@ -201,18 +197,20 @@ async function choosePalette(
   // The finest palette first: it shows where palettes hurt (the scorer's tiles), when even it
   // misses the target no search is needed (photos with wide gradients), and how far it clears
   // the target says where to start looking.
-  const finest = await decodeRgba8(await encodeAt(MAX_QUALITY));
+  const finest = await decodeRgba8(await palettes.at(MAX_QUALITY));
   if (paletteFitDb(original, finest) >= LIKELY_FLOOR_START_PSNR) {
     // Started now, awaited (if at all) by the search; a failure surfaces there, not here.
-    encodeAt(START_FLOOR).catch(() => {});
+    palettes.at(START_FLOOR).catch(() => {});
   }
   const scorer = paletteScorer(original, finest);
   const scores = new Map<number, Promise<number>>();
+  // Keyed like the palettes: a quality that gives the finest palette has the finest's score.
   const scoreAt = (quality: number): Promise<number> => {
-    let score = scores.get(quality);
+    const key = palettes.canonical(quality);
+    let score = scores.get(key);
     if (!score) {
-      score = encodeAt(quality).then(async (png) => scorer.onWhite(await decodeRgba8(png)));
-      scores.set(quality, score);
+      score = palettes.at(key).then(async (png) => scorer.onWhite(await decodeRgba8(png)));
+      scores.set(key, score);
     }
     return score;
   };
@@ -251,13 +249,13 @@ async function choosePalette(
     }
   }
   if (chosen.quality === MAX_QUALITY) {
-    const whole = await wholeImageRescue(original, scores, target, encodeAt, ctx.deadline);
+    const whole = await wholeImageRescue(original, scores, target, palettes, ctx.deadline);
     if (whole) chosen = whole;
   }
   // Alpha check: the chosen palette must also hold up on black; if not, the finest one must.
   for (const quality of new Set([chosen.quality, MAX_QUALITY])) {
     checkDeadline(ctx.deadline);
-    const candidate = await decodeRgba8(await encodeAt(quality));
+    const candidate = await decodeRgba8(await palettes.at(quality));
     const onBlack = await scorer.onBlack(candidate);
     if (onBlack === undefined || onBlack >= target - BLACK_TOLERANCE) {
       const score = quality === chosen.quality ? chosen.score : await scoreAt(quality);
@@ -278,7 +276,7 @@ async function wholeImageRescue(
   original: Rgba8,
   scores: ReadonlyMap<number, Promise<number>>,
   target: number,
-  encodeAt: (quality: number) => Promise<Uint8Array>,
+  palettes: PaletteEncodes,
   deadline: number,
 ): Promise<{ quality: number; score: number } | undefined> {
   if (original.width * original.height > RESCUE_MAX_PIXELS) return undefined;
@@ -291,7 +289,7 @@ async function wholeImageRescue(
   }
   if (!best) return undefined;
   checkDeadline(deadline);
-  const candidate = await decodeRgba8(await encodeAt(best.quality));
+  const candidate = await decodeRgba8(await palettes.at(best.quality));
   const whole = await ssimulacra2(onBackground(original, WHITE), onBackground(candidate, WHITE));
   return whole >= target ? { quality: best.quality, score: whole } : undefined;
 }
