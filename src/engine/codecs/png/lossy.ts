@@ -221,14 +221,17 @@ async function choosePalette(
       ? rescuePalette(original, scorer, encodeFine, target, ctx.deadline)
       : undefined;
   }
+  // Qualities from `top` up all give the finest palette (PaletteEncodes.finestFrom): the search
+  // looks below, where palettes differ, and `top` stands for the finest palette from here on.
+  const top = Math.max(MIN_QUALITY, palettes.finestFrom);
   const result = await searchQuality({
     min: MIN_QUALITY,
-    max: MAX_QUALITY,
+    max: top,
     target,
     deadline: ctx.deadline,
-    // A linear guess from quality 100 undershoots when quality 100 is near exact (screenshots,
+    // A linear guess from the top undershoots when the finest palette is near exact (screenshots,
     // icons: the score falls steeply below ~70), so it is kept within where answers usually are.
-    start: Math.max(START_FLOOR, Math.round(MAX_QUALITY - (best - target) / SCORE_PER_QUALITY)),
+    start: Math.max(START_FLOOR, Math.round(top - (best - target) / SCORE_PER_QUALITY)),
     slope: SCORE_PER_QUALITY,
     // Two tries after the finest palette keep the search near 3 encodes' time; when they do not
     // find the lowest passing quality, a higher passing one is used (bigger, never worse).
@@ -238,22 +241,22 @@ async function choosePalette(
   });
   if (!result.reached) return undefined;
   let chosen = { quality: result.quality, score: result.score };
-  if (chosen.quality === MAX_QUALITY) {
-    // Every try below 100 missed, usually narrowly: one safer step above the best miss before
-    // settling for 100, which can be 50 % bigger.
-    const misses = [...scores.keys()].filter((quality) => quality < MAX_QUALITY);
+  if (chosen.quality === top) {
+    // Every try below the top missed, usually narrowly: one safer step above the best miss
+    // before settling for the finest palette, which can be 50 % bigger.
+    const misses = [...scores.keys()].filter((quality) => quality < top);
     if (misses.length > 0) {
-      const quality = Math.min(MAX_QUALITY - 1, Math.max(...misses) + RESCUE_STEP);
+      const quality = Math.min(top - 1, Math.max(...misses) + RESCUE_STEP);
       const score = await scoreAt(quality);
       if (score >= target) chosen = { quality, score };
     }
   }
-  if (chosen.quality === MAX_QUALITY) {
-    const whole = await wholeImageRescue(original, scores, target, palettes, ctx.deadline);
+  if (chosen.quality === top) {
+    const whole = await wholeImageRescue(original, scores, target, top, palettes, ctx.deadline);
     if (whole) chosen = whole;
   }
   // Alpha check: the chosen palette must also hold up on black; if not, the finest one must.
-  for (const quality of new Set([chosen.quality, MAX_QUALITY])) {
+  for (const quality of new Set([chosen.quality, top])) {
     checkDeadline(ctx.deadline);
     const candidate = await decodeRgba8(await palettes.at(quality));
     const onBlack = await scorer.onBlack(candidate);
@@ -276,6 +279,7 @@ async function wholeImageRescue(
   original: Rgba8,
   scores: ReadonlyMap<number, Promise<number>>,
   target: number,
+  top: number,
   palettes: PaletteEncodes,
   deadline: number,
 ): Promise<{ quality: number; score: number } | undefined> {
@@ -283,7 +287,7 @@ async function wholeImageRescue(
   let best: { quality: number; score: number } | undefined;
   for (const [quality, score] of scores) {
     const value = await score;
-    if (quality < MAX_QUALITY && value >= target - WHOLE_CHECK_BAND && (!best || value > best.score)) {
+    if (quality < top && value >= target - WHOLE_CHECK_BAND && (!best || value > best.score)) {
       best = { quality, score: value };
     }
   }

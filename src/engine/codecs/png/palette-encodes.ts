@@ -27,6 +27,15 @@ export class PaletteEncodes {
     return this.finest && sameAsFinest(quality, this.finest) ? FINEST_QUALITY : quality;
   }
 
+  /**
+   * The lowest quality known to give the finest palette: one above the quality the finest palette
+   * reached, or {@link FINEST_QUALITY} while that is unknown.
+   */
+  get finestFrom(): number {
+    const reached = this.finest?.reached;
+    return reached === undefined ? FINEST_QUALITY : Math.min(FINEST_QUALITY, reached + 1);
+  }
+
   /** The palette PNG at `quality`, quantized on first use. */
   at(quality: number): Promise<Uint8Array> {
     const key = this.canonical(quality);
