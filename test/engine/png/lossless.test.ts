@@ -96,3 +96,24 @@ describe('PNG lossless', () => {
     await assertSamePixels(input, candidate.data, 'APNG');
   });
 });
+
+describe('PNG lossless effort by size', () => {
+  /** A `side`² RGB PNG of a few flat shapes: large, but quick for oxipng at any level. */
+  async function shapes(side: number): Promise<Uint8Array> {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}"><rect width="100%" height="100%" fill="#2a6"/><circle cx="50%" cy="50%" r="30%" fill="#c33"/></svg>`;
+    return sharp(Buffer.from(svg)).removeAlpha().png({ compressionLevel: 1 }).toBuffer();
+  }
+
+  it('uses oxipng level 2 up to 8 MP and level 1 above, pixel-exact both', async () => {
+    // 2828² is just under 8 MP, 2829² just over (FULL_LEVEL_MAX_PIXELS).
+    for (const [side, level] of [
+      [2828, 2],
+      [2829, 1],
+    ] as const) {
+      const input = await shapes(side);
+      const candidate = await pngOptimizer.lossless(input, pngContext());
+      assert.equal(candidate.method, `oxipng level ${level}`, `${side}x${side}`);
+      await assertSamePixels(input, candidate.data, `${side}x${side}`);
+    }
+  });
+});

@@ -3,7 +3,7 @@
  * resize). sharp writes a quick PNG, oxipng then compresses it as well as the lossless path does.
  */
 import sharp from 'sharp';
-import { OXIPNG_LEVEL } from './lossless.js';
+import { oxipngLevel } from './lossless.js';
 import { oxipng } from './oxipng.js';
 
 export interface RawPixels {
@@ -30,5 +30,5 @@ export async function encodePng(pixels: RawPixels): Promise<Uint8Array> {
   if (sixteen) pipeline = pipeline.toColourspace(channels <= 2 ? 'grey16' : 'rgb16');
   // Level 1 without filtering: a fast first draft, oxipng redoes the compression anyway.
   const draft = await pipeline.png({ compressionLevel: 1, adaptiveFiltering: false }).toBuffer();
-  return oxipng(draft, { level: OXIPNG_LEVEL, optimizeAlpha: !sixteen && channels % 2 === 0 });
+  return oxipng(draft, { level: oxipngLevel(width * height), optimizeAlpha: !sixteen && channels % 2 === 0 });
 }

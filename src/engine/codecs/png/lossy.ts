@@ -13,7 +13,7 @@ import { searchQuality } from '../../search/perceptual-search.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { type PngChunk, readPngChunks, writePng } from './chunks.js';
 import { hasAtMostColours } from './colours.js';
-import { recompress } from './lossless.js';
+import { oxipngLevel, recompress } from './lossless.js';
 import { oxipng } from './oxipng.js';
 import { FINEST_QUALITY, PaletteEncodes } from './palette-encodes.js';
 import { type PaletteScorer, paletteScorer } from './palette-score.js';
@@ -114,7 +114,8 @@ export async function optimizeLossy(input: Uint8Array, ctx: CodecContext): Promi
   if (!choice) return truecolorOrLossless(original, extras, prepared, ctx, notes);
   checkDeadline(ctx.deadline);
   const palette = withChunks(choice.png ?? (await palettes.at(choice.quality)), extras);
-  const data = await oxipng(palette, { level: 2, optimizeAlpha: true });
+  const pixels = original.width * original.height;
+  const data = await oxipng(palette, { level: oxipngLevel(pixels), optimizeAlpha: true });
   const candidate: Candidate = {
     data,
     method: `${quantizer} ${choice.png ? 'fine ' : ''}palette quality ${choice.quality} + oxipng`,
@@ -150,7 +151,10 @@ async function truecolorOrLossless(
   }
   checkDeadline(ctx.deadline);
   const draft = withChunks(choice.png, extras);
-  const optimized = await oxipng(draft, { level: 2, optimizeAlpha: !choice.keepsTransparentColour });
+  const optimized = await oxipng(draft, {
+    level: oxipngLevel(original.width * original.height),
+    optimizeAlpha: !choice.keepsTransparentColour,
+  });
   const data = optimized.length < draft.length ? optimized : draft;
   const candidate: Candidate = {
     data,
