@@ -4,6 +4,7 @@
  * smallest of a list, JPEG chroma subsampling.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodeGifFrames } from '../../../src/engine/decode/gif-frames.js';
@@ -128,6 +129,26 @@ describe('animation', () => {
     assert.equal(candidate.frames, 2);
     assert.deepEqual(meta.delay, [200, 100]);
     assert.ok(candidate.score !== undefined && candidate.score >= 78, `score ${candidate.score}`);
+  });
+
+  it('lossy WebP of few colours is the lossless WebP when that is smaller', async () => {
+    // Flat frames of 2 to 8 colours: lossy WebP at the default target took 8 776 bytes, lossless 1 510.
+    const [lossy, lossless] = await Promise.all([
+      run(animatedGif, { format: 'webp', lossy: true }),
+      run(animatedGif, { format: 'webp' }),
+    ]);
+    assert.equal(lossy.lossless, true, lossy.method);
+    assert.deepEqual(lossy.data, lossless.data);
+    assert.ok(lossy.notes.some((note) => /lossless WebP is smaller than lossy/.test(note)));
+    assert.equal((await sharp(lossy.data, { animated: true }).metadata()).pages, 5);
+  });
+
+  it('lossy WebP stays lossy when lossless is not smaller, animations at libwebp method 5', async () => {
+    // 31 frames of 30 to 222 colours and soft edges: lossy about 5.3 kB, lossless 6.7 kB.
+    const chi = new Uint8Array(readFileSync(new URL('../../fixtures/gif/pil-chi-anim.gif', import.meta.url)));
+    const result = await run(chi, { format: 'webp', lossy: true });
+    assert.equal(result.lossless, false, result.method);
+    assert.match(result.method, /^webp q\d+ method 5$/);
   });
 
   it('animated GIF resized stays an animated GIF with its delays', async () => {

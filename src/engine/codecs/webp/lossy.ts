@@ -28,14 +28,17 @@ export const WEBP_SEARCH = {
 } as const;
 
 /**
- * libwebp method for the search's encodes. 6 is 2 to 6 % smaller than 4 at equal score (kodim01,
- * skimage chelsea) at 2.5x the time, affordable below a few megapixels; above that, 4 keeps five
- * encodes within the time limit. With alpha, method 6 also searches the alpha plane's filters
- * exhaustively: 4.1 s instead of 49 ms at method 5 on a 512x512 icon, for 0.7 % fewer bytes.
+ * libwebp method for the search's encodes (`pixels` summed over the frames). 6 is 2 to 6 % smaller
+ * than 4 at equal score (kodim01, skimage chelsea) at 2.5x the time, affordable below a few
+ * megapixels; above that, 4 keeps five encodes within the time limit. With alpha, method 6 also
+ * searches the alpha plane's filters exhaustively: 4.1 s instead of 49 ms at method 5 on a 512x512
+ * icon, for 0.7 % fewer bytes. Animations get 5 at most: libwebp's animation encoder at method 6
+ * was 4 to 37 times slower than at 5 on the 7 animated corpus GIFs for 0.2 to 2.2 % fewer bytes
+ * (pil-iss634-anim, 42 frames of 245 px: 9.1 s instead of 0.25 s an encode at quality 85).
  */
-function effortFor(pixels: number, alpha: boolean): number {
+export function webpLossyEffort(pixels: number, alpha: boolean, frames: number): number {
   if (pixels > 4_000_000) return 4;
-  return alpha ? 5 : 6;
+  return alpha || frames > 1 ? 5 : 6;
 }
 
 /** FormatOptimizer.lossy for WebP: fewest bytes reaching the plan's target, or its fixed quality. */
@@ -47,7 +50,7 @@ export async function optimizeWebpLossy(input: Uint8Array, ctx: CodecContext): P
   const source = await decodeRgbaFrames(input, decodeOptions);
   checkDeadline(ctx.deadline);
   const pixels = source.width * source.frameHeight * ctx.info.frames;
-  const effort = effortFor(pixels, ctx.info.hasAlpha && hasTransparency(source));
+  const effort = webpLossyEffort(pixels, ctx.info.hasAlpha && hasTransparency(source), ctx.info.frames);
 
   const result = await findLossyEncoding({
     encode: (quality) =>
