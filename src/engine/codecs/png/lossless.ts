@@ -23,14 +23,13 @@ export const LEVEL_1_MAX_PIXELS = 24_000_000;
 /**
  * The oxipng preset for an image of `pixels`: the WASM build works on one core at about 1.4 µs a
  * pixel at level 2 on these machines (truecolor photos), so a 12 MP photo converted to PNG took
- * 17 s, and a 30 MP one 58 s of the job's 60. Level 1 takes
- * half the time (0.7 µs a pixel) for 1.1 % more bytes (the 18 corpus photos of 1 MP and more
- * as PNG: 55 s instead of 110 s; from 0.05 % to 0.4 % on the four of 8 MP and more, up to 7.8 % on
- * smooth 4 MP ones), and level 0 a third of level 1's (0.23 µs a pixel, 6.7 % bigger than level 1
- * on the 12 MP photo). So: level 2 up to 8 MP (about 11 s), level 1 up to 24 MP (about 17 s), level 0
- * above (the 30 MP photo to PNG in 10 s at 750 MB, 11.5 % bigger than at level 2; at 99 MP the
- * job's 1.5 GB of memory runs out first, a MEMORY_LIMIT error). Every corpus PNG is under the
- * first bound.
+ * 17 s, and a 30 MP one 58 s of the job's 60. Level 1 takes half the time (0.7 µs a pixel) for
+ * 1.1 % more bytes (the 18 corpus photos of 1 MP and more as PNG: 55 s instead of 110 s; from
+ * 0.05 % to 0.4 % on the four of 8 MP and more, up to 7.8 % on smooth 4 MP ones), and level 0 a
+ * third of level 1's (0.23 µs a pixel, 6.7 % bigger than level 1 on the 12 MP photo). So: level 2
+ * up to 8 MP (about 11 s), level 1 up to 24 MP (about 17 s), level 0 above (the 30 MP photo to PNG
+ * in 10 s at 750 MB, 11.5 % bigger than at level 2; at 99 MP the job's 1.5 GB of memory runs out
+ * first, a MEMORY_LIMIT error). Every corpus PNG is under the first bound.
  */
 export function oxipngLevel(pixels: number): number {
   if (pixels <= FULL_LEVEL_MAX_PIXELS) return OXIPNG_LEVEL;

@@ -114,8 +114,8 @@ export async function optimizeLossy(input: Uint8Array, ctx: CodecContext): Promi
   if (!choice) return truecolorOrLossless(original, extras, prepared, ctx, notes);
   checkDeadline(ctx.deadline);
   const palette = withChunks(choice.png ?? (await palettes.at(choice.quality)), extras);
-  const pixels = original.width * original.height;
-  const data = await oxipng(palette, { level: oxipngLevel(pixels), optimizeAlpha: true });
+  const level = oxipngLevel(original.width * original.height);
+  const data = await oxipng(palette, { level, optimizeAlpha: true });
   const candidate: Candidate = {
     data,
     method: `${quantizer} ${choice.png ? 'fine ' : ''}palette quality ${choice.quality} + oxipng`,
