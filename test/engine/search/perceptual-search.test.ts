@@ -73,3 +73,38 @@ test('minDownStep stops above a pass when the next step down would be smaller', 
   assert.equal(full.quality, 70);
   assert.ok(full.evaluations > 1);
 });
+
+/** A score that creeps up 0.25 a step, as AVIF's did on a smooth photo (mate-Aqua: q62 78.9, q66 79.9). */
+const creeping = async (quality: number) => 63.4 + 0.25 * quality;
+const creepingSearch = { min: 5, max: 100, target: 80, start: 62, slope: 0.9, evaluate: creeping };
+
+test('climbs with the slope measured between misses when it is shallower than assumed', async () => {
+  // With the assumed 0.9 a step the search tried 62, 64 and 66, all short, then fell back to 100.
+  const result = await searchQuality({ ...creepingSearch, deadline: far(), maxEvaluations: 3 });
+  assert.deepEqual([result.quality, result.reached, result.evaluations], [67, true, 3]);
+});
+
+test('rescue: one extrapolated try above the misses before the maximum', async () => {
+  const options = { ...creepingSearch, deadline: far(), maxEvaluations: 2 };
+  const plain = await searchQuality(options);
+  assert.equal(plain.quality, 100, 'without the rescue, misses fall back to the maximum');
+  const rescued = await searchQuality({ ...options, rescue: true });
+  // Misses at 62 and 64 (0.25 a step): 80 is 2.4 steps above 64, plus 2 to spare.
+  assert.deepEqual([rescued.quality, rescued.reached, rescued.evaluations], [69, true, 3]);
+});
+
+test('rescue that misses too ends at the maximum, reached or not', async () => {
+  const cliff = async (quality: number) => (quality >= 95 ? 85 : 70);
+  const result = await searchQuality({
+    min: 5,
+    max: 100,
+    target: 80,
+    start: 60,
+    slope: 0.9,
+    deadline: far(),
+    maxEvaluations: 2,
+    rescue: true,
+    evaluate: cliff,
+  });
+  assert.deepEqual([result.quality, result.reached, result.evaluations], [100, true, 4]);
+});

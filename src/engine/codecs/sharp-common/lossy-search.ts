@@ -98,6 +98,9 @@ export async function findLossyEncoding(options: LossySearchOptions): Promise<Lo
       start: options.start(target),
       slope: options.slope,
       maxEvaluations: options.maxEvaluations,
+      // A whole-image encode at `max` can be many times the size of one a few steps above the
+      // misses: one more encode is cheaper for the user than that file.
+      rescue: true,
     });
   } catch (error) {
     if (!(error instanceof OutOfTime)) throw error;
