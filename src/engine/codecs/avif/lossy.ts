@@ -1,7 +1,8 @@
 /**
  * Lossy AVIF: the lowest aom quality whose full re-encode reaches the SSIMULACRA2 target on the
  * sampled tiles, or the fixed `plan.quality`. AV1 encoding is the slow part (one libvips thread),
- * so the search is capped at three encodes at a low effort (see avifEffortFor).
+ * so the search is capped at three encodes at a low effort (see avifEffortFor), and one more (the
+ * search's rescue) when all three fall short, before the highest quality.
  */
 
 import { checkDeadline } from '../../deadline.js';
