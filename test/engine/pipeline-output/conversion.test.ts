@@ -151,6 +151,28 @@ describe('animation', () => {
     assert.match(result.method, /^webp q\d+ method 5$/);
   });
 
+  it('lossy WebP of fine colour detail uses sharp YUV, a photo does not', async () => {
+    // 1 px columns of red and blue (with grain, so that lossless WebP is no contender): 4:2:0
+    // averages them to purple unless the conversion is sharp.
+    const side = 128;
+    const raw = Buffer.alloc(side * side * 3);
+    let seed = 7;
+    const grain = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 24) % 40;
+    };
+    for (let i = 0; i < side * side; i++) {
+      raw.set(i % 2 ? [grain(), grain(), 215 + grain()] : [215 + grain(), grain(), grain()], i * 3);
+    }
+    const stripes = await sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+      .png()
+      .toBuffer();
+    const detailed = await run(stripes, { format: 'webp', lossy: true });
+    assert.match(detailed.method, /^webp q\d+ method \d sharp-yuv$/);
+    const photo = await run(flowerJpeg, { format: 'webp', lossy: true });
+    assert.match(photo.method, /^webp q\d+ method \d$/);
+  });
+
   it('animated GIF resized stays an animated GIF with its delays', async () => {
     const result = await run(animatedGif, { resize: { strategy: 'exact', width: 50, height: 40 } });
     assert.equal(result.format, 'gif');

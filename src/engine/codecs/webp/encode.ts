@@ -10,6 +10,8 @@ export interface WebpEncodeOptions {
   effort?: number;
   /** Quality of the alpha plane in lossy mode (default 100: alpha kept exactly). */
   alphaQuality?: number;
+  /** libwebp's sharp (iterative) RGB to YUV 4:2:0 conversion in lossy mode (see wantsSharpYuv). */
+  smartSubsample?: boolean;
   /** Frame delays in ms, for an animation built from raw frames (sharp keeps an input's own). */
   delay?: number[];
   /** Loop count (0 = forever), for an animation built from raw frames. */
@@ -29,7 +31,12 @@ export function encodeWebp(pipeline: Sharp, options: WebpEncodeOptions): Promise
   };
   const settings = options.lossless
     ? { lossless: true, effort: options.effort ?? 6 }
-    : { quality: options.quality, alphaQuality: options.alphaQuality ?? 100, effort: options.effort ?? 4 };
+    : {
+        quality: options.quality,
+        alphaQuality: options.alphaQuality ?? 100,
+        effort: options.effort ?? 4,
+        smartSubsample: options.smartSubsample === true,
+      };
   return encoding('WebP encode', async () => {
     const data = await pipeline.webp({ ...settings, ...animation }).toBuffer();
     return new Uint8Array(data.buffer, data.byteOffset, data.length);

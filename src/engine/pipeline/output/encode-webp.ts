@@ -8,7 +8,7 @@ import { hasAtMostColours } from '../../codecs/png/colours.js';
 import { lossyCandidate } from '../../codecs/sharp-common/lossy-search.js';
 import { sampleFrames } from '../../codecs/sharp-common/perceptual-reference.js';
 import { encodeWebp } from '../../codecs/webp/index.js';
-import { WEBP_SEARCH, webpLossyEffort } from '../../codecs/webp/lossy.js';
+import { WEBP_SEARCH, wantsSharpYuv, webpLossyEffort, webpMethod } from '../../codecs/webp/lossy.js';
 import { checkDeadline } from '../../deadline.js';
 import type { Candidate } from '../../types.js';
 import { animationOptions, framesToSharp } from '../to-sharp.js';
@@ -44,11 +44,12 @@ export async function encodeWebpOutput(
     image.hasAlpha,
     image.frameCount,
   );
+  const smartSubsample = wantsSharpYuv(rgbaFrames(image, [0]));
   const result = await searchFromPixels(image, settings, deadline, {
-    encode: (pipeline, quality) => encodeWebp(pipeline, { quality, effort, ...animation }),
+    encode: (pipeline, quality) => encodeWebp(pipeline, { quality, effort, smartSubsample, ...animation }),
     ...WEBP_SEARCH,
   });
-  const lossy = lossyCandidate(result, `webp q${result.quality} method ${effort}`);
+  const lossy = lossyCandidate(result, webpMethod(result.quality, effort, smartSubsample));
   if (!hasFewColours(image)) return lossy;
   checkDeadline(deadline);
   const exact = await lossless();
