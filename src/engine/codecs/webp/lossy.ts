@@ -7,6 +7,7 @@
 import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { chromaDetail } from '../jpeg/subsampling.js';
+import { onBackground } from '../png/pixels.js';
 import { keepAppearance } from '../sharp-common/appearance.js';
 import {
   assertDecodes,
@@ -60,22 +61,16 @@ export function webpLossyEffort(pixels: number, alpha: boolean, frames: number):
  * +0.3 %, up to +16 % on a smooth wallpaper), for 12 % more time.
  */
 export const SHARP_YUV_CHROMA_DETAIL = 14;
+const WHITE = 255;
 
 /**
  * Whether the first frame of `frames`, composited on white (the colour under transparent pixels
  * shows nowhere), has the colour detail that calls for sharp YUV.
  */
 export function wantsSharpYuv(frames: RgbaFrames): boolean {
-  const pixels = frames.width * frames.frameHeight;
-  const rgb = new Uint8Array(pixels * 3);
-  const { data } = frames;
-  for (let p = 0, q = 0; q < rgb.length; p += 4, q += 3) {
-    const alpha = data[p + 3]!;
-    for (let c = 0; c < 3; c++) rgb[q + c] = Math.round((data[p + c]! * alpha + 255 * (255 - alpha)) / 255);
-  }
-  return (
-    chromaDetail({ data: rgb, width: frames.width, height: frames.frameHeight }) >= SHARP_YUV_CHROMA_DETAIL
-  );
+  const { width, frameHeight } = frames;
+  const first = { data: frames.data.subarray(0, width * frameHeight * 4), width, height: frameHeight };
+  return chromaDetail(onBackground(first, WHITE)) >= SHARP_YUV_CHROMA_DETAIL;
 }
 
 /** FormatOptimizer.lossy for WebP: fewest bytes reaching the plan's target, or its fixed quality. */

@@ -5,17 +5,16 @@
  */
 
 import { hasAtMostColours } from '../../codecs/png/colours.js';
+import type { RgbaFrames } from '../../codecs/sharp-common/frames.js';
 import { lossyCandidate } from '../../codecs/sharp-common/lossy-search.js';
-import { sampleFrames } from '../../codecs/sharp-common/perceptual-reference.js';
 import { encodeWebp } from '../../codecs/webp/index.js';
 import { WEBP_SEARCH, wantsSharpYuv, webpLossyEffort, webpMethod } from '../../codecs/webp/lossy.js';
 import { checkDeadline } from '../../deadline.js';
 import type { Candidate } from '../../types.js';
 import { animationOptions, framesToSharp } from '../to-sharp.js';
 import type { TransformedImage } from '../transform.js';
-import { rgbaFrames } from './raw-views.js';
 import type { OutputSettings } from './settings.js';
-import { searchFromPixels } from './sharp-search.js';
+import { sampledFrames, searchFromPixels } from './sharp-search.js';
 
 /**
  * Colours per frame up to which lossy mode also tries lossless WebP. Flat graphics are what VP8L
@@ -44,13 +43,16 @@ export async function encodeWebpOutput(
     image.hasAlpha,
     image.frameCount,
   );
-  const smartSubsample = wantsSharpYuv(rgbaFrames(image, [0]));
+  // The search's frames, also judged here: the first for its colour detail, each for its colours.
+  const sampled = sampledFrames(image);
+  const smartSubsample = wantsSharpYuv(sampled);
   const result = await searchFromPixels(image, settings, deadline, {
     encode: (pipeline, quality) => encodeWebp(pipeline, { quality, effort, smartSubsample, ...animation }),
     ...WEBP_SEARCH,
+    sampled,
   });
   const lossy = lossyCandidate(result, webpMethod(result.quality, effort, smartSubsample));
-  if (!hasFewColours(image)) return lossy;
+  if (!hasFewColours(sampled)) return lossy;
   checkDeadline(deadline);
   const exact = await lossless();
   if (exact.data.length >= lossy.data.length) return lossy;
@@ -62,18 +64,13 @@ export async function encodeWebpOutput(
   };
 }
 
-/** Whether every sampled frame has at most {@link FEW_COLOURS} colours. */
-function hasFewColours(image: TransformedImage): boolean {
-  const pages = sampleFrames(image.frameCount);
-  const frames = rgbaFrames(image, pages);
-  const frameBytes = image.width * image.height * 4;
-  return pages.every((_, slot) =>
+/** Whether every frame of `frames` has at most {@link FEW_COLOURS} colours. */
+function hasFewColours(frames: RgbaFrames): boolean {
+  const { width, frameHeight } = frames;
+  const frameBytes = width * frameHeight * 4;
+  return Array.from({ length: frames.frames }, (_, slot) => slot).every((slot) =>
     hasAtMostColours(
-      {
-        data: frames.data.subarray(slot * frameBytes, (slot + 1) * frameBytes),
-        width: image.width,
-        height: image.height,
-      },
+      { data: frames.data.subarray(slot * frameBytes, (slot + 1) * frameBytes), width, height: frameHeight },
       FEW_COLOURS,
     ),
   );

@@ -3,7 +3,7 @@
  * findLossyEncoding with a reference built from the transformed frames instead of a decoded file.
  */
 import sharp, { type Sharp } from 'sharp';
-import { readRgbaFrames } from '../../codecs/sharp-common/frames.js';
+import { type RgbaFrames, readRgbaFrames } from '../../codecs/sharp-common/frames.js';
 import { findLossyEncoding, type LossyEncoding } from '../../codecs/sharp-common/lossy-search.js';
 import { buildReference, sampleFrames } from '../../codecs/sharp-common/perceptual-reference.js';
 import { framesToSharp } from '../to-sharp.js';
@@ -19,6 +19,13 @@ export interface SharpSearchOptions {
   start(target: number): number;
   slope: number;
   maxEvaluations: number;
+  /** The image's {@link sampledFrames}, when the caller already made them for its own use. */
+  sampled?: RgbaFrames;
+}
+
+/** The frames the search judges (sampleFrames), as stacked RGBA. */
+export function sampledFrames(image: TransformedImage): RgbaFrames {
+  return rgbaFrames(image, sampleFrames(image.frameCount));
 }
 
 /** The lowest quality reaching the settings' target (or the fixed quality), judged on sampled frames and tiles. */
@@ -36,7 +43,7 @@ export function searchFromPixels(
         pages: await matchingPages(encoded, image, pages),
         maxPixels: settings.limits.maxPixels,
       }),
-    reference: buildReference(rgbaFrames(image, pages)),
+    reference: buildReference(options.sampled ?? sampledFrames(image)),
     plan: {
       lossy: true,
       keep: { icc: false, orientation: false },
