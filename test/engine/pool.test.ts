@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { EnginePool } from '../../src/engine/index.js';
+import { engineProcessEnv } from '../../src/engine/pool/engine-pool.js';
 import { parsePlan } from '../../src/plan/index.js';
 import { assertSamePixels } from '../helpers/pixels.js';
 
@@ -155,6 +156,18 @@ test('engine processes run with two malloc arenas unless the environment sets th
     else process.env.MALLOC_ARENA_MAX = before;
     await pool.close();
   }
+});
+
+test('engine processes get a raised malloc mmap threshold unless the environment sets GLIBC_TUNABLES', () => {
+  // Checked on the environment handed to fork: glibc parses GLIBC_TUNABLES in place, so a
+  // process's /proc/<pid>/environ shows only its first tunable.
+  assert.deepEqual(engineProcessEnv({ PATH: '/bin' }), {
+    MALLOC_ARENA_MAX: '2',
+    GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=16777216:glibc.malloc.trim_threshold=67108864',
+    PATH: '/bin',
+  });
+  const own = { MALLOC_ARENA_MAX: '4', GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0' };
+  assert.deepEqual(engineProcessEnv(own), own);
 });
 
 test('processes start with the first job that needs them, or at once with prestart', async () => {
