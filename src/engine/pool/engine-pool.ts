@@ -129,8 +129,10 @@ const CHILD_MALLOC_ARENAS = '2';
  * machines (a KVM guest) a fault costs 7-12 µs, 2-3 ns a byte: a 1024 px SVG render (a 4 MiB
  * surface, its tile cache and the output) took 700-1 600 faults and 6-12 ms of system time, a
  * third of the render. Buffers up to 16 MiB from the heap, which keeps up to 64 MiB free: over the
- * 16 corpus SVGs, lossy, 40 % less time in all and the median file 8-20 % faster (interleaved
- * pools, 5 passes, twice); PNG, GIF and JPEG jobs the same (within 1-7 % either way, both ways);
+ * 16 corpus SVGs, lossy, 25-40 % less time in all and the median file 8-20 % faster in fresh
+ * processes (interleaved pools, 5 passes, four runs); a process whose large buffers already raised
+ * glibc's own threshold gains less (5 % in the engine benchmark, where the SVGs follow the
+ * photos); PNG, GIF and JPEG jobs the same (within 1-7 % either way, both ways);
  * idle RSS after the whole corpus in both modes 387 MB against 405 by default. (64/256 MiB gained
  * no more and kept 529 MB.) An operator's own GLIBC_TUNABLES wins.
  */
