@@ -15,11 +15,19 @@ const DATA_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|avif|bmp)[;,]/;
  */
 export const SCHEME_PREFIX_LENGTH = 32;
 
+/** ASCII whitespace and control characters, which URL parsers skip. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters to find
+const SKIPPED_IN_URLS = /[\x00-\x20\x7f]/;
+
 /**
  * `raw` lower-cased without ASCII whitespace and control characters, which URL parsers skip; only
  * its first `limit` remaining characters when a caller tests a prefix.
  */
 export function compactUrl(raw: string, limit = Number.POSITIVE_INFINITY): string {
+  // The sanitizer compacts every attribute value of every element, in every svgo pass; nearly all
+  // hold no character to skip in their first `limit`, and then those are the result as they are.
+  const head = raw.length > limit ? raw.slice(0, limit) : raw;
+  if (!SKIPPED_IN_URLS.test(head)) return head.toLowerCase();
   let out = '';
   for (let i = 0; i < raw.length && out.length < limit; i++) {
     const code = raw.charCodeAt(i);
