@@ -36,6 +36,9 @@ export interface QualitySearchOptions {
   rescue?: boolean;
 }
 
+/** The most quality steps one climb takes, assumed or measured. */
+const MAX_STEP = 30;
+
 /** Quality steps added above the extrapolated crossing for the rescue evaluation. */
 const RESCUE_MARGIN = 2;
 
@@ -134,12 +137,12 @@ function climbStep(
   const below = Math.max(...misses);
   const measured = (scores.get(fail)! - scores.get(below)!) / (fail - below);
   if (!(measured > 0)) return assumed;
-  return Math.max(assumed, Math.min(30, Math.ceil(gap / measured)));
+  return Math.max(assumed, Math.min(MAX_STEP, Math.ceil(gap / measured)));
 }
 
 /** Quality steps needed to move the score by `gap` points, with the assumed slope. */
 function stepFor(gap: number, slope = 0.8): number {
-  return clamp(Math.round(gap / slope), 2, 30);
+  return clamp(Math.round(gap / slope), 2, MAX_STEP);
 }
 
 function clamp(value: number, low: number, high: number): number {

@@ -7,11 +7,11 @@
 import { checkDeadline } from '../../deadline.js';
 import type { Candidate, CodecContext } from '../../types.js';
 import { chromaDetail } from '../jpeg/subsampling.js';
-import { onBackground } from '../png/pixels.js';
 import { keepAppearance } from '../sharp-common/appearance.js';
 import {
   assertDecodes,
   decodeRgbaFrames,
+  flattenFrame,
   hasTransparency,
   type RgbaFrames,
   readRgbaFrames,
@@ -61,16 +61,13 @@ export function webpLossyEffort(pixels: number, alpha: boolean, frames: number):
  * +0.3 %, up to +16 % on a smooth wallpaper), for 12 % more time.
  */
 export const SHARP_YUV_CHROMA_DETAIL = 14;
-const WHITE = 255;
 
 /**
  * Whether the first frame of `frames`, composited on white (the colour under transparent pixels
  * shows nowhere), has the colour detail that calls for sharp YUV.
  */
 export function wantsSharpYuv(frames: RgbaFrames): boolean {
-  const { width, frameHeight } = frames;
-  const first = { data: frames.data.subarray(0, width * frameHeight * 4), width, height: frameHeight };
-  return chromaDetail(onBackground(first, WHITE)) >= SHARP_YUV_CHROMA_DETAIL;
+  return chromaDetail(flattenFrame(frames, 0, 255)) >= SHARP_YUV_CHROMA_DETAIL;
 }
 
 /** FormatOptimizer.lossy for WebP: fewest bytes reaching the plan's target, or its fixed quality. */

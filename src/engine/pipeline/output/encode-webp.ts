@@ -68,10 +68,9 @@ export async function encodeWebpOutput(
 function hasFewColours(frames: RgbaFrames): boolean {
   const { width, frameHeight } = frames;
   const frameBytes = width * frameHeight * 4;
-  return Array.from({ length: frames.frames }, (_, slot) => slot).every((slot) =>
-    hasAtMostColours(
-      { data: frames.data.subarray(slot * frameBytes, (slot + 1) * frameBytes), width, height: frameHeight },
-      FEW_COLOURS,
-    ),
-  );
+  for (let slot = 0; slot < frames.frames; slot++) {
+    const data = frames.data.subarray(slot * frameBytes, (slot + 1) * frameBytes);
+    if (!hasAtMostColours({ data, width, height: frameHeight }, FEW_COLOURS)) return false;
+  }
+  return true;
 }
