@@ -38,6 +38,7 @@ import {
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const options = parseOptions(process.argv.slice(2));
+await requireCorpus(options.corpus);
 const startedAt = new Date();
 const startLoad = loadavg()[0] ?? 0;
 const progress = openProgress();
@@ -199,4 +200,19 @@ function gitCommit(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * Stops the run when `folder` holds no category folder with files: a checkout without the shared
+ * corpus beside it would otherwise "pass" with empty tables, and a full run would write them over
+ * docs/bench/.
+ */
+async function requireCorpus(folder: string): Promise<void> {
+  const categories = [...BENCH_CATEGORIES, 'hostile'];
+  const found = await Promise.all(categories.map((category) => listFiles(join(folder, category), 1)));
+  if (found.some((files) => files.length > 0)) return;
+  process.stderr.write(
+    `bench:engine: no images under ${folder} (expected folders ${categories.join(', ')}); pass the corpus folder: npm run bench:engine -- <folder>\n`,
+  );
+  process.exit(2);
 }

@@ -12,8 +12,9 @@ import Table from 'cli-table3';
 import { optimize } from '../src/engine/optimize.js';
 import type { EngineResult } from '../src/engine/types.js';
 import { type OutputSpec, type PlanInput, parsePlan } from '../src/plan/index.js';
+import { corpusFile } from './lib/corpus.js';
 
-const PHOTO = '/work/shared/corpus/jpeg/exif-42_IndexError_12MP.jpg';
+const PHOTO = corpusFile('jpeg/exif-42_IndexError_12MP.jpg');
 
 /** Every resize strategy family and every raster output format, lossless and lossy. */
 const ENTRIES: PlanInput['outputs'] & object = [

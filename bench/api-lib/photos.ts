@@ -4,11 +4,12 @@
  * to cover 512x512.
  */
 import sharp from 'sharp';
+import { corpusFile } from '../lib/corpus.js';
 
 export const PHOTOS = [
-  '/work/shared/corpus/jpeg/mate-Aqua.jpg',
-  '/work/shared/corpus/jpeg/exif-42_IndexError_12MP.jpg',
-  '/work/shared/corpus/jpeg/mate-Elephants_3840x2160.jpg',
+  'jpeg/mate-Aqua.jpg',
+  'jpeg/exif-42_IndexError_12MP.jpg',
+  'jpeg/mate-Elephants_3840x2160.jpg',
 ];
 /** Width the photos are brought to before the run (upright, JPEG q90). */
 export const WIDTH = 2048;
@@ -18,6 +19,8 @@ export const BOX = 512;
 /** The photos, upright and WIDTH px wide, as JPEG bytes. */
 export async function preparePhotos(): Promise<Buffer[]> {
   return Promise.all(
-    PHOTOS.map((file) => sharp(file).rotate().resize({ width: WIDTH }).jpeg({ quality: 90 }).toBuffer()),
+    PHOTOS.map((file) =>
+      sharp(corpusFile(file)).rotate().resize({ width: WIDTH }).jpeg({ quality: 90 }).toBuffer(),
+    ),
   );
 }
