@@ -34,7 +34,7 @@ export const LOSSLESS_BASELINE: Partial<Record<BenchCategory, string>> = {
   svg: 'svgo',
 };
 
-/** One fixed-quality encode whose median time bounds Squish lossy's (at most 3x). */
+/** One fixed-quality encode per category: Squish lossy takes at most 3x its time on the same file (median over files). */
 export const FIXED_ENCODE: Partial<Record<BenchCategory, string>> = {
   jpeg: 'mozjpeg-q80',
   // Squish's lossy PNG is a quantization plus oxipng's recompression, as this reference is; sharp's
