@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The shared corpus beside the checkout (`../shared/corpus`), where the benchmarks read by default. */
-export const DEFAULT_CORPUS = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+export const DEFAULT_CORPUS = fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
 
 /**
  * The path of `relative` in the default corpus.

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_CORPUS } from './corpus.js';
 import { BENCH_CATEGORIES, type BenchCategory } from './types.js';
 
 export interface BenchOptions {
@@ -35,11 +36,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     metrics: boolean;
     docs?: boolean;
   }>();
-  const folder = program.args[0] ?? '../shared/corpus';
+  const folder = program.args[0];
   const partial = opts.only !== undefined || opts.limit !== undefined || !opts.metrics;
   return {
-    // The default is relative to the repository, wherever the command is started from.
-    corpus: resolve(REPO_ROOT, folder),
+    // Relative to the repository, wherever the command is started from.
+    corpus: folder === undefined ? DEFAULT_CORPUS : resolve(REPO_ROOT, folder),
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
     metrics: opts.metrics,
