@@ -37,14 +37,6 @@ import {
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-const options = parseOptions(process.argv.slice(2));
-await requireCorpus(options.corpus);
-const startedAt = new Date();
-const startLoad = loadavg()[0] ?? 0;
-const progress = openProgress();
-
-const metrics = options.metrics ? openMetricPool(2) : undefined;
-
 /**
  * Cheapest categories first, hostile before the expensive JPEG metrics: a run cut short still has
  * most categories. The report lists them in the usual order.
@@ -58,6 +50,14 @@ const RUN_ORDER: readonly (BenchCategory | 'hostile')[] = [
   'png',
   'jpeg',
 ];
+
+const options = parseOptions(process.argv.slice(2));
+await requireCorpus(options.corpus, RUN_ORDER);
+const startedAt = new Date();
+const startLoad = loadavg()[0] ?? 0;
+const progress = openProgress();
+
+const metrics = options.metrics ? openMetricPool(2) : undefined;
 
 const rows: FileRow[] = [];
 const summaries: SummaryRow[] = [];
@@ -203,12 +203,11 @@ function gitCommit(): string {
 }
 
 /**
- * Stops the run when `folder` holds no category folder with files: a checkout without the shared
- * corpus beside it would otherwise "pass" with empty tables, and a full run would write them over
- * docs/bench/.
+ * Stops the run when none of the `categories` folders of `folder` holds a file: a checkout without
+ * the shared corpus beside it would otherwise "pass" with empty tables, and a full run would write
+ * them over docs/bench/.
  */
-async function requireCorpus(folder: string): Promise<void> {
-  const categories = [...BENCH_CATEGORIES, 'hostile'];
+async function requireCorpus(folder: string, categories: readonly string[]): Promise<void> {
   const found = await Promise.all(categories.map((category) => listFiles(join(folder, category), 1)));
   if (found.some((files) => files.length > 0)) return;
   process.stderr.write(
