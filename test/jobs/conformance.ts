@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { describe, type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SquishError } from '../../src/errors/index.js';
-import type { Consumer, QueueBackend, QueueJob } from '../../src/jobs/index.js';
+import type { Consumer, EnqueueOptions, QueueBackend, QueueJob } from '../../src/jobs/index.js';
 
 /**
  * How a child process opens the same backend: it imports `module` (a file URL or path) and
@@ -408,6 +408,39 @@ export function describeQueueConformance(
       assert.equal(counts.completed + counts.failed, 0);
       assert.equal(counts.delayed, 1, 'a job that has not ended is never cleaned');
       assert.equal(await backend.waitFor(queue, 'done', 0), undefined);
+    });
+
+    test('options out of range and bad names are refused with a TypeError naming them; nothing is queued', async (t) => {
+      const backend = await instance(t);
+      const queue = newQueueName();
+      const refused: [EnqueueOptions, RegExp][] = [
+        [{ attempts: 0 }, /^attempts/],
+        [{ attempts: 1.5 }, /^attempts/],
+        [{ delayMs: -1 }, /^delayMs/],
+        [{ delayMs: Number.POSITIVE_INFINITY }, /^delayMs/],
+        [{ backoffMs: Number.NaN }, /^backoffMs/],
+      ];
+      for (const [options, message] of refused) {
+        await assert.rejects(backend.enqueue(queue, 'job', {}, options), { name: 'TypeError', message });
+      }
+      await assert.rejects(backend.enqueue(queue, '', {}), { name: 'TypeError', message: /^id/ });
+      await assert.rejects(backend.enqueue(queue, 'x'.repeat(201), {}), {
+        name: 'TypeError',
+        message: /^id/,
+      });
+      await assert.rejects(backend.enqueue('', 'job', {}), { name: 'TypeError', message: /^queue/ });
+      const handler = async () => null;
+      assert.throws(() => backend.consume(queue, handler, { concurrency: 0 }), {
+        name: 'TypeError',
+        message: /^concurrency/,
+      });
+      assert.throws(() => backend.consume(queue, handler, { concurrency: 1, leaseMs: 10 }), {
+        name: 'TypeError',
+        message: /^leaseMs/,
+      });
+      const counts = await backend.counts(queue);
+      assert.equal(counts.waiting + counts.active + counts.delayed + counts.completed + counts.failed, 0);
+      assert.equal(await backend.waitFor(queue, 'job', 0), undefined);
     });
 
     test('ping answers while open, and the instance refuses work once closed', async () => {

@@ -22,6 +22,7 @@ import type {
   QueueBackend,
   QueueCounts,
 } from '../queue-backend.js';
+import { assertName, consumeSettings, enqueueSettings } from '../queue-options.js';
 import { BullMqConsumer } from './bullmq-consumer.js';
 import { decodeFailure } from './job-failure.js';
 import { toBullId } from './job-ids.js';
@@ -50,9 +51,6 @@ const DEFAULT_PREFIX = 'squish';
 const DEFAULT_RETENTION = 50_000;
 const DEFAULT_WAIT_POLL_MS = 1000;
 const DEFAULT_PING_TIMEOUT_MS = 2000;
-const DEFAULT_LEASE_MS = 30_000;
-const DEFAULT_ATTEMPTS = 3;
-const DEFAULT_BACKOFF_MS = 1000;
 /**
  * Commands of the shared connection (enqueue, counts, waits) give up after this many reconnect
  * attempts (about 20 s at the 500 ms backoff ceiling) rather than hang while Redis is gone; a
@@ -106,13 +104,7 @@ export class BullMqQueue implements QueueBackend {
   async enqueue<T>(queue: string, id: string, data: T, options: EnqueueOptions = {}): Promise<void> {
     this.#assertOpen();
     assertName('id', id);
-    const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
-    const delayMs = options.delayMs ?? 0;
-    const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-    if (!Number.isInteger(attempts) || attempts < 1) throw new TypeError('attempts must be an integer ≥ 1');
-    if (!(delayMs >= 0) || !Number.isFinite(delayMs)) throw new TypeError('delayMs must be a number ≥ 0');
-    if (!(backoffMs >= 0) || !Number.isFinite(backoffMs))
-      throw new TypeError('backoffMs must be a number ≥ 0');
+    const { attempts, delayMs, backoffMs } = enqueueSettings(options);
     // BullMQ ignores an add whose id it already holds (and returns the job it has).
     await this.#queue(queue).add(queue, data ?? null, {
       jobId: toBullId(id),
@@ -128,12 +120,7 @@ export class BullMqQueue implements QueueBackend {
   consume<T>(queue: string, handler: JobHandler<T>, options: ConsumeOptions): Consumer {
     this.#assertOpen();
     assertQueueName(queue);
-    const { concurrency } = options;
-    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new TypeError('concurrency must be an integer ≥ 1');
-    }
-    if (!Number.isInteger(leaseMs) || leaseMs < 30) throw new TypeError('leaseMs must be an integer ≥ 30');
+    const { concurrency, leaseMs } = consumeSettings(options);
     const consumer: Consumer = new BullMqConsumer<T>({
       queue,
       prefix: this.#prefix,
@@ -378,12 +365,6 @@ async function settleWithin(ms: number, ...groups: Promise<unknown>[][]): Promis
     }),
   ]);
   clearTimeout(timer);
-}
-
-function assertName(what: string, value: string): void {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-    throw new TypeError(`${what} must be a non-empty string of at most 200 characters`);
-  }
 }
 
 /** BullMQ builds keys as `<prefix>:<queue>:...`, so a queue name cannot hold the separator. */

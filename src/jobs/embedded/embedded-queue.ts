@@ -27,6 +27,7 @@ import type {
   QueueBackend,
   QueueCounts,
 } from '../queue-backend.js';
+import { assertName, consumeSettings, enqueueSettings } from '../queue-options.js';
 import { EmbeddedConsumer } from './embedded-consumer.js';
 import { QueueEvents } from './queue-events.js';
 import { QueueTable } from './queue-table.js';
@@ -44,9 +45,6 @@ export interface EmbeddedQueueOptions {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 250;
-const DEFAULT_LEASE_MS = 30_000;
-const DEFAULT_ATTEMPTS = 3;
-const DEFAULT_BACKOFF_MS = 1000;
 
 export class EmbeddedQueue implements QueueBackend {
   readonly kind = 'embedded';
@@ -80,19 +78,12 @@ export class EmbeddedQueue implements QueueBackend {
     this.#assertOpen();
     assertName('queue', queue);
     assertName('id', id);
-    const maxAttempts = options.attempts ?? DEFAULT_ATTEMPTS;
-    const delayMs = options.delayMs ?? 0;
-    const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
-      throw new TypeError('attempts must be an integer ≥ 1');
-    if (!(delayMs >= 0) || !Number.isFinite(delayMs)) throw new TypeError('delayMs must be a number ≥ 0');
-    if (!(backoffMs >= 0) || !Number.isFinite(backoffMs))
-      throw new TypeError('backoffMs must be a number ≥ 0');
+    const { attempts, delayMs, backoffMs } = enqueueSettings(options);
     const added = this.#table.insert({
       queue,
       id,
       data: JSON.stringify(data ?? null) ?? 'null',
-      maxAttempts,
+      maxAttempts: attempts,
       backoffMs,
       runAt: Date.now() + delayMs,
     });
@@ -102,12 +93,7 @@ export class EmbeddedQueue implements QueueBackend {
   consume<T>(queue: string, handler: JobHandler<T>, options: ConsumeOptions): Consumer {
     this.#assertOpen();
     assertName('queue', queue);
-    const { concurrency } = options;
-    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new TypeError('concurrency must be an integer ≥ 1');
-    }
-    if (!Number.isInteger(leaseMs) || leaseMs < 30) throw new TypeError('leaseMs must be an integer ≥ 30');
+    const { concurrency, leaseMs } = consumeSettings(options);
     const consumer: Consumer = new EmbeddedConsumer<T>({
       table: this.#table,
       events: this.#events,
@@ -180,11 +166,5 @@ export class EmbeddedQueue implements QueueBackend {
 
   #assertOpen(): void {
     if (this.#closed) throw new SquishError('UNAVAILABLE', 'The job queue is closed.');
-  }
-}
-
-function assertName(what: string, value: string): void {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-    throw new TypeError(`${what} must be a non-empty string of at most 200 characters`);
   }
 }
