@@ -61,3 +61,37 @@ test('the queue keeps to its own table in a file that other code uses too', asyn
     other.close();
   }
 });
+
+test('clean also drops all but the newest `retention` ended jobs of each end state', async () => {
+  const queue = new EmbeddedQueue({ file: join(dir, 'retention.db'), pollIntervalMs: 25, retention: 2 });
+  try {
+    const ids = [0, 1, 2, 3, 4].map((n) => `done-${n}`);
+    const failing = [0, 1, 2].map((n) => `failed-${n}`);
+    for (const id of ids) await queue.enqueue('q', id, { fail: false });
+    for (const id of failing) await queue.enqueue('q', id, { fail: true }, { attempts: 1 });
+    const consumer = queue.consume<{ fail: boolean }>(
+      'q',
+      async (job) => {
+        // Distinct finish times: the newest are the last to run.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (job.data.fail) throw new Error('refused');
+        return job.id;
+      },
+      { concurrency: 1 },
+    );
+    for (const id of [...ids, ...failing]) assert.ok(await queue.waitFor('q', id, 10_000));
+    await consumer.close();
+
+    // Nothing is a day old: only the count bound drops anything.
+    assert.equal(await queue.clean('q', 86_400_000), 4);
+    const kept = await Promise.all([...ids, ...failing].map((id) => queue.waitFor('q', id, 0)));
+    assert.deepEqual(
+      kept.map((outcome) => outcome?.state),
+      [undefined, undefined, undefined, 'completed', 'completed', undefined, 'failed', 'failed'],
+    );
+    assert.equal(await queue.clean('q', 86_400_000), 0);
+  } finally {
+    await queue.close();
+  }
+  assert.throws(() => new EmbeddedQueue({ file: join(dir, 'retention.db'), retention: -1 }), TypeError);
+});
