@@ -237,7 +237,7 @@ async function main(): Promise<void> {
     '',
     `${new Date(startedAt).toISOString()}, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)} at the end; SQLite, embedded queue, local folder; results live 60 s.`,
     '',
-    '| s | answered | hostile refused | wrong | downloads checked | callbacks arrived/asked | server RSS MB | server fds | engine and tool processes RSS MB | SQLite MB | WAL MB | stored files MB |',
+    '| s | answered | hostile refused | wrong | downloads checked | callbacks arrived/asked | server RSS MB | server fds | engine processes RSS MB | SQLite MB | WAL MB | stored files MB |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
     ...rows,
     '',

@@ -30,7 +30,7 @@ export function processCpuMs(pid: number, reaped = false): number {
 }
 
 /** Pids of the process's direct children (every thread's list). */
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   const children: number[] = [];
   let tasks: string[];
   try {

@@ -5,13 +5,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { childrenOf } from './cpu-time.js';
 
 export interface NodeSample {
   /** The server process's resident memory, MB. */
   serverRssMb: number;
   /** Its open file descriptors (sockets included). */
   serverFds: number;
-  /** Resident memory of each of its child processes (engine processes, the tool runner), MB. */
+  /** Resident memory of each of its child processes (the engine processes), MB. */
   childRssMb: number[];
   /** The SQLite file and its write-ahead log, MB. */
   databaseMb: number;
@@ -28,18 +29,6 @@ function rssMb(pid: number): number {
     return kb ? Number(kb) / 1024 : 0;
   } catch {
     return 0; // the process ended between listing and reading
-  }
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
   }
 }
 
@@ -65,7 +54,7 @@ export function sampleNode(pid: number, dataDir: string): NodeSample {
   return {
     serverRssMb: rssMb(pid),
     serverFds: fds,
-    childRssMb: childPids(pid).map(rssMb),
+    childRssMb: childrenOf(pid).map(rssMb),
     databaseMb: fileMb(join(dataDir, 'squish.db')),
     walMb: fileMb(join(dataDir, 'squish.db-wal')),
     blobsMb: folderMb(join(dataDir, 'blobs')),
