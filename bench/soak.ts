@@ -21,22 +21,17 @@ import { createServer, type Server } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
+import { multipartBody, type UploadBody } from './api-lib/kraken-upload.js';
 import { type NodeSample, sampleNode } from './api-lib/node-sample.js';
 import { createKey, startSquish } from './api-lib/squish-process.js';
 import { corpusFile, DEFAULT_CORPUS } from './lib/corpus.js';
 import { openProgress } from './lib/progress.js';
 import { startBenchReceiver } from './lib/webhooks-receiver.js';
+import { wholeNumberOption } from './lib/whole-number-option.js';
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} expects a positive whole number`);
-  return value;
-}
-
-const SECONDS = option('seconds', 600);
-const CLIENTS = option('clients', 4);
-const SAMPLE_SECONDS = option('sample', 30);
+const SECONDS = wholeNumberOption('seconds', 600);
+const CLIENTS = wholeNumberOption('clients', 4);
+const SAMPLE_SECONDS = wholeNumberOption('sample', 30);
 /** How long callbacks may take to arrive after the last request. */
 const CALLBACK_GRACE_MS = 30_000;
 
@@ -61,11 +56,9 @@ const VARIANTS: Record<string, unknown>[] = [
   { quality: 70 },
 ];
 
-interface Upload {
+interface Upload extends UploadBody {
   file: string;
   hostile: boolean;
-  bytes: Uint8Array;
-  contentType: string;
 }
 
 interface Tally {
@@ -82,18 +75,15 @@ async function encodeUploads(auth: object): Promise<Upload[]> {
   const hostile = readdirSync(path.join(DEFAULT_CORPUS, 'hostile')).map((name) => `hostile/${name}`);
   const files = [...GOOD_FILES, ...hostile];
   return Promise.all(
-    files.map(async (file, index) => {
-      const form = new FormData();
-      form.append('data', JSON.stringify({ auth, wait: true, ...VARIANTS[index % VARIANTS.length] }));
-      form.append('file', new Blob([readFileSync(corpusFile(file))]), path.basename(file));
-      const encoded = new Response(form);
-      return {
-        file,
-        hostile: file.startsWith('hostile/'),
-        bytes: new Uint8Array(await encoded.arrayBuffer()),
-        contentType: encoded.headers.get('content-type')!,
-      };
-    }),
+    files.map(async (file, index) => ({
+      file,
+      hostile: file.startsWith('hostile/'),
+      ...(await multipartBody(
+        JSON.stringify({ auth, wait: true, ...VARIANTS[index % VARIANTS.length] }),
+        readFileSync(corpusFile(file)),
+        path.basename(file),
+      )),
+    })),
   );
 }
 

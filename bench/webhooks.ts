@@ -26,15 +26,9 @@ import { canMeasureCpu, processCpuMs } from './api-lib/cpu-time.js';
 import { quantile } from './api-lib/load-loop.js';
 import { createKey, type RunningSquish, startSquish } from './api-lib/squish-process.js';
 import { type BenchReceiver, startBenchReceiver } from './lib/webhooks-receiver.js';
+import { wholeNumberOption } from './lib/whole-number-option.js';
 
 type Key = { api_key: string; api_secret: string; signing_secret: string };
-
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} expects a positive whole number`);
-  return value;
-}
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -250,8 +244,8 @@ async function latency(jobs: number, layout: 'one' | 'split', image: Buffer): Pr
 }
 
 async function main(): Promise<void> {
-  const jobs = option('jobs', 200);
-  const hosts = option('hosts', 8);
+  const jobs = wholeNumberOption('jobs', 200);
+  const hosts = wholeNumberOption('hosts', 8);
   const startedAt = new Date();
   const loadBefore = loadavg()[0]!.toFixed(2);
   const image = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#3366cc' } })

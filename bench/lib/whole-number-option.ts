@@ -1,0 +1,12 @@
+/** `--<name> N` on the command line of a load benchmark (bench:webhooks, bench:soak). */
+
+/**
+ * The positive whole number after `--<name>`, else `fallback`.
+ * @throws Error naming the option when its value is not a positive whole number
+ */
+export function wholeNumberOption(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} expects a positive whole number`);
+  return value;
+}
