@@ -8,6 +8,8 @@ const DEFAULT_ATTEMPTS = 3;
 const DEFAULT_BACKOFF_MS = 1000;
 const DEFAULT_LEASE_MS = 30_000;
 const MIN_LEASE_MS = 30;
+/** Ended jobs each backend keeps per queue, completed and failed each, unless told otherwise. */
+export const DEFAULT_RETENTION = 50_000;
 const MAX_NAME_LENGTH = 200;
 
 /** An enqueue's options with their defaults applied. */

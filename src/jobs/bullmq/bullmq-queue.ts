@@ -22,7 +22,7 @@ import type {
   QueueBackend,
   QueueCounts,
 } from '../queue-backend.js';
-import { assertName, consumeSettings, enqueueSettings } from '../queue-options.js';
+import { assertName, consumeSettings, DEFAULT_RETENTION, enqueueSettings } from '../queue-options.js';
 import { BullMqConsumer } from './bullmq-consumer.js';
 import { decodeFailure } from './job-failure.js';
 import { toBullId } from './job-ids.js';
@@ -48,7 +48,6 @@ export interface BullMqQueueOptions {
 }
 
 const DEFAULT_PREFIX = 'squish';
-const DEFAULT_RETENTION = 50_000;
 const DEFAULT_WAIT_POLL_MS = 1000;
 const DEFAULT_PING_TIMEOUT_MS = 2000;
 /**

@@ -32,7 +32,7 @@ import type {
   QueueBackend,
   QueueCounts,
 } from '../queue-backend.js';
-import { assertName, consumeSettings, enqueueSettings } from '../queue-options.js';
+import { assertName, consumeSettings, DEFAULT_RETENTION, enqueueSettings } from '../queue-options.js';
 import { EmbeddedConsumer } from './embedded-consumer.js';
 import { QueueEvents } from './queue-events.js';
 import { QueueTable } from './queue-table.js';
@@ -52,7 +52,6 @@ export interface EmbeddedQueueOptions {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 250;
-const DEFAULT_RETENTION = 50_000;
 
 export class EmbeddedQueue implements QueueBackend {
   readonly kind = 'embedded';
