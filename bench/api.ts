@@ -10,7 +10,9 @@
  * `squish serve` process (all roles, SQLite, local folder, `--concurrency` engine processes).
  * The same work is then timed without the platform: sharp called directly in this process
  * (resize cover 512x512 + mozjpeg, scaled as the engine scales, and with sharp's defaults), and the engine's own pool (the same plan, no HTTP, queue or
- * database). Prints a markdown table and writes JSON under bench/results/.
+ * database), and behind the thinnest HTTP server (api-lib/bare-sharp-server.ts: the same
+ * Fastify stack, nothing stored), whose share of sharp's throughput is about as far as an HTTP
+ * platform can go on the machine. Prints a markdown table and writes JSON under bench/results/.
  *
  * Two request variants. "lossless default" is what the issue's request asks (no quality): for a
  * resized JPEG the engine then searches the quality that reaches SSIMULACRA2 90 ("visually
@@ -23,23 +25,24 @@
  * /proc), split into the benchmark's own process and `squish serve` without its engine
  * processes: on a shared machine requests/s follow everyone else's load, CPU per request hardly.
  */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { type PlanInput, parsePlan } from '../src/plan/index.js';
 import { krakenUploader, multipartBody } from './api-lib/kraken-upload.js';
 import { type LoadResult, runLoad } from './api-lib/load-loop.js';
 import { BOX, PHOTOS, preparePhotos, WIDTH } from './api-lib/photos.js';
+import { SHARP_QUALITY, type SharpScaling, sharpReference } from './api-lib/sharp-reference.js';
 import { createKey, startSquish } from './api-lib/squish-process.js';
 
 // The engine pool from the build, as `squish serve` runs it (see api-lib/squish-process.ts).
 const { EnginePool } = (await import(
   new URL('../dist/engine/index.js', import.meta.url).href
 )) as typeof import('../src/engine/index.js');
-
-/** sharp's fixed quality: mozjpeg at 85, a common "high quality" setting of image servers. */
-const SHARP_QUALITY = 85;
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -48,30 +51,45 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-/**
- * How the reference scales: as the engine does (the verdict's row), or with sharp's defaults.
- *
- * The engine leaves at least 2x of every reduction to Lanczos3 after the JPEG decoder's DCT
- * shrink (src/engine/pipeline/shrink-on-load.ts); sharp by default lets the DCT do as much as it
- * can, which is cheaper and softer: on these photos at 512 px, 0 to 0.9 SSIMULACRA2 points lower
- * after the q85 encode, measured against a full decode scaled with Lanczos3 (up to 1.4 at 256 px).
- * That is a choice of what to compute, not platform overhead, so the issue's "same work done by
- * calling sharp directly" is sharp asked for the same scaling; the defaults row shows the other.
- */
-type SharpScaling = 'engine' | 'defaults';
-
-async function benchSharp(
+function benchSharp(
   photos: Buffer[],
   clients: number,
   seconds: number,
   scaling: SharpScaling,
 ): Promise<LoadResult> {
   return runLoad(clients, seconds, async (index) => {
-    await sharp(photos[index % photos.length]!)
-      .resize(BOX, BOX, { fit: 'cover', ...(scaling === 'engine' ? { fastShrinkOnLoad: false } : {}) })
-      .jpeg({ mozjpeg: true, quality: SHARP_QUALITY })
-      .toBuffer();
+    await sharpReference(photos[index % photos.length]!, scaling);
   });
+}
+
+/**
+ * sharp's work behind the thinnest HTTP server (api-lib/bare-sharp-server.ts), from the same
+ * clients with the same request bodies as `squish serve`'s quality variant: the throughput any
+ * HTTP platform can reach on this machine at most.
+ */
+async function benchBareServer(photos: Buffer[], clients: number, seconds: number): Promise<LoadResult> {
+  const server = fork(fileURLToPath(new URL('./api-lib/bare-sharp-server.ts', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const [message] = (await Promise.race([
+      once(server, 'message'),
+      once(server, 'exit').then(() => {
+        throw new Error('the bare HTTP server exited before listening');
+      }),
+    ])) as [{ port: number }];
+    const options = JSON.stringify({ wait: true, quality: SHARP_QUALITY, resize: RESIZE });
+    const bodies = await Promise.all(
+      photos.map((photo, index) => multipartBody(options, photo, `photos-${index}`)),
+    );
+    const upload = krakenUploader(`http://127.0.0.1:${message.port}`, bodies);
+    // Warm-up as for `squish serve`: both clients at once, then every photo once.
+    await Promise.all(Array.from({ length: clients }, (_, index) => upload(index)));
+    for (let index = 0; index < photos.length; index++) await upload(index);
+    return await runLoad(clients, seconds, upload, server.pid);
+  } finally {
+    server.kill();
+  }
 }
 
 /** A request variant: the Kraken options beside auth/wait, and the same plan for the engine. */
@@ -243,6 +261,8 @@ async function main(): Promise<void> {
   const direct = await benchSharp(photos, clients, seconds, 'engine');
   process.stderr.write('sharp direct, default scaling...\n');
   const sharpDefaults = await benchSharp(photos, clients, seconds, 'defaults');
+  process.stderr.write('sharp behind a bare HTTP server...\n');
+  const bare = await benchBareServer(photos, clients, seconds);
   const engine = new Map<Variant, LoadResult>();
   for (const variant of variants) {
     process.stderr.write(`engine pool, ${variant.name}...\n`);
@@ -263,7 +283,8 @@ async function main(): Promise<void> {
     '- CPU ms/req: CPU time of the benchmark process and every process it started (engine pool',
     '  children; `squish serve` and its engine processes) per request, from /proc; "in bench" is the',
     "  benchmark's own process (sharp's work, the pool's messages, or the HTTP client); \"in server\" is",
-    '  `squish serve` itself without its engine processes (HTTP, multipart, SQLite, queue, blob store).',
+    '  `squish serve` itself without its engine processes (HTTP, multipart, SQLite, queue, blob store);',
+    "  in the bare HTTP server's row, that server with sharp's work in it.",
     "  CPU vs sharp: sharp's CPU per request over the row's, which moves far less with the machine's",
     '  other load than requests/s (the bench shares 2 cores with other work)',
     '',
@@ -271,6 +292,7 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|---|---|---|',
     row('sharp direct, same scaling as the engine', direct, direct),
     row('sharp direct, default fast shrink-on-load', sharpDefaults, direct),
+    row('sharp behind a bare HTTP server (Fastify + multipart, nothing stored)', bare, direct),
   ];
   for (const variant of variants) {
     const reference = variant.input === 'photos' ? direct : undefined;
@@ -281,6 +303,7 @@ async function main(): Promise<void> {
   }
   lines.push(
     '',
+    `- The ceiling: sharp's work behind the thinnest HTTP server (Fastify and @fastify/multipart, as \`squish serve\` uses; the upload in memory; no accounts, queue, storage or engine processes) reached ${((bare.requestsPerSecond / direct.requestsPerSecond) * 100).toFixed(0)} % of sharp's throughput called directly, its server ${bare.serverCpuMsPerRequest?.toFixed(1) ?? '–'} ms of CPU a request against sharp's ${direct.cpuMsPerRequest?.toFixed(1) ?? '–'}: on these cores the HTTP server and its client share the CPU with the image work, so that row is about as far as an HTTP platform can go here.`,
     `- Start of \`squish serve\` (${variants[0]!.name}): listening ${start.listening.toFixed(0)} ms after its spawn, \`/readyz\` 200 (engine processes started) at ${start.ready.toFixed(0)} ms; the first request sent then took ${start.firstRequest.toFixed(0)} ms, the next ${start.secondRequest.toFixed(0)} ms.`,
   );
   for (const variant of variants) {
@@ -306,6 +329,7 @@ async function main(): Promise<void> {
   const all: [string, LoadResult][] = [
     ['sharp', direct],
     ['sharp defaults', sharpDefaults],
+    ['sharp behind a bare HTTP server', bare],
     ...variants.flatMap((variant): [string, LoadResult][] => [
       [`engine ${variant.name}`, engine.get(variant)!],
       [`platform ${variant.name}`, platform.get(variant)!],
