@@ -64,8 +64,9 @@ function benchSharp(
 
 /**
  * sharp's work behind the thinnest HTTP server (api-lib/bare-sharp-server.ts), from the same
- * clients with the same request bodies as `squish serve`'s quality variant: the throughput any
- * HTTP platform can reach on this machine at most.
+ * clients with the same request bodies as `squish serve`'s quality variant: about as far as an
+ * HTTP platform can go on this machine, since the server and its client share the cores with
+ * the image work.
  */
 async function benchBareServer(photos: Buffer[], clients: number, seconds: number): Promise<LoadResult> {
   const server = fork(fileURLToPath(new URL('./api-lib/bare-sharp-server.ts', import.meta.url)), [], {
