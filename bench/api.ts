@@ -38,17 +38,25 @@ import { type LoadResult, runLoad } from './api-lib/load-loop.js';
 import { BOX, PHOTOS, preparePhotos, WIDTH } from './api-lib/photos.js';
 import { SHARP_QUALITY, type SharpScaling, sharpReference } from './api-lib/sharp-reference.js';
 import { createKey, startSquish } from './api-lib/squish-process.js';
+import { positiveNumberOption } from './lib/number-options.js';
 
 // The engine pool from the build, as `squish serve` runs it (see api-lib/squish-process.ts).
 const { EnginePool } = (await import(
   new URL('../dist/engine/index.js', import.meta.url).href
 )) as typeof import('../src/engine/index.js');
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} expects a positive number`);
-  return value;
+/**
+ * Before a timed row: one request per client at once (with `squish serve`, every engine process,
+ * started with the node, has then run a job; one after another, they all went to the first
+ * process, whose first jobs run slower while V8 compiles), then every input once.
+ */
+async function warmUp(
+  upload: (index: number) => Promise<void>,
+  clients: number,
+  inputs: number,
+): Promise<void> {
+  await Promise.all(Array.from({ length: clients }, (_, index) => upload(index)));
+  for (let index = 0; index < inputs; index++) await upload(index);
 }
 
 function benchSharp(
@@ -84,9 +92,7 @@ async function benchBareServer(photos: Buffer[], clients: number, seconds: numbe
       photos.map((photo, index) => multipartBody(options, photo, `photos-${index}`)),
     );
     const upload = krakenUploader(`http://127.0.0.1:${message.port}`, bodies);
-    // Warm-up as for `squish serve`: both clients at once, then every photo once.
-    await Promise.all(Array.from({ length: clients }, (_, index) => upload(index)));
-    for (let index = 0; index < photos.length; index++) await upload(index);
+    await warmUp(upload, clients, photos.length);
     return await runLoad(clients, seconds, upload, server.pid);
   } finally {
     server.kill();
@@ -203,11 +209,7 @@ async function benchPlatform(
       );
       const upload = krakenUploader(squish.url, bodies);
       start ??= await measureStart(spawnedAt, squish.url, upload);
-      // Warm-up: every engine process (started with the node) has run a job, one request per
-      // client at once (one after another, they all went to the first process, whose first jobs
-      // run slower while V8 compiles), and every photo has been seen once.
-      await Promise.all(Array.from({ length: clients }, (_, index) => upload(index)));
-      for (let index = 0; index < photos.length; index++) await upload(index);
+      await warmUp(upload, clients, photos.length);
       process.stderr.write(`squish serve, ${variant.name}...\n`);
       results.set(variant, await runLoad(clients, seconds, upload, squish.child.pid));
     }
@@ -246,9 +248,9 @@ function chosenVariants(): readonly Variant[] {
 }
 
 async function main(): Promise<void> {
-  const seconds = option('seconds', 20);
+  const seconds = positiveNumberOption('seconds', 20);
   const variants = chosenVariants();
-  const clients = option('concurrency', 2);
+  const clients = positiveNumberOption('concurrency', 2);
   const startedAt = new Date();
   const photos = await preparePhotos();
   const inputs: Inputs = { photos, icon: [await icon()] };

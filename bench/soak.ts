@@ -25,9 +25,9 @@ import { multipartBody, type UploadBody } from './api-lib/kraken-upload.js';
 import { type NodeSample, sampleNode } from './api-lib/node-sample.js';
 import { createKey, startSquish } from './api-lib/squish-process.js';
 import { corpusFile, DEFAULT_CORPUS } from './lib/corpus.js';
+import { wholeNumberOption } from './lib/number-options.js';
 import { openProgress } from './lib/progress.js';
 import { startBenchReceiver } from './lib/webhooks-receiver.js';
-import { wholeNumberOption } from './lib/whole-number-option.js';
 
 const SECONDS = wholeNumberOption('seconds', 600);
 const CLIENTS = wholeNumberOption('clients', 4);

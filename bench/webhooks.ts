@@ -25,8 +25,8 @@ import { openDatabase, type SquishDatabase } from '../src/db/index.js';
 import { canMeasureCpu, processCpuMs } from './api-lib/cpu-time.js';
 import { quantile } from './api-lib/load-loop.js';
 import { createKey, type RunningSquish, startSquish } from './api-lib/squish-process.js';
+import { wholeNumberOption } from './lib/number-options.js';
 import { type BenchReceiver, startBenchReceiver } from './lib/webhooks-receiver.js';
-import { wholeNumberOption } from './lib/whole-number-option.js';
 
 type Key = { api_key: string; api_secret: string; signing_secret: string };
 
