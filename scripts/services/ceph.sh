@@ -71,15 +71,16 @@ stop() {
 new_osd() { timeout 10 ceph "${CONF[@]}" osd new "$1" >"$D/osd.id" && grep -qx '[0-9][0-9]*' "$D/osd.id"; }
 osd_up() { timeout 10 ceph "${CONF[@]}" osd stat 2>/dev/null | grep -q '1 up'; }
 
-# wait_for_osd <pid>: polls until the OSD is up (0), or its process has exited or 60 s passed (1).
+# wait_for_osd <pid>: polls until the OSD is up (0), its process has exited (1), or 120 s passed
+# with it still running (2).
 wait_for_osd() {
-  local deadline=$(($(date +%s) + 60))
+  local deadline=$(($(date +%s) + 120))
   while [ "$(date +%s)" -lt "$deadline" ]; do
     osd_up && return 0
     alive "$1" || return 1
     sleep 0.2
   done
-  return 1
+  return 2
 }
 rgw_answers() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$RGW_PORT/"; }
 s3() {
@@ -171,18 +172,30 @@ EOC
   ceph-osd "${CONF[@]}" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >&2 2>&1
   # An OSD started just after its monitor sometimes exits at once ("mon_cmd_maybe_osd_create fail:
   # 'wrong fsid'": it asked before it had the monitor map; seen twice in ~10 starts on a busy
-  # machine). Memstore saves its store when the OSD stops, so it is simply started again.
-  # It runs in the foreground (-f) in the background, so that $! is its own pid to watch.
-  local attempt osd_pid
-  for attempt in 1 2 3; do
+  # machine). Memstore saves its store when the OSD stops, so it is started again, 2 s later, up to
+  # 5 times. It runs in the foreground (-f) in the background, so that $! is its own pid to watch.
+  # One still running but not up is not started again beside itself: a second OSD on the same store
+  # exits at once ("failed to lock pidfile"), and so does every start after it: the likeliest way a
+  # CI run on 2026-11-28 gave up after three starts (its logs went with its folder).
+  local attempt osd_pid waited
+  for attempt in 1 2 3 4 5; do
     ceph-osd "${CONF[@]}" -f -i "$osd_id" </dev/null >>"$D/log/osd.$osd_id.out" 2>&1 &
     osd_pid=$!
-    if wait_for_osd "$osd_pid"; then break; fi
-    if [ "$attempt" = 3 ]; then
-      log "the OSD did not come up in 3 starts (logs in $D/log)"
+    waited=0
+    wait_for_osd "$osd_pid" || waited=$?
+    [ "$waited" = 0 ] && break
+    if [ "$waited" = 2 ] || [ "$attempt" = 5 ]; then
+      # The folder goes with the run (with-services.sh), so what the OSD said is shown here.
+      if [ "$waited" = 2 ]; then
+        log "the OSD was not up after 120 s; its errors:"
+      else
+        log "the OSD exited while starting, 5 times; its errors:"
+      fi
+      grep -h -- ' -1 ' "$D/log/osd.$osd_id.out" "$D/log/osd.$osd_id.log" 2>/dev/null | tail -n 20 >&2 || true
       return 1
     fi
-    log "the OSD exited while starting; starting it again"
+    log "the OSD exited while starting; starting it again in 2 s"
+    sleep 2
   done
   log "OSD up ($(elapsed))"
 
