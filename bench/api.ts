@@ -33,7 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { type PlanInput, parsePlan } from '../src/plan/index.js';
-import { krakenUploader, multipartBody } from './api-lib/kraken-upload.js';
+import { krakenUploader, multipartBody, type UploadBody } from './api-lib/kraken-upload.js';
 import { type LoadResult, runLoad } from './api-lib/load-loop.js';
 import { BOX, PHOTOS, preparePhotos, WIDTH } from './api-lib/photos.js';
 import { SHARP_QUALITY, type SharpScaling, sharpReference } from './api-lib/sharp-reference.js';
@@ -87,9 +87,10 @@ async function benchBareServer(photos: Buffer[], clients: number, seconds: numbe
         throw new Error('the bare HTTP server exited before listening');
       }),
     ])) as [{ port: number }];
-    const options = JSON.stringify({ wait: true, quality: SHARP_QUALITY, resize: RESIZE });
-    const bodies = await Promise.all(
-      photos.map((photo, index) => multipartBody(options, photo, `photos-${index}`)),
+    const bodies = await uploadBodies(
+      { wait: true, ...QUALITY_VARIANT.kraken },
+      photos,
+      QUALITY_VARIANT.input,
     );
     const upload = krakenUploader(`http://127.0.0.1:${message.port}`, bodies);
     await warmUp(upload, clients, photos.length);
@@ -112,19 +113,35 @@ interface Variant {
 }
 
 const RESIZE = { strategy: 'fit', width: BOX, height: BOX } as const;
+/** sharp's own work as a request: the variant the bare HTTP server's row sends too. */
+const QUALITY_VARIANT: Variant = {
+  name: `quality ${SHARP_QUALITY}`,
+  kraken: { quality: SHARP_QUALITY, resize: RESIZE },
+  plan: { lossy: true, quality: SHARP_QUALITY, resize: RESIZE },
+  input: 'photos',
+};
 const VARIANTS: readonly Variant[] = [
-  {
-    name: `quality ${SHARP_QUALITY}`,
-    kraken: { quality: SHARP_QUALITY, resize: RESIZE },
-    plan: { lossy: true, quality: SHARP_QUALITY, resize: RESIZE },
-    input: 'photos',
-  },
+  QUALITY_VARIANT,
   { name: 'lossless default', kraken: { resize: RESIZE }, plan: { resize: RESIZE }, input: 'photos' },
   { name: 'icon, overhead', kraken: {}, plan: {}, input: 'icon' },
 ];
 
 /** The inputs of each kind. */
 type Inputs = Record<Variant['input'], Buffer[]>;
+
+/**
+ * Each input's multipart upload with these Kraken options, encoded once: the load generator's own
+ * CPU (5.5 ms per request when it was built per request) runs on the same 2 cores as the server,
+ * and is no part of the platform's cost. The requests on the wire are the same.
+ */
+function uploadBodies(
+  kraken: Record<string, unknown>,
+  inputs: Buffer[],
+  kind: Variant['input'],
+): Promise<UploadBody[]> {
+  const options = JSON.stringify(kraken);
+  return Promise.all(inputs.map((input, index) => multipartBody(options, input, `${kind}-${index}`)));
+}
 
 async function benchEngine(
   inputs: Inputs,
@@ -200,13 +217,7 @@ async function benchPlatform(
   try {
     for (const variant of variants) {
       const photos = inputs[variant.input];
-      const options = JSON.stringify({ auth: key, wait: true, ...variant.kraken });
-      // Each photo's multipart body is encoded once: the load generator's own CPU (5.5 ms per
-      // request when it was built per request) runs on the same 2 cores as the server, and is
-      // no part of the platform's cost. The requests on the wire are the same.
-      const bodies = await Promise.all(
-        photos.map((photo, index) => multipartBody(options, photo, `${variant.input}-${index}`)),
-      );
+      const bodies = await uploadBodies({ auth: key, wait: true, ...variant.kraken }, photos, variant.input);
       const upload = krakenUploader(squish.url, bodies);
       start ??= await measureStart(spawnedAt, squish.url, upload);
       await warmUp(upload, clients, photos.length);
